@@ -1,0 +1,1344 @@
+#!/usr/bin/python3
+"""Prepare the South Korea input tables for popsim (reference date 2023-12-31).
+
+Usage
+-----
+    /usr/bin/python3 inputs/prepare_korea.py RAW_DIR [--out inputs/korea]
+
+RAW_DIR is a folder laid out like shared/data/korea (see its FACTS.md).  Every
+table is derived deterministically (no random numbers).  The script stops with
+a clear message when a raw file is missing or malformed, and asserts the key
+invariants (229 regions, 51,090,859 residents, exact 10-year bins, 89
+population-declining areas, row counts).  It also writes README.md in the
+output folder with the validation and fit reports.
+
+Refreshing the inputs for a new reference year
+----------------------------------------------
+Download these public files and put them where RAW_DIR expects them:
+
+* mois_resident_registration/DERIVED_sigungu_sex_age10_dec2023.csv
+    MOIS resident registration statistics (jumin.mois.go.kr, 주민등록 인구통계):
+    "연령별 인구현황" (monthly, 10-year age bins, 거주자) and "주민등록 인구 및 세대현황"
+    (households) for the December of the reference year, at sido/sigungu/
+    general-gu level; tidy them to one row per administrative unit with columns
+    ref_month,adm_code10,sido_code2,name_ko,level(sido/sigungu/general_gu),
+    pop_total,households,persons_per_household,pop_male,pop_female,
+    m_0_9..m_100p,f_0_9..f_100p.
+* provinces_2023.csv  - one row per sido: MOIS sido code, names, capital flag,
+    sido TFR (KOSTAT birth statistics, 출생통계) with a confirmed/UNCONFIRMED flag.
+* population_declining_areas_2021.csv - MOIS notice of population-declining areas
+    (인구감소지역, notice 2021-66; re-designated every 5 years) with MOIS codes.
+* codes/DERIVED_crosswalk_mois2023_to_kostat_map2018.csv, codes/adm_sgis_lookup_2024.csv,
+  codes/lookup_district_code_2020.csv - code crosswalks MOIS 10-digit <-> KOSTAT/SGIS
+    5-digit codes and English names (update when boundaries change).
+* geo/DERIVED_municipalities_2018_centroids_area.csv - centroids/areas of the
+    KOSTAT SGIS municipal boundary polygons (recompute from new boundaries).
+* census2010/DERIVED_census2010_sigungu_sex_age5_tidy.csv - KOSIS census table
+    "총조사인구 총괄(시군구/성/5세연령별)"; use the most recent census with 5-year
+    ages by sigungu (the ageing-forward shift AGE_SHIFT below must then be updated).
+* census_kosis_tidycensuskr/mortality_*.csv and census_population_*.csv - KOSIS
+    age-standardised all-cause death rates by sigungu and sex (사망원인통계) and
+    census populations by sigungu and sex.
+* national_series.csv - national TFR, births, deaths by year (KOSTAT 인구동향).
+* Scalar targets that are not in files are constants in this script (section
+  "TARGETS"): the KOSTAT life-table figures (생명표), 5-year ASFRs and birth-order
+  figures (출생통계), internal-migration rates by age (국내인구이동통계), the
+  projection assumptions (장래인구추계: 2022-2072, KOSTAT 2023-12-14), census
+  marital-status shares (인구주택총조사).  Update them with the new releases.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+# ----------------------------------------------------------------------------------------
+# TARGETS and constants (with status)
+# ----------------------------------------------------------------------------------------
+REF = "2023-12"
+N_REGIONS = 229
+TOTAL_POP = 51_090_859
+N_DECLINING = 89
+CAPITAL_SIDO = {"11", "28", "41"}
+BINS = ["0_9", "10_19", "20_29", "30_39", "40_49", "50_59", "60_69", "70_79", "80_89", "90_99", "100p"]
+BIN_LO = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+MAXAGE = 100          # open interval 100+
+FIT_TOP = 110         # single ages 100..109 represent 100+ inside the ungrouping fit
+
+# births by calendar year (KOSTAT birth statistics).  2015-2017, 2022-2023 are read from
+# national_series.csv; the rest are best-known final counts NOT in the data folder (UNCONFIRMED).
+BIRTHS_UNCONFIRMED = {2011: 471265, 2012: 484550, 2013: 436455, 2014: 435435,
+                      2018: 326822, 2019: 302676, 2020: 272337, 2021: 260562}
+AGE_SHIFT = 13        # census 2010-11-01 -> 2023-12-31 is 13.17 years
+
+# life table 2023 (FACTS.md 4.2, confirmed)
+LT_TARGETS = {"M": dict(e0=80.6, e40=41.6, e60=23.4, l80=0.636, l100=0.010),
+              "F": dict(e0=86.4, e40=47.2, e60=28.2, l80=0.818, l100=0.046)}
+DEATHS_2023 = {"M": 188921, "F": 163590}
+RATE_1_9 = 9.5e-5          # both sexes, confirmed
+RATE_80P = 8285.5e-5       # both sexes, confirmed
+Q0 = {"M": 0.00262, "F": 0.00238}   # UNCONFIRMED: 2.5 per 1000 (2020) split with sex ratio 1.1
+
+# fertility 2023 (FACTS.md 4.1)
+ASFR5 = {15: None, 20: None, 25: 21.4, 30: 66.7, 35: 43.0, 40: 7.9, 45: 0.2}   # per 1000
+TFR_2023 = 0.72
+YOUNG_SPLIT = (0.3, 4.5)   # UNCONFIRMED split of the derived 4.8 per 1000 (15-19, 20-24)
+MEAN_AGE_BIRTH = 33.6
+SHARE_35P = 0.363
+ORDER_SHARE = (0.602, 0.323, 0.075)
+ORDER_MEAN = (33.0, 34.4, 35.6)
+BIRTHS_2023 = 230000
+
+# internal migration 2023 (FACTS.md 4.3): (lo, hi) -> rate
+MIG_GROUPS = [((0, 9), 0.134), ((20, 29), 0.228), ((30, 39), 0.201), ((40, 49), 0.110),
+              ((50, 59), 0.087), ((60, 69), 0.070), ((70, 79), 0.050)]
+MIG_TOTAL, MIG_BETWEEN_SIDO = 0.120, 0.042
+WITHIN_SIDO_CROSS_SIGUNGU = 0.30   # UNCONFIRMED share of within-sido moves that cross a sigungu border
+
+# projection assumptions, KOSTAT "Population Projections for Korea: 2022-2072" (2023-12-14)
+TFR_MED_ANNUAL = {2022: 0.78, 2023: 0.72, 2024: 0.68, 2025: 0.65, 2026: 0.68, 2027: 0.71, 2028: 0.75,
+                  2029: 0.78, 2030: 0.82, 2031: 0.85, 2032: 0.88, 2037: 1.05, 2049: 1.08, 2072: 1.08}
+E0_MED = {"base2022": (79.9, 85.6), "both2022": 82.7, "both2050": 88.6, "both2072": 91.1,
+          "sex2072": (89.5, 92.7)}
+NIM_MED = {2022: 155000, 2072: 61000}
+HIGH_2072 = dict(tfr=1.34, e0_both=92.2, nim=113000)             # confirmed (press)
+LOW_2072 = dict(tfr=0.82, e0_both=90.0, nim=9000)                # UNCONFIRMED / symmetric assumption
+EXT_DECAY = 0.97
+
+# census 2020 never-married shares (press coverage of the 2020 census sample results)
+NM_2020 = {"20_29_both": 0.928, "30_39_M": 0.508, "30_39_F": 0.336, "40_49_both": 0.179,
+           "50_59_both": 0.074}
+NM_18P_2023 = {"M": 0.342, "F": 0.249}   # never married, Koreans 18+, 2023 register census (press)
+MARRIED_18P_2023 = 0.566      # 유배우 share of Koreans 18+ (2023 register census, press)
+
+
+class InputError(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------
+def read_csv(raw, rel, required, **kw):
+    path = os.path.join(raw, rel)
+    if not os.path.isfile(path):
+        raise InputError(f"missing raw file: {path}")
+    try:
+        df = pd.read_csv(path, **kw)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"cannot parse {path}: {exc}") from exc
+    df.columns = [c.lstrip("\ufeff") for c in df.columns]
+    miss = [c for c in required if c not in df.columns]
+    if miss:
+        raise InputError(f"malformed {path}: missing columns {miss}")
+    if len(df) == 0:
+        raise InputError(f"malformed {path}: no rows")
+    return df
+
+
+def write_table(out, name, header_lines, df, floatfmt=None):
+    assert 3 <= len(header_lines) <= 12, name
+    assert header_lines[1].startswith("source: ") and header_lines[2].startswith("method: ")
+    path = os.path.join(out, name)
+    lines = ["# " + h.replace("\n", " ") for h in header_lines]
+    lines.append(",".join(df.columns))
+    fmts = floatfmt or {}
+    cols = list(df.columns)
+    for row in df.itertuples(index=False):
+        cells = []
+        for c, v in zip(cols, row):
+            if c in fmts:
+                cells.append(fmts[c] % v)
+            elif isinstance(v, (float, np.floating)):
+                cells.append(repr(float(v)))
+            else:
+                cells.append(str(v))
+        line = ",".join(cells)
+        assert '"' not in line
+        lines.append(line)
+    for i, l in enumerate(lines):
+        if i < len(header_lines):
+            continue
+        assert l.count(",") == len(cols) - 1, f"{name}: comma inside a value: {l}"
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def pclm(y, C, offset, lam, n_iter=200, tol=1e-10):
+    """Penalised composite link model (Rizzi, Gampe & Eilers 2015) with an offset.
+
+    y: grouped counts (G,), C: composition matrix (G x A), offset: log prior (A,).
+    Expected single-year counts gamma = exp(offset + beta); penalty lam * ||D2 beta||^2.
+    Returns gamma."""
+    A = C.shape[1]
+    D = np.diff(np.eye(A), n=2, axis=0)
+    P = lam * D.T @ D
+    # start: spread each group proportionally to the prior
+    prior = np.exp(offset)
+    grp = C @ prior
+    beta = np.log(np.maximum(C.T @ (y / np.maximum(grp, 1e-300)), 1e-12))
+    beta = beta - 0.0
+    for _ in range(n_iter):
+        gamma = np.exp(offset + beta)
+        mu = C @ gamma
+        mu = np.maximum(mu, 1e-12)
+        Q = C * gamma[None, :]
+        W = 1.0 / mu
+        lhs = Q.T @ (W[:, None] * Q) + P + 1e-10 * np.eye(A)
+        rhs = Q.T @ (W * (y - mu + Q @ beta))
+        new = np.linalg.solve(lhs, rhs)
+        step = np.max(np.abs(new - beta))
+        beta = new
+        if step < tol:
+            break
+    return np.exp(offset + beta)
+
+
+def exact_integerise(values, groups, totals):
+    """Rescale `values` within each group to the integer group total and round by the
+    largest-remainder method (ties: lower age first). Returns int array."""
+    out = np.zeros(len(values), dtype=np.int64)
+    for g, idx in enumerate(groups):
+        v = np.asarray(values[idx], dtype=float)
+        T = int(totals[g])
+        if T == 0:
+            continue
+        v = np.where(v > 0, v, 0.0)
+        v = v / v.sum() * T if v.sum() > 0 else np.full(len(idx), T / len(idx))
+        fl = np.floor(v).astype(np.int64)
+        rem = T - fl.sum()
+        frac = v - fl
+        order = sorted(range(len(idx)), key=lambda i: (-round(frac[i], 12), i))
+        for i in order[:rem]:
+            fl[i] += 1
+        out[idx] = fl
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# loading
+# ----------------------------------------------------------------------------------------
+def load_mois(raw):
+    cols = ["adm_code10", "sido_code2", "name_ko", "level", "pop_total", "households", "pop_male",
+            "pop_female"] + [f"{s}_{b}" for s in "mf" for b in BINS]
+    df = read_csv(raw, "mois_resident_registration/DERIVED_sigungu_sex_age10_dec2023.csv", cols,
+                  dtype={"adm_code10": str, "sido_code2": str})
+    if not (df["ref_month"].astype(str) == REF).all():
+        raise InputError(f"MOIS file is not for {REF}")
+    sg = df[df.level == "sigungu"].copy().sort_values("adm_code10").reset_index(drop=True)
+    assert len(sg) == N_REGIONS, f"expected {N_REGIONS} sigungu, got {len(sg)}"
+    assert sg.adm_code10.str.len().eq(10).all(), "MOIS codes must have 10 digits"
+    assert int(sg.pop_total.sum()) == TOTAL_POP, f"resident total {sg.pop_total.sum()} != {TOTAL_POP}"
+    for s, col in (("m", "pop_male"), ("f", "pop_female")):
+        b = sg[[f"{s}_{x}" for x in BINS]].sum(axis=1)
+        assert (b == sg[col]).all(), f"10-year bins do not add to {col}"
+    assert (sg.pop_male + sg.pop_female == sg.pop_total).all()
+    return sg
+
+
+def load_crosswalk(raw):
+    cw = read_csv(raw, "codes/DERIVED_crosswalk_mois2023_to_kostat_map2018.csv",
+                  ["mois_code10", "name_ko_2023", "level", "name_en", "kostat_map2018_codes"], dtype=str)
+    return cw[cw.level == "sigungu"].set_index("mois_code10")
+
+
+# ----------------------------------------------------------------------------------------
+# 1-2. regions and provinces
+# ----------------------------------------------------------------------------------------
+def table_regions(raw, sg, cw):
+    geo = read_csv(raw, "geo/DERIVED_municipalities_2018_centroids_area.csv",
+                   ["code", "centroid_lon", "centroid_lat", "area_km2_approx"], dtype={"code": str}).set_index("code")
+    names = read_csv(raw, "codes/lookup_district_code_2020.csv",
+                     ["sigungu_1_kr", "sigun_en", "sgg_industry"], dtype=str)
+    en_by_code, ko_by_code = {}, {}
+    for r in names.itertuples():
+        if isinstance(r.sgg_industry, str):
+            en_by_code.setdefault(r.sgg_industry, r.sigun_en)
+            ko_by_code.setdefault(r.sgg_industry, r.sigungu_1_kr)
+    dec = read_csv(raw, "population_declining_areas_2021.csv", ["mois_code_2023_12"], dtype={"mois_code_2023_12": str})
+    dec_codes = set(dec.mois_code_2023_12)
+    assert len(dec) == N_DECLINING and len(dec_codes) == N_DECLINING, "declining-area list must have 89 codes"
+    assert dec_codes <= set(sg.adm_code10), "declining-area codes not among the 229 regions"
+    rows, name_fixes = [], []
+    for r in sg.itertuples():
+        code = r.adm_code10
+        if code not in cw.index:
+            raise InputError(f"region {code} {r.name_ko} not in crosswalk")
+        c = cw.loc[code]
+        parts = r.name_ko.split(" ")
+        name_ko = parts[-1] if len(parts) > 1 else parts[0]
+        map_codes = c.kostat_map2018_codes.split(";")
+        en = c.name_en
+        first = map_codes[0] if len(map_codes) == 1 else map_codes[0][:4] + "0"
+        alt = en_by_code.get(first) or en_by_code.get(map_codes[0])
+        alt_ko = ko_by_code.get(map_codes[0])
+        if alt and alt != en and len(map_codes) == 1 and alt_ko == name_ko:
+            name_fixes.append(f"{en}->{alt}")
+            en = alt
+        g = geo.reindex(map_codes)
+        if g.isna().any().any():
+            raise InputError(f"no polygon for {code} ({map_codes})")
+        area = g.area_km2_approx.sum()
+        lon = (g.centroid_lon * g.area_km2_approx).sum() / area
+        lat = (g.centroid_lat * g.area_km2_approx).sum() / area
+        rows.append(dict(code=code, name_ko=name_ko, name_en=en, province_code=r.sido_code2,
+                         capital_region=int(r.sido_code2 in CAPITAL_SIDO),
+                         declining_area=int(code in dec_codes), centroid_lon=lon, centroid_lat=lat, area_km2=area))
+    df = pd.DataFrame(rows)
+    assert len(df) == N_REGIONS and df.declining_area.sum() == N_DECLINING
+    assert df.centroid_lon.between(124, 132).all() and df.centroid_lat.between(33, 39).all()
+    assert not df.name_ko.str.contains(",").any() and not df.name_en.str.contains(",").any()
+    return df, name_fixes
+
+
+def table_provinces(raw, sg):
+    p = read_csv(raw, "provinces_2023.csv", ["mois_sido_code_2023", "name_ko_2023", "name_en", "capital_region",
+                                             "tfr_2023", "tfr_2023_status", "pop_resident_mois_2023_12"],
+                 dtype={"mois_sido_code_2023": str})
+    assert len(p) == 17, "provinces_2023.csv must have 17 rows"
+    assert set(p.mois_sido_code_2023) == set(sg.sido_code2), "sido codes differ from the MOIS 2023-12 file"
+    assert int(p.pop_resident_mois_2023_12.sum()) == TOTAL_POP
+    assert set(p.tfr_2023_status) <= {"confirmed", "UNCONFIRMED"}
+    df = pd.DataFrame(dict(code=p.mois_sido_code_2023, name_ko=p.name_ko_2023,
+                           name_en=p.name_en.str.replace(",", " "), capital_region=p.capital_region.astype(int),
+                           tfr_2023=p.tfr_2023.astype(float), tfr_status=p.tfr_2023_status))
+    df = df.sort_values("code").reset_index(drop=True)
+    assert (df.capital_region == df.code.isin(CAPITAL_SIDO).astype(int)).all()
+    return df
+
+
+# ----------------------------------------------------------------------------------------
+# 8. mortality (fitted first: the population prior uses its survival)
+# ----------------------------------------------------------------------------------------
+GRID_H = 0.01
+GRID = np.arange(0, 130 + GRID_H / 2, GRID_H)
+
+
+def hazard(theta, sex, child_A):
+    la, b, lz, lh, F, E = theta
+    a, z, H = np.exp(la), np.exp(lz), np.exp(lh)
+    x = GRID
+    t = np.exp(b * (x - 60.0))
+    kann = a * t / (1.0 + a * t / z)
+    xs = np.maximum(x, 1.0)
+    hump = H * np.exp(-E * (np.log(xs) - np.log(F)) ** 2)
+    child = child_A * np.exp(-0.45 * (xs - 1.0))
+    mu = kann + hump + child + 1e-5
+    mu = np.where(x < 1.0, -np.log(1.0 - Q0[sex]), mu)
+    return mu
+
+
+def life_table_from_hazard(mu):
+    cum = np.concatenate([[0.0], np.cumsum((mu[1:] + mu[:-1]) / 2 * GRID_H)])
+    lc = np.exp(-cum)
+    step = int(round(1 / GRID_H))
+    ages = np.arange(0, MAXAGE + 1)
+    lx = lc[ages * step]
+    # L_x by trapezoid on the fine grid
+    seg = (lc[1:] + lc[:-1]) / 2 * GRID_H
+    cs = np.concatenate([[0.0], np.cumsum(seg)])
+    Lx = cs[(ages + 1) * step] - cs[ages * step]
+    Lx[MAXAGE] = cs[-1] - cs[MAXAGE * step]
+    dx = np.append(lx[:-1] - lx[1:], lx[-1])
+    mx = dx / Lx
+    qx = np.append(dx[:-1] / lx[:-1], 1.0)
+    Tx = np.cumsum(Lx[::-1])[::-1]
+    ex = Tx / lx
+    return dict(lx=lx, Lx=Lx, dx=dx, mx=mx, qx=qx, ex=ex)
+
+
+def child_level(theta, sex, w19):
+    """Set the child component so that the population-weighted m(1..9) matches 9.5 per 100k
+    (both sexes), with a male/female ratio of 1.2 (UNCONFIRMED).  w19: weights for ages 1..9."""
+    target = RATE_1_9 * (2 * 1.2 / 2.2 if sex == "M" else 2 * 1.0 / 2.2)
+    lo, hi = 0.0, 1e-3
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lt = life_table_from_hazard(hazard(theta, sex, mid))
+        if (lt["mx"][1:10] * w19).sum() / w19.sum() > target:
+            hi = mid
+        else:
+            lo = mid
+    return (lo + hi) / 2
+
+
+def fit_mortality(raw):
+    births, _ = births_by_year(raw)
+    w19 = np.array([births[2023 - a] for a in range(1, 10)], dtype=float)   # cohort sizes aged 1-9
+    res = {}
+    scale = dict(e0=0.05, e40=0.05, e60=0.05, l80=0.0005, l100=0.0005)
+    for sex in ("M", "F"):
+        tg = LT_TARGETS[sex]
+
+        def lt_of(theta):
+            A = child_level(theta, sex, w19)
+            return life_table_from_hazard(hazard(theta, sex, A)), A
+
+        def resid(theta):
+            lt, _ = lt_of(theta)
+            l = lt["lx"] / lt["lx"][0]
+            fit = dict(e0=lt["ex"][0], e40=lt["ex"][40], e60=lt["ex"][60], l80=l[80], l100=l[100])
+            reg = [(theta[5] - 4.0) / 20.0]   # weak prior on the hump width
+            return np.array([(fit[k] - tg[k]) / scale[k] for k in scale] + reg)
+
+        x0 = np.array([np.log(0.006 if sex == "M" else 0.003), 0.10, np.log(0.8), np.log(5e-4 if sex == "M" else 2e-4),
+                       40.0, 4.0])
+        sol = optimize.least_squares(resid, x0, method="trf", x_scale=[1, 0.01, 1, 1, 5, 1],
+                                     bounds=([-9, 0.05, -3, -12, 18, 0.5], [-2, 0.18, 3.0, -4, 65, 20]))
+        lt, A = lt_of(sol.x)
+        l = lt["lx"] / lt["lx"][0]
+        fit = dict(e0=lt["ex"][0], e40=lt["ex"][40], e60=lt["ex"][60], l80=l[80], l100=l[100])
+        res[sex] = dict(theta=sol.x, child_A=A, lt=lt, fit=fit, target=tg)
+    return res
+
+
+def table_mortality(mort):
+    rows = []
+    for a in range(MAXAGE + 1):
+        r = dict(age=a)
+        for s, k in (("M", "male"), ("F", "female")):
+            lt = mort[s]["lt"]
+            r[f"mx_{k}"] = lt["mx"][a]
+            r[f"qx_{k}"] = lt["qx"][a]
+            r[f"lx_{k}"] = lt["lx"][a] * 100000
+            r[f"ex_{k}"] = lt["ex"][a]
+        rows.append(r)
+    df = pd.DataFrame(rows)[["age", "mx_male", "mx_female", "qx_male", "qx_female", "lx_male", "lx_female",
+                             "ex_male", "ex_female"]]
+    assert df.qx_male.iloc[-1] == 1.0 and df.qx_female.iloc[-1] == 1.0
+    assert ((df.qx_male > 0) & (df.qx_male <= 1)).all()
+    return df
+
+
+# ----------------------------------------------------------------------------------------
+# 4. single-year population: PCLM with a cohort-shape prior
+# ----------------------------------------------------------------------------------------
+def births_by_year(raw):
+    ns = read_csv(raw, "national_series.csv", ["year", "births"])
+    b = dict(BIRTHS_UNCONFIRMED)
+    status = {y: "UNCONFIRMED" for y in b}
+    for r in ns.itertuples():
+        if pd.notna(r.births):
+            b[int(r.year)] = float(r.births)
+            status[int(r.year)] = "folder"
+    need = range(2011, 2024)
+    missing = [y for y in need if y not in b]
+    if missing:
+        raise InputError(f"births missing for {missing}")
+    return b, status
+
+
+def census2010(raw):
+    c = read_csv(raw, "census2010/DERIVED_census2010_sigungu_sex_age5_tidy.csv",
+                 ["kostat_code", "level", "age_group", "pop_male", "pop_female"], dtype={"kostat_code": str})
+    groups = [f"{a}_{a + 4}" for a in range(0, 85, 5)] + ["85p"]
+    c = c[c.age_group.isin(groups)]
+    return c, groups
+
+
+def comp_matrix(edges, top):
+    """edges: lower bounds of groups (last group open up to top-1)."""
+    C = np.zeros((len(edges), top))
+    for g, lo in enumerate(edges):
+        hi = edges[g + 1] if g + 1 < len(edges) else top
+        C[g, lo:hi] = 1.0
+    return C
+
+
+def national_prior(raw, mort):
+    """Single-year national cohort sizes at 2023-12-31 (relative), ages 0..FIT_TOP-1, by sex.
+    Ages 0-12: births of 2011-2023 (sex ratio 105) times survival; ages 13+: census 2010
+    national 5-year counts ungrouped by PCLM, aged forward 13 years with the 2023 life table."""
+    births, bstatus = births_by_year(raw)
+    c, groups = census2010(raw)
+    nat = c[c.level == "nation"].set_index("age_group")
+    edges = list(range(0, 90, 5))
+    C = comp_matrix(edges, FIT_TOP)
+    prior = {}
+    for s, col in (("M", "pop_male"), ("F", "pop_female")):
+        lt = mort[s]["lt"]
+        lx = np.concatenate([lt["lx"], lt["lx"][-1] * np.exp(-0.5 * np.arange(1, FIT_TOP - MAXAGE + 20))])
+        y = nat.loc[groups, col].to_numpy(float)
+        # offset: life-table survivorship shape (gives a sensible tail for the open 85+ group)
+        single2010 = pclm(y, C, np.log(lx[:FIT_TOP] / lx[0]), lam=10.0)
+        p = np.zeros(FIT_TOP)
+        sr = 105 / 205 if s == "M" else 100 / 205
+        for a in range(0, AGE_SHIFT):
+            p[a] = births[2023 - a] * sr * lx[a] / lx[0]
+        for a in range(AGE_SHIFT, FIT_TOP):
+            src = a - AGE_SHIFT
+            p[a] = single2010[src] * lx[a] / lx[src]
+        prior[s] = p
+    return prior, bstatus, single2010
+
+
+def ungroup_population(sg, prior, lam):
+    edges = BIN_LO
+    C = comp_matrix(edges, FIT_TOP)
+    groups = [list(range(lo, lo + 10)) for lo in BIN_LO[:-1]]
+    out = []
+    for r in sg.itertuples():
+        for s in ("M", "F"):
+            y = np.array([getattr(r, f"{s.lower()}_{b}") for b in BINS], dtype=float)
+            gamma = pclm(y, C, np.log(prior[s]), lam=lam)
+            vals = gamma[:MAXAGE]
+            ints = exact_integerise(vals, groups, y[:-1])
+            row = [r.adm_code10, s] + list(ints) + [int(y[-1])]
+            out.append(row)
+    df = pd.DataFrame(out, columns=["region", "sex"] + [f"age_{a}" for a in range(MAXAGE + 1)])
+    return df
+
+
+def validate_ungrouping(raw, mort, lams):
+    """Census 2010 test: aggregate sigungu 5-year groups (0-79) to 10-year bins, ungroup,
+    re-aggregate to 5-year groups and compare with the true 5-year counts."""
+    c, groups = census2010(raw)
+    sgc = c[c.level == "sigungu"]
+    nat = c[c.level == "nation"].set_index("age_group")
+    edges10 = list(range(0, 90, 10))     # 0-9 .. 70-79, 80+ (open)
+    top = FIT_TOP
+    C10 = comp_matrix(edges10, top)
+    C5 = comp_matrix(list(range(0, 90, 5)), top)
+    results = {}
+    for s, col in (("M", "pop_male"), ("F", "pop_female")):
+        lt = mort[s]["lt"]
+        lx = np.concatenate([lt["lx"], lt["lx"][-1] * np.exp(-0.5 * np.arange(1, 30))])[:top]
+        natsingle = pclm(nat.loc[groups, col].to_numpy(float), C5, np.log(lx / lx[0]), lam=10.0)
+        for r_code, d in sgc.groupby("kostat_code"):
+            d = d.set_index("age_group")
+            y5 = d.loc[groups, col].to_numpy(float)
+            y10 = np.array([y5[2 * i] + y5[2 * i + 1] for i in range(8)] + [y5[16] + y5[17]])
+            for name, off, lam in [("uniform", None, None)] + \
+                                  [(f"pclm_flat_l{l}", np.zeros(top), l) for l in lams] + \
+                                  [(f"pclm_natprior_l{l}", np.log(natsingle), l) for l in lams]:
+                if off is None:
+                    est5 = np.array([y10[i // 2] / 2 for i in range(16)])
+                else:
+                    g = pclm(y10, C10, off, lam=lam)
+                    e5 = C5 @ g
+                    est5 = e5[:16].copy()
+                    for i in range(8):   # exact bin preservation (as in production)
+                        tot = est5[2 * i] + est5[2 * i + 1]
+                        est5[2 * i:2 * i + 2] *= y10[i] / tot
+                tru = y5[:16]
+                err = results.setdefault(name, dict(abs=0.0, tot=0.0, ape=[]))
+                err["abs"] += np.abs(est5 - tru).sum()
+                err["tot"] += tru.sum()
+                err["ape"].extend(list(np.abs(est5 - tru)[tru >= 500] / tru[tru >= 500]))
+    summary = {k: dict(pct_misallocated=100 * v["abs"] / v["tot"] / 2,
+                       mape=100 * float(np.mean(v["ape"])), p90=100 * float(np.percentile(v["ape"], 90)))
+               for k, v in results.items()}
+    return summary
+
+
+# ----------------------------------------------------------------------------------------
+# 3 and 5. population_age10 and households
+# ----------------------------------------------------------------------------------------
+def table_population_age10(sg):
+    rows = []
+    for r in sg.itertuples():
+        for s in ("M", "F"):
+            rows.append([r.adm_code10, s] + [int(getattr(r, f"{s.lower()}_{b}")) for b in BINS])
+    cols = ["region", "sex"] + [f"age_{b}" for b in BINS]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def table_households(sg):
+    df = pd.DataFrame(dict(region=sg.adm_code10, households=sg.households.astype(int),
+                           persons=sg.pop_total.astype(int)))
+    assert (df.households > 0).all()
+    return df
+
+
+# ----------------------------------------------------------------------------------------
+# 6. projection assumptions
+# ----------------------------------------------------------------------------------------
+def interp_anchors(anchors, years):
+    ys = sorted(anchors)
+    return np.interp(years, ys, [anchors[y] for y in ys])
+
+
+def tables_assumptions():
+    years = np.arange(2023, 2124)
+    proj = years[years <= 2072]
+    # TFR medium: annual values 2022-2032, anchors 2037, 2049-2072; linear in between
+    tfr = interp_anchors(TFR_MED_ANNUAL, proj)
+    # e0 by sex: 2023 observed; 2050 sex values DERIVED from both-sex 88.6 (same share of the
+    # 2022->2072 gain for each sex); 2072 confirmed; linear in between
+    f50 = (E0_MED["both2050"] - E0_MED["both2022"]) / (E0_MED["both2072"] - E0_MED["both2022"])
+    e0 = {}
+    for i, s in enumerate(("M", "F")):
+        base, end = E0_MED["base2022"][i], E0_MED["sex2072"][i]
+        anchors = {2023: LT_TARGETS[s]["e0"], 2050: base + f50 * (end - base), 2072: end}
+        e0[s] = interp_anchors(anchors, proj)
+    nim = interp_anchors(NIM_MED, proj)
+
+    def extend(series, hold=True):
+        if hold:
+            return np.concatenate([series, np.full(len(years) - len(proj), series[-1])])
+        g = (series[-1] - series[-11]) / 10.0
+        k = np.arange(1, len(years) - len(proj) + 1)
+        return np.concatenate([series, series[-1] + g * np.cumsum(EXT_DECAY ** k)])
+
+    def status_med(y):
+        if y == 2023:
+            return "observed TFR and e0 (KOSTAT 2023); NIM UNCONFIRMED (interpolated)"
+        if y > 2072:
+            return "extension"
+        p = []
+        p.append("TFR confirmed" if (y in TFR_MED_ANNUAL or y >= 2049) else "TFR UNCONFIRMED (linear between confirmed anchors)")
+        p.append("e0 confirmed" if y == 2072 else "e0 UNCONFIRMED (linear between anchors)")
+        p.append("NIM confirmed" if y == 2072 else "NIM UNCONFIRMED (linear 2022 155000 to 2072 61000)")
+        return "; ".join(p)
+
+    out = {}
+    med = pd.DataFrame(dict(year=years, tfr=extend(tfr), e0_male=extend(e0["M"], False),
+                            e0_female=extend(e0["F"], False), net_international_migration=np.round(extend(nim)).astype(int),
+                            status=[status_med(y) for y in years]))
+    out["medium"] = med
+    both72 = E0_MED["both2072"]
+    for name, v in (("high", HIGH_2072), ("low", LOW_2072)):
+        ramp = np.clip((proj - 2023) / (2072 - 2023), 0, 1)
+        ramp_tfr = np.clip((proj - 2023) / (2050 - 2023), 0, 1)
+        t = tfr + (v["tfr"] - 1.08) * ramp_tfr
+        em = e0["M"] + (v["e0_both"] - both72) * ramp
+        ef = e0["F"] + (v["e0_both"] - both72) * ramp
+        n = nim + (v["nim"] - NIM_MED[2072]) * ramp
+        st = "assumption (2072 anchors confirmed: TFR 1.34 e0 92.2 NIM 113000; path and sex split assumed)" \
+            if name == "high" else \
+            "assumption UNCONFIRMED (low path not found: TFR 0.82 recollection; e0 and NIM mirror the high variant)"
+        df = pd.DataFrame(dict(year=years, tfr=extend(t), e0_male=extend(em, False), e0_female=extend(ef, False),
+                               net_international_migration=np.round(extend(n)).astype(int),
+                               status=["observed TFR and e0 (KOSTAT 2023); NIM UNCONFIRMED" if y == 2023 else
+                                       ("extension" if y > 2072 else st) for y in years]))
+        out[name] = df
+    for df in out.values():
+        assert len(df) == 101 and df.year.iloc[0] == 2023 and df.year.iloc[-1] == 2123
+        assert abs(df.tfr.iloc[0] - 0.72) < 1e-9 and abs(df.e0_male.iloc[0] - 80.6) < 1e-9
+    return out, f50
+
+
+# ----------------------------------------------------------------------------------------
+# 7. fertility
+# ----------------------------------------------------------------------------------------
+def table_fertility(pop1):
+    rates = dict(ASFR5)
+    rates[15], rates[20] = YOUNG_SPLIT
+    assert abs(sum(rates.values()) - TFR_2023 * 1000 / 5) < 0.05 + 1e-9
+    edges = list(range(15, 50, 5))
+    ages = np.arange(15, 50)
+    C = np.zeros((7, 35))
+    for g, lo in enumerate(edges):
+        C[g, lo - 15:lo - 10] = 1.0
+    y = np.array([rates[e] / 1000 * 5 for e in edges]) * 1e5   # pseudo-counts: 5*rate per 100k women per age
+    g = pclm(y, C, np.zeros(35), lam=0.5) / 1e5
+    # exact group means (simple mean over the 5 ages)
+    for k, lo in enumerate(edges):
+        sl = slice(lo - 15, lo - 10)
+        g[sl] *= (rates[lo] / 1000) / g[sl].mean()
+    asfr = g
+    fem = pop1[pop1.sex == "F"][[f"age_{a}" for a in ages]].sum().to_numpy(float)
+    births = asfr * fem
+    rep = dict(tfr=asfr.sum(), mean_age=((ages + 0.5) * births).sum() / births.sum(),
+               share35=births[ages >= 35].sum() / births.sum(), births=births.sum(),
+               mean_age_rates=((ages + 0.5) * asfr).sum() / asfr.sum(),
+               max_adj=0.0)
+    # birth order: multinomial logit in age, fitted to order shares and order mean ages
+    B = births / births.sum()
+    x = ages + 0.5 - 33.6
+
+    def shares(p):
+        a2, a3, b2, b3 = p
+        u = np.vstack([np.zeros_like(x), a2 + b2 * x, a3 + b3 * x])
+        e = np.exp(u - u.max(axis=0))
+        return e / e.sum(axis=0)
+
+    def resid(p):
+        sh = shares(p)
+        r = []
+        for k in range(3):
+            w = B * sh[k]
+            r.append((w.sum() - ORDER_SHARE[k]) / 0.001)
+            r.append(((ages + 0.5) * w).sum() / w.sum() - ORDER_MEAN[k])
+        return np.array(r)
+
+    sol = optimize.least_squares(resid, [np.log(0.323 / 0.602), np.log(0.075 / 0.602), 0.1, 0.2])
+    sh = shares(sol.x)
+    order_fit = []
+    for k in range(3):
+        w = B * sh[k]
+        order_fit.append((w.sum(), ((ages + 0.5) * w).sum() / w.sum()))
+    rep["order_fit"] = order_fit
+    df = pd.DataFrame(dict(age=ages, asfr=asfr, share_order1=sh[0], share_order2=sh[1], share_order3p=sh[2]))
+    gm = {lo: asfr[lo - 15:lo - 10].mean() * 1000 for lo in edges}
+    rep["group_means"] = gm
+    assert all(abs(gm[lo] - rates[lo]) < 1e-9 for lo in edges)
+    assert np.allclose(df[["share_order1", "share_order2", "share_order3p"]].sum(axis=1), 1.0)
+    return df, rep, rates
+
+
+# ----------------------------------------------------------------------------------------
+# 9. regional mortality multipliers
+# ----------------------------------------------------------------------------------------
+def table_mortality_regions(raw, sg, cw, pop1, mort):
+    lk = read_csv(raw, "codes/adm_sgis_lookup_2024.csv", ["adm10_2023", "level", "sgis_2010", "sgis_2015",
+                                                          "sgis_2020", "sgis_2022", "sgis_2023"], dtype=str)
+    m20 = read_csv(raw, "census_kosis_tidycensuskr/mortality_2020_sigungu.csv",
+                   ["adm2_code", "class2", "year", "value"], dtype={"adm2_code": str})
+    m1015 = read_csv(raw, "census_kosis_tidycensuskr/mortality_2010_2015_sigungu.csv",
+                     ["adm2_code", "class2", "year", "value"], dtype={"adm2_code": str})
+    m = pd.concat([m20, m1015])
+    m = m[m.class2.isin(["male", "female"])]
+    rate = {(int(r.year), r.adm2_code, r.class2): float(r.value) for r in m.itertuples()}
+    years = [2010, 2015, 2020]
+    codes_by_year = {y: {k[1] for k in rate if k[0] == y} for y in years}
+    lkd = lk[lk.level == "District"]
+    # expected deaths 2023 = single-year population x national schedule (age structure)
+    ages = [f"age_{a}" for a in range(MAXAGE + 1)]
+    E = {}
+    for s, k in (("M", "male"), ("F", "female")):
+        mx = mort[s]["lt"]["mx"]
+        sub = pop1[pop1.sex == s].set_index("region")[ages]
+        E[k] = (sub.to_numpy(float) @ mx)
+        E[k] = pd.Series(E[k], index=sub.index)
+    # map each region to a KOSTAT code per year
+    mapping = {}
+    for code in sg.adm_code10:
+        rows = lkd[lkd.adm10_2023 == code]
+        for y in years:
+            cands = []
+            for col in (f"sgis_{y}", "sgis_2023", "sgis_2022"):
+                for v in rows[col].dropna():
+                    cands.append(v[:5])
+            mapcodes = cw.loc[code].kostat_map2018_codes.split(";")
+            cands += [mapcodes[0][:4] + "0"] if len(mapcodes) > 1 else mapcodes
+            hit = next((c for c in cands if c in codes_by_year[y]), None)
+            mapping[(code, y)] = hit
+    logr = {}
+    for k in ("male", "female"):
+        L = np.full((len(sg), 3), np.nan)
+        for i, code in enumerate(sg.adm_code10):
+            for j, y in enumerate(years):
+                c = mapping[(code, y)]
+                if c is not None and (y, c, k) in rate:
+                    L[i, j] = np.log(rate[(y, c, k)])
+        w = E[k].reindex(sg.adm_code10).to_numpy()
+        for j in range(3):   # national reference: expected-deaths-weighted mean (log scale)
+            ok = ~np.isnan(L[:, j])
+            L[:, j] -= np.sum(w[ok] * L[ok, j]) / w[ok].sum()
+        logr[k] = (L, w)
+    # empirical Bayes shrinkage of the time-averaged log ratio
+    yw = np.array([1.0, 2.0, 3.0])
+    out = {}
+    diag = {}
+    for k in ("male", "female"):
+        L, D = logr[k]
+        ok = ~np.isnan(L)
+        wts = np.where(ok, yw, 0.0)
+        avg = np.nansum(np.where(ok, L, 0) * wts, axis=1) / np.maximum(wts.sum(axis=1), 1e-9)
+        nyears = ok.sum(axis=1)
+        # within-region deviation variance vs 1/D  ->  noise constant kappa (var = tau2 + kappa/D)
+        dev = np.where(ok, L - avg[:, None], np.nan)
+        v_within = np.nansum(dev ** 2, axis=1) / np.maximum(nyears - 1, 1)
+        good = nyears >= 2
+        X = np.vstack([np.ones(good.sum()), 1.0 / D[good]]).T
+        coef, *_ = np.linalg.lstsq(X, v_within[good], rcond=None)
+        kappa = max(coef[1], 1.0)
+        neff = np.where(nyears > 0, wts.sum(axis=1) ** 2 / np.maximum((wts ** 2).sum(axis=1), 1e-9), 1)
+        noise = kappa / D / neff
+        has = nyears > 0
+        sig2 = max(np.var(avg[has]) - np.mean(noise[has]), 1e-4)
+        Bsh = sig2 / (sig2 + noise)
+        lm = np.where(has, Bsh * avg, 0.0)
+        mult = np.exp(lm)
+        # normalise so that the multipliers reproduce the national expected deaths
+        mult = mult * D.sum() / (mult * D).sum()
+        mult = np.clip(mult, 0.6, 1.6)
+        out[k] = np.where(has, mult, 1.0)
+        diag[k] = dict(kappa=kappa, sigma=np.sqrt(sig2), shrink_min=Bsh[has].min(), shrink_med=np.median(Bsh[has]),
+                       n_nodata=int((~has).sum()), years_missing=int((nyears < 3).sum()),
+                       min=out[k].min(), max=out[k].max(), p10=np.percentile(out[k], 10),
+                       p90=np.percentile(out[k], 90), wmean=(out[k] * D).sum() / D.sum())
+    has_any = np.array([any(mapping[(c, y)] is not None for y in years) for c in sg.adm_code10])
+    df = pd.DataFrame(dict(region=sg.adm_code10.to_numpy(), multiplier_male=out["male"],
+                           multiplier_female=out["female"],
+                           status=np.where(has_any, "DERIVED", "no data: 1.0")))
+    partial = [c for c in sg.adm_code10 if sum(mapping[(c, y)] is not None for y in years) < 3]
+    return df, diag, partial
+
+
+# ----------------------------------------------------------------------------------------
+# 10. migration by age
+# ----------------------------------------------------------------------------------------
+def rogers_castro(p, x):
+    a1, al1, a2, mu2, al2, la2, c = p
+    return a1 * np.exp(-al1 * x) + a2 * np.exp(-al2 * (x - mu2) - np.exp(-la2 * (x - mu2))) + c
+
+
+def table_migration(pop1):
+    ages = np.arange(MAXAGE + 1)
+    P = pop1[[f"age_{a}" for a in ages]].sum().to_numpy(float)
+
+    def grp_rate(rate, lo, hi):
+        w = P[lo:hi + 1]
+        return (rate[lo:hi + 1] * w).sum() / w.sum()
+
+    def resid(p):
+        r = rogers_castro(p, ages + 0.5)
+        return np.array([(grp_rate(r, lo, hi) - v) / v for (lo, hi), v in MIG_GROUPS])
+
+    x0 = [0.08, 0.1, 0.15, 22.0, 0.10, 0.4, 0.04]
+    lb = [0.0, 0.0, 0.0, 15.0, 0.02, 0.05, 0.0]
+    ub = [0.5, 1.0, 1.0, 35.0, 0.5, 5.0, 0.1]
+    sol = optimize.least_squares(resid, x0, bounds=(lb, ub))
+    rate = rogers_castro(sol.x, ages + 0.5)
+    fit = {f"{lo}-{hi}": grp_rate(rate, lo, hi) for (lo, hi), _ in MIG_GROUPS}
+    fit["10-19"] = grp_rate(rate, 10, 19)
+    fit["80+"] = grp_rate(rate, 80, 100)
+    overall = (rate * P).sum() / P.sum()
+    # between-province share: constant except a bump for ages 18-29 (job/education moves),
+    # scaled so that the population-weighted between-province rate is exactly 4.2 %
+    bump = 1.0 + 0.35 * np.exp(-0.5 * ((ages - 24.0) / 4.0) ** 2)
+    k = MIG_BETWEEN_SIDO * P.sum() / (rate * bump * P).sum()
+    bps = k * bump
+    assert (bps < 1).all()
+    css = bps + (1 - bps) * WITHIN_SIDO_CROSS_SIGUNGU
+    df = pd.DataFrame(dict(age=ages, move_rate=rate, between_province_share=bps, cross_sigungu_share=css))
+    between = (rate * bps * P).sum() / P.sum()
+    cross = (rate * css * P).sum() / P.sum()
+    rep = dict(params=sol.x, fit=fit, overall=overall, between=between, cross=cross,
+               bps_range=(bps.min(), bps.max()), css_overall=cross / overall, bps_overall=between / overall)
+    assert abs(between - MIG_BETWEEN_SIDO) < 1e-12
+    return df, rep
+
+
+# ----------------------------------------------------------------------------------------
+# 11. living arrangements
+# ----------------------------------------------------------------------------------------
+# never-married proportions at single ages: anchors (age, value) per sex, interpolated on the
+# logit scale, then scaled so the 10-year group means match the 2020 census figures.
+NM_SHAPE = {"M": [(18, 0.999), (22, 0.985), (27, 0.86), (32, 0.58), (37, 0.38), (42, 0.27), (47, 0.19),
+                  (52, 0.12), (57, 0.075), (62, 0.045), (67, 0.03), (75, 0.018), (85, 0.012), (100, 0.01)],
+            "F": [(18, 0.997), (22, 0.965), (27, 0.74), (32, 0.40), (37, 0.24), (42, 0.16), (47, 0.11),
+                  (52, 0.075), (57, 0.05), (62, 0.03), (67, 0.02), (75, 0.012), (85, 0.01), (100, 0.01)]}
+WITH_PARENT_NM = [(18, 0.92), (22, 0.75), (26, 0.65), (30, 0.58), (35, 0.52), (40, 0.46), (50, 0.36),
+                  (60, 0.18), (70, 0.05), (80, 0.0), (100, 0.0)]   # UNCONFIRMED
+WITH_PARENT_CHILD = 0.95   # UNCONFIRMED share of under-18s living in a parent's household
+
+
+def table_living(pop1):
+    ages = np.arange(MAXAGE + 1)
+    P = {s: pop1[pop1.sex == s][[f"age_{a}" for a in ages]].sum().to_numpy(float) for s in ("M", "F")}
+
+    def logit(p):
+        return np.log(p / (1 - p))
+
+    def nm_curve(s, shift):
+        a, v = zip(*NM_SHAPE[s])
+        lg = np.interp(ages, a, logit(np.array(v)))
+        nm = 1 / (1 + np.exp(-(lg + shift(ages))))
+        nm[ages < 18] = 1.0
+        return nm
+
+    # piecewise-constant logit shifts per 10-year group (20s,30s,40s,50s) fitted to census 2020
+    def make_shift(c):
+        def f(x):
+            knots = [15, 25, 35, 45, 55, 65]
+            vals = [0.0, c[0], c[1], c[2], c[3], 0.0]
+            return np.interp(x, knots, vals)
+        return f
+
+    def gmean(arr, w, lo, hi):
+        return (arr[lo:hi + 1] * w[lo:hi + 1]).sum() / w[lo:hi + 1].sum()
+
+    def resid(c):
+        cM, cF = make_shift(c[:4]), make_shift(c[4:])
+        nmM, nmF = nm_curve("M", cM), nm_curve("F", cF)
+        both = lambda lo, hi: ((nmM * P["M"])[lo:hi + 1].sum() + (nmF * P["F"])[lo:hi + 1].sum()) / \
+            (P["M"][lo:hi + 1].sum() + P["F"][lo:hi + 1].sum())
+        r = [both(20, 29) - NM_2020["20_29_both"], gmean(nmM, P["M"], 30, 39) - NM_2020["30_39_M"],
+             gmean(nmF, P["F"], 30, 39) - NM_2020["30_39_F"], both(40, 49) - NM_2020["40_49_both"],
+             both(50, 59) - NM_2020["50_59_both"],
+             (gmean(nmM, P["M"], 40, 49) - gmean(nmF, P["F"], 40, 49)) - 0.09,   # sex gap kept (shape)
+             (gmean(nmM, P["M"], 50, 59) - gmean(nmF, P["F"], 50, 59)) - 0.04,
+             (gmean(nmM, P["M"], 20, 29) - gmean(nmF, P["F"], 20, 29)) - 0.07]
+        return np.array(r) * 100 + 0.001 * np.asarray(c)
+
+    sol = optimize.least_squares(resid, np.zeros(8))
+    nm2020 = {"M": nm_curve("M", make_shift(sol.x[:4])), "F": nm_curve("F", make_shift(sol.x[4:]))}
+    # level moved to the 2023 register census (18+ never married M 34.2 %, F 24.9 %): a logit
+    # shift ramped in over ages 18-25 and constant above
+    ramp = np.clip((ages - 18) / 7.0, 0, 1)
+    ad = ages >= 18
+    nm = {}
+    for s in ("M", "F"):
+        def f(dl):
+            lg = np.log(nm2020[s] / (1 - nm2020[s] + 1e-12) + 1e-300)
+            v = 1 / (1 + np.exp(-(lg + dl * ramp)))
+            v[ages < 18] = 1.0
+            return v
+        tgt = NM_18P_2023[s]
+        dl = optimize.brentq(lambda d: (f(d) * P[s])[ad].sum() / P[s][ad].sum() - tgt, -3, 3)
+        nm[s] = f(dl)
+
+    # currently married = ever married x (1 - divorced/separated - widowed among ever married)
+    def married(s, d, wmid):
+        ever = 1 - nm[s]
+        div = d * (1 / (1 + np.exp(-(ages - 40) / 6.0))) * (1 - 0.4 / (1 + np.exp(-(ages - 75) / 5.0)))
+        wid = 1 / (1 + np.exp(-(ages - wmid) / 5.5))
+        m = ever * np.clip(1 - div - wid, 0, 1)
+        m[ages < 18] = 0.0
+        return m
+
+    def resid2(p):
+        d, wF = p
+        mM, mF = married("M", d, 89.0), married("F", d, wF)
+        ad = ages >= 18
+        tot = (mM * P["M"])[ad].sum() + (mF * P["F"])[ad].sum()
+        share = tot / (P["M"][ad].sum() + P["F"][ad].sum())
+        ratio = (mM * P["M"]).sum() / (mF * P["F"]).sum()
+        return [(share - MARRIED_18P_2023) * 100, (ratio - 1.0) * 100]
+
+    sol2 = optimize.least_squares(resid2, [0.08, 78.0], bounds=([0.0, 65.0], [0.3, 95.0]))
+    d, wF = sol2.x
+    mar = {"M": married("M", d, 89.0), "F": married("F", d, wF)}
+    a_, v_ = zip(*WITH_PARENT_NM)
+    plive = np.interp(ages, a_, v_)
+    wp = {s: np.where(ages < 18, WITH_PARENT_CHILD, nm[s] * plive) for s in ("M", "F")}
+    rows = []
+    for s in ("M", "F"):
+        for a in ages:
+            rows.append(dict(age=a, sex=s, married_share=mar[s][a], with_parent_share=wp[s][a], status="UNCONFIRMED"))
+    df = pd.DataFrame(rows)
+    ad = ages >= 18
+    y = (ages >= 19) & (ages <= 34)
+    rep = dict(divorce_level=d, widow_mid_F=wF,
+               married_M=(mar["M"] * P["M"]).sum(), married_F=(mar["F"] * P["F"]).sum(),
+               share18=((mar["M"] * P["M"])[ad].sum() + (mar["F"] * P["F"])[ad].sum()) / (P["M"][ad].sum() + P["F"][ad].sum()),
+               nm30_39=(gmean(nm["M"], P["M"], 30, 39), gmean(nm["F"], P["F"], 30, 39)),
+               nm30_39_both=((nm["M"] * P["M"])[30:40].sum() + (nm["F"] * P["F"])[30:40].sum()) / (P["M"][30:40].sum() + P["F"][30:40].sum()),
+               nm2020_30_39=(gmean(nm2020["M"], P["M"], 30, 39), gmean(nm2020["F"], P["F"], 30, 39)),
+               nm30_34=(gmean(nm["M"], P["M"], 30, 34), gmean(nm["F"], P["F"], 30, 34)),
+               nm18p=((nm["M"] * P["M"])[ad].sum() / P["M"][ad].sum(), (nm["F"] * P["F"])[ad].sum() / P["F"][ad].sum()),
+               wp19_34=((wp["M"] * P["M"])[y].sum() + (wp["F"] * P["F"])[y].sum()) / (P["M"][y].sum() + P["F"][y].sum()))
+    rep["ratio"] = rep["married_M"] / rep["married_F"]
+    assert (df.married_share[df.age < 18] == 0).all()
+    assert df.married_share.between(0, 1).all() and df.with_parent_share.between(0, 1).all()
+    return df, rep
+
+
+# ----------------------------------------------------------------------------------------
+# main
+# ----------------------------------------------------------------------------------------
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("raw_dir")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "korea"))
+    args = ap.parse_args(argv)
+    raw, out = args.raw_dir, args.out
+    if not os.path.isdir(raw):
+        raise InputError(f"raw directory not found: {raw}")
+    os.makedirs(out, exist_ok=True)
+    R = {}   # report values for README
+    src_mois = f"MOIS resident registration statistics {REF} (jumin.mois.go.kr; 거주자 basis)"
+
+    sg = load_mois(raw)
+    cw = load_crosswalk(raw)
+
+    # 1 regions
+    regions, name_fixes = table_regions(raw, sg, cw)
+    R["name_fixes"] = name_fixes
+    write_table(out, "regions.csv", [
+        "Regions: the 229 si/gun/gu-level units of South Korea, 2023-12",
+        f"source: {src_mois}; KOSTAT SGIS 2018 boundaries (southkorea-maps); MOIS notice 2021-66 (population-declining areas); code/name crosswalks from tidycensuskr",
+        "method: name_ko without province prefix; name_en from lookup_district_code_2020 (KOSTAT-code join) else the crosswalk; centroid = area-weighted mean and area = sum of the 2018 polygons mapped to the region (cities drawn as several gu)",
+        "status: codes, names, flags confirmed; centroid/area DERIVED from simplified polygons (area +-1 %)",
+        "note: capital_region = Seoul (11), Incheon (28), Gyeonggi (41); declining_area = 89 areas designated 2021-10-18",
+        "note: Gunwi-gun (2772000000) moved to Daegu on 2023-07-01 and is listed under Daegu",
+    ], regions, floatfmt=dict(centroid_lon="%.5f", centroid_lat="%.5f", area_km2="%.1f"))
+
+    # 2 provinces
+    prov = table_provinces(raw, sg)
+    write_table(out, "provinces.csv", [
+        "Provinces (sido) of South Korea, 2023-12",
+        "source: MOIS sido codes valid 2023-12; KOSTAT 2023 birth statistics via press (sido TFR), see FACTS.md 4.1",
+        "method: copied from provinces_2023.csv; rows ordered by MOIS code",
+        "status: tfr_status per row: confirmed = stated by a cited source, UNCONFIRMED = best-known value not confirmed",
+        "note: codes valid in 2023-12: Gangwon 51 (since 2023-06), Jeonbuk still 45 (52 from 2024-01), Jeju 50",
+    ], prov, floatfmt=dict(tfr_2023="%.2f"))
+
+    # 8 mortality (fitted first)
+    mort = fit_mortality(raw)
+    R["mort"] = mort
+
+    # 3 population_age10
+    p10 = table_population_age10(sg)
+    write_table(out, "population_age10.csv", [
+        "Resident population by region, sex and 10-year age group, 2023-12-31 (constraint table)",
+        f"source: {src_mois}",
+        "method: copied from the published 10-year bins (거주자: excludes 거주불명자 and overseas nationals); 100p = 100 and over",
+        "status: confirmed (published MOIS figures); total 51090859",
+    ], p10)
+
+    # 4 population (single years)
+    prior, bstatus, _ = national_prior(raw, mort)
+    lams = [1.0, 10.0, 100.0]
+    val = validate_ungrouping(raw, mort, lams)
+    R["val"] = val
+    best = min((k for k in val if k.startswith("pclm_natprior")), key=lambda k: val[k]["pct_misallocated"])
+    lam = float(best.split("_l")[-1])
+    R["lam"] = lam
+    pop1 = ungroup_population(sg, prior, lam)
+    # invariants
+    assert len(pop1) == 2 * N_REGIONS
+    vals = pop1[[f"age_{a}" for a in range(MAXAGE + 1)]].to_numpy()
+    assert (vals >= 0).all()
+    chk = p10.set_index(["region", "sex"])
+    for i, lo in enumerate(BIN_LO[:-1]):
+        s = pop1[[f"age_{a}" for a in range(lo, lo + 10)]].sum(axis=1).to_numpy()
+        assert (s == chk[f"age_{BINS[i]}"].to_numpy()).all(), f"bin {BINS[i]} not preserved"
+    assert (pop1.age_100.to_numpy() == chk["age_100p"].to_numpy()).all()
+    assert int(vals.sum()) == TOTAL_POP
+    R["bstatus"] = bstatus
+    write_table(out, "population.csv", [
+        "Resident population by region, sex and single year of age, 2023-12-31",
+        f"source: {src_mois} (10-year bins); KOSTAT census 2010 5-year ages (KOSIS, via southkorea-population); KOSTAT births 2011-2023",
+        f"method: PCLM ungrouping (Rizzi, Gampe & Eilers 2015) of each region-sex's 11 bins with a national cohort-shape offset (births 2011-2023 for ages 0-12; census 2010 national 5-year ages ungrouped and aged forward 13 years with the fitted 2023 life table for 13+), smoothness lambda={lam:g} chosen on a census-2010 test; then rescaled within bins and integerised by largest remainder",
+        "status: DERIVED; every 10-year bin and the 100+ group are exact (published MOIS figures); births 2011-2014 and 2018-2021 used for the age 0-12 shape are UNCONFIRMED (not in the data folder)",
+        f"note: census-2010 test (10-year -> 5-year split, 0-79): {val[best]['pct_misallocated']:.2f} % of persons misallocated vs {val['uniform']['pct_misallocated']:.2f} % for a uniform split; see README.md",
+    ], pop1)
+
+    # 5 households
+    hh = table_households(sg)
+    assert (hh.set_index("region").persons == pop1.groupby("region")[[f"age_{a}" for a in range(MAXAGE + 1)]].sum().sum(axis=1)).all()
+    write_table(out, "households.csv", [
+        "Registered households (세대) and residents by region, 2023-12-31",
+        f"source: {src_mois}, 주민등록 인구 및 세대현황",
+        "method: copied; persons = resident total of the region (= sum of population.csv)",
+        f"status: confirmed; national {int(hh.households.sum())} households, {hh.persons.sum() / hh.households.sum():.2f} persons per household",
+        "note: a MOIS 세대 is a registration unit, not a census household (가구): census 2023 counted 22.73 M households of mean size 2.21",
+    ], hh)
+
+    # 8 mortality table
+    mt = table_mortality(mort)
+    ages = np.arange(MAXAGE + 1)
+    deaths = {}
+    for s, k in (("M", "male"), ("F", "female")):
+        P = pop1[pop1.sex == s][[f"age_{a}" for a in ages]].sum().to_numpy(float)
+        deaths[s] = (P * mort[s]["lt"]["mx"]).sum()
+        R[f"P_{s}"] = P
+    PM, PF = R["P_M"], R["P_F"]
+    r80 = ((PM * mort["M"]["lt"]["mx"])[80:].sum() + (PF * mort["F"]["lt"]["mx"])[80:].sum()) / (PM[80:].sum() + PF[80:].sum())
+    r19 = ((PM * mort["M"]["lt"]["mx"])[1:10].sum() + (PF * mort["F"]["lt"]["mx"])[1:10].sum()) / (PM[1:10].sum() + PF[1:10].sum())
+    R["deaths"], R["r80"], R["r19"] = deaths, r80, r19
+    fitline = []
+    for s in ("M", "F"):
+        f, t = mort[s]["fit"], mort[s]["target"]
+        fitline.append(f"{s}: " + " ".join(
+            f"{k} {t[k] * (100 if k[0] == 'l' else 1):g}->{f[k] * (100 if k[0] == 'l' else 1):.2f}" for k in t))
+    write_table(out, "mortality.csv", [
+        "National period life table by sex, 2023, single years 0-100 (100 = open interval)",
+        "source: KOSTAT 2023 life tables (생명표) summary figures via korea.kr briefing and press (FACTS.md 4.2)",
+        "method: parametric hazard fitted per sex with scipy least_squares: Kannisto logistic senescent term a*e^{b(x-60)}/(1+a*e^{b(x-60)}/z) + Heligman-Pollard hump H*exp(-E(ln x-ln F)^2) (free centre F; captures the high Korean mid-life excess) + exponential child term + 1e-5; life table by exact integration on a 0.01-year grid; lx radix 100000",
+        "status: DERIVED (fitted); targets confirmed: e0 e40 e60 survival to 80 and 100; infant q0 (M 2.62 F 2.38 per 1000) UNCONFIRMED (2020 rate 2.5); 1-9 rate 9.5 per 100k used with an assumed sex ratio 1.2",
+        "note: fit (target->fitted; l in %) " + fitline[0],
+        "note: fit (target->fitted; l in %) " + fitline[1],
+        f"note: check with population.csv as exposure: deaths M {deaths['M']:.0f} (registered 188921), F {deaths['F']:.0f} (163590); 80+ rate {r80 * 1e5:.0f} per 100k (8285.5); 1-9 rate {r19 * 1e5:.1f} per 100k (9.5)",
+    ], mt, floatfmt=dict(mx_male="%.8f", mx_female="%.8f", qx_male="%.8f", qx_female="%.8f",
+                         lx_male="%.1f", lx_female="%.1f", ex_male="%.3f", ex_female="%.3f"))
+
+    # 6 assumptions
+    asm, f50 = tables_assumptions()
+    R["asm"], R["f50"] = asm, f50
+    common = "source: Statistics Korea (KOSTAT) Population Projections for Korea 2022-2072 (released 2023-12-14), via press coverage and a KOSTAT table reproduced online; 2023 row = observed 2023 TFR and life table"
+    write_table(out, "assumptions_medium.csv", [
+        "Projection assumptions, medium scenario, 2023-2123",
+        common,
+        "method: TFR annual values 2023-2032 and anchors 2037 (1.05) 2049-2072 (1.08) linear in between; e0 anchors 2023 observed (80.6/86.4), 2050 DERIVED (both-sex 88.6 split by sex with the same share of the 2022-2072 gain), 2072 (89.5/92.7) linear in between; NIM linear from 155000 (2022) to 61000 (2072)",
+        "method: 2073-2123 extension: TFR and NIM held at the 2072 value; e0 gains continue at the 2062-2072 annual gain decaying geometrically by 0.97 per year",
+        "status: per row; confirmed = stated by a source; UNCONFIRMED = interpolated between confirmed anchors; extension = rule above",
+        "note: NIM = net international migration (persons per year, Koreans + foreigners staying 3+ months); the KOSTAT intermediate NIM path was not found",
+    ], asm["medium"], floatfmt=dict(tfr="%.4f", e0_male="%.3f", e0_female="%.3f"))
+    write_table(out, "assumptions_high.csv", [
+        "Projection assumptions, high scenario, 2023-2123",
+        common,
+        "method: medium path plus the 2072 high-minus-medium gap ramped linearly (TFR gap reached in 2050; e0 and NIM gaps in 2072); e0 gap +1.1 applied equally to both sexes; 2073+ extension as medium",
+        "status: assumption; 2072 anchors confirmed (TFR 1.34, e0 both sexes 92.2, NIM 113000), the path and the sex split are assumptions",
+    ], asm["high"], floatfmt=dict(tfr="%.4f", e0_male="%.3f", e0_female="%.3f"))
+    write_table(out, "assumptions_low.csv", [
+        "Projection assumptions, low scenario, 2023-2123",
+        common,
+        "method: as the high variant with low 2072 values: TFR 0.82, e0 both sexes 90.0 (medium - 1.1), NIM 9000 (medium - 52000, mirror of the high gap)",
+        "status: assumption UNCONFIRMED: the low-variant paths were not found (FACTS.md 10); only the low 2072 population (30.17 M) is confirmed",
+    ], asm["low"], floatfmt=dict(tfr="%.4f", e0_male="%.3f", e0_female="%.3f"))
+
+    # 7 fertility
+    fert, frep, rates = table_fertility(pop1)
+    R["frep"], R["rates"] = frep, rates
+    of = frep["order_fit"]
+    write_table(out, "fertility.csv", [
+        "Age-specific fertility rates (births per woman per year) and birth-order shares, 2023, ages 15-49",
+        "source: KOSTAT 2023 birth statistics (출생통계) via press: 5-year ASFRs 25-49, TFR 0.72, mean age 33.6, 35+ share 36.3 %, order shares and mean ages (FACTS.md 4.1)",
+        f"method: 5-year rates 15-19 {rates[15]} and 20-24 {rates[20]} per 1000 DERIVED from the TFR constraint (sum 4.8) with an assumed split; ungrouped by PCLM (lambda 0.5) and rescaled so each group's mean rate is exact; order shares by a multinomial logit in age fitted to the order shares and mean ages",
+        "status: 25-49 group rates confirmed; 15-24 split UNCONFIRMED; single-year shape and order shares DERIVED",
+        f"note: TFR = {frep['tfr']:.4f}; with the 2023 female population: mean age at birth {frep['mean_age']:.2f} (33.6), 35+ share {100 * frep['share35']:.1f} % (36.3), births {frep['births']:.0f} (230000)",
+        f"note: order fit share/mean age: 1st {100 * of[0][0]:.1f} %/{of[0][1]:.2f} (60.2/33.0), 2nd {100 * of[1][0]:.1f} %/{of[1][1]:.2f} (32.3/34.4), 3rd+ {100 * of[2][0]:.1f} %/{of[2][1]:.2f} (7.5/35.6)",
+    ], fert, floatfmt=dict(asfr="%.7f", share_order1="%.6f", share_order2="%.6f", share_order3p="%.6f"))
+
+    # 9 regional mortality
+    mr, mdiag, partial = table_mortality_regions(raw, sg, cw, pop1, mort)
+    R["mdiag"], R["mpartial"] = mdiag, partial
+    write_table(out, "mortality_regions.csv", [
+        "Regional all-cause mortality multipliers relative to the national schedule, by sex",
+        "source: KOSTAT cause-of-death statistics, age-standardised all-cause death rates per 100k by sigungu and sex, 2010/2015/2020 (KOSIS via tidycensuskr)",
+        "method: the rates are already age-standardised, so log(rate / national) is a comparative mortality ratio; national = mean weighted by 2023 expected deaths (population.csv x mortality.csv); years averaged with weights 1:2:3; empirical-Bayes shrinkage toward 1 with noise variance kappa/expected deaths (kappa from year-to-year scatter); rescaled so that the 2023 expected deaths are preserved; clipped to 0.6-1.6",
+        "status: DERIVED; 'no data: 1.0' where no year could be mapped",
+        f"note: multiplier range M {mdiag['male']['min']:.3f}-{mdiag['male']['max']:.3f}, F {mdiag['female']['min']:.3f}-{mdiag['female']['max']:.3f}; regions with fewer than 3 years of data: {len(partial)}",
+    ], mr, floatfmt=dict(multiplier_male="%.4f", multiplier_female="%.4f"))
+
+    # 10 migration
+    mig, mrep = table_migration(pop1)
+    R["mrep"] = mrep
+    ft = mrep["fit"]
+    write_table(out, "migration_age.csv", [
+        "Internal migration by single year of age, 2023: annual probability of moving (crossing an eup/myeon/dong border)",
+        "source: KOSTAT 2023 internal migration statistics (국내인구이동통계) via press: rates by age group, total 12.0 %, between-sido 4.2 % (FACTS.md 4.3)",
+        "method: 7-parameter Rogers-Castro schedule fitted (scipy least_squares, relative errors) to the 7 published age-group rates with population.csv weights; teens and 80+ not published: taken from the fitted curve",
+        "method: between_province_share constant x (1 + 0.35 bump centred at 24, sd 4) scaled to a 4.2 % population-weighted between-sido rate; cross_sigungu_share = between + (1 - between) x 0.30",
+        "status: move_rate DERIVED (fit); between_province_share DERIVED (age profile assumed); cross_sigungu_share UNCONFIRMED (0.30 of within-sido moves assumed to cross a sigungu border)",
+        f"note: fitted group rates: " + " ".join(f"{k} {100 * v:.1f}" for k, v in ft.items()) + f" (%); overall {100 * mrep['overall']:.2f} % (published 12.0)",
+    ], mig, floatfmt=dict(move_rate="%.6f", between_province_share="%.6f", cross_sigungu_share="%.6f"))
+
+    # 11 living arrangements
+    liv, lrep = table_living(pop1)
+    R["lrep"] = lrep
+    write_table(out, "living_arrangements.csv", [
+        "Living arrangements by age and sex: share currently married (spouse in household) and share living in a parent's household",
+        "source: KOSTAT census 2020 sample results via press (never-married shares: 20s 92.8 %, 30s M 50.8 % F 33.6 %, 40s 17.9 %, 50s 7.4 %); census 2023 register results (18+ married 56.6 %)",
+        "method: never-married share by single age from an assumed logit-interpolated shape per sex, shifted to match the census 2020 10-year shares, then moved (one logit shift per sex above age 25) to the 2023 register level (18+ never married M 34.2 % F 24.9 %); married = ever married x (1 - divorced - widowed), divorce level and female widowhood age fitted so that 18+ married = 56.6 % and married men = married women; with_parent = never married x assumed co-residence curve (0.95 under 18)",
+        "status: UNCONFIRMED (group anchors confirmed by press; single-age shape, sex split of 20s/40s/50s, divorce/widowhood and co-residence curves are assumptions)",
+        f"note: implied married men/women = {lrep['ratio']:.3f}; 18+ married {100 * lrep['share18']:.1f} %; never married 30-39 both sexes {100 * lrep['nm30_39_both']:.1f} % (2023 published 51.3); share of 19-34 living with a parent {100 * lrep['wp19_34']:.1f} %",
+        "note: married_share is 0 below age 18 (legal minimum age); spouse-absent married couples are not separated out",
+    ], liv, floatfmt=dict(married_share="%.5f", with_parent_share="%.5f"))
+
+    write_readme(out, R, regions, prov, pop1)
+    print(f"wrote tables to {out}")
+    return 0
+
+
+def write_readme(out, R, regions, prov, pop1):
+    val, mort, frep, mrep, lrep, mdiag = R["val"], R["mort"], R["frep"], R["mrep"], R["lrep"], R["mdiag"]
+    L = []
+    a = L.append
+    a("# Input tables for South Korea (reference date 2023-12-31)\n")
+    a("Generated by `inputs/prepare_korea.py`; do not edit by hand. Regenerate with\n")
+    a("```\n/usr/bin/python3 inputs/prepare_korea.py /path/to/raw/korea --out inputs/korea\n```\n")
+    a("The raw folder is laid out like `shared/data/korea` (see its FACTS.md); the script's docstring lists "
+      "which official files to download for a new year. The output is deterministic (byte-identical on re-runs).\n")
+    a("## Conventions (all tables)\n")
+    a("* UTF-8 CSV, comma separated, no quoting, no thousands separators, `.` decimal; newline at end of file.")
+    a("* Comment lines start with `# `: title, `source:`, `method:`, `status:`, `note:`; then one header row.")
+    a("* Sex is `M` or `F`; ages are completed years; age 100 = 100 and over.")
+    a("* Region = MOIS 10-digit code valid in 2023-12; province = MOIS 2-digit sido code valid in 2023-12 "
+      "(Gangwon 51, Jeonbuk 45, Jeju 50). Rows ordered by region, then M before F, then age.")
+    a("* Status words: **confirmed** = stated by a cited source; **DERIVED** = computed here; "
+      "**UNCONFIRMED** = a best-known value or assumption not confirmed by a source; **extension** = rule beyond 2072.\n")
+    a("## Tables\n")
+    a("| file | rows | content |\n|---|---|---|")
+    a("| regions.csv | 229 | code, names, province, capital-region and declining-area flags, centroid, area |")
+    a("| provinces.csv | 17 | sido code, names, capital flag, 2023 TFR with status |")
+    a("| population_age10.csv | 458 | published MOIS 10-year bins (constraint table) |")
+    a("| population.csv | 458 | single years 0..100, exact bin totals |")
+    a("| households.csv | 229 | MOIS registered households (세대) and residents |")
+    a("| assumptions_{medium,high,low}.csv | 101 each | TFR, e0 by sex, net international migration 2023-2123 |")
+    a("| fertility.csv | 35 | ASFR 15-49 (per woman) and birth-order shares |")
+    a("| mortality.csv | 101 | 2023 life table by sex from a fitted parametric model |")
+    a("| mortality_regions.csv | 229 | regional mortality multipliers by sex |")
+    a("| migration_age.csv | 101 | move probability by age, between-province and cross-sigungu shares |")
+    a("| living_arrangements.csv | 202 | married share and with-parent share by sex and age |\n")
+
+    a("## regions.csv\n")
+    a("229 si/gun/gu-level units of the MOIS 2023-12 resident registration file (226 autonomous units + Sejong + "
+      "Jeju-si + Seogwipo-si; general gu are not regions). Total residents 51,090,859. `declining_area` marks the 89 "
+      "population-declining areas of 2021 (4,778,518 residents in 2023-12). Centroids and areas come from the 2018 "
+      "KOSTAT SGIS simplified polygons (area approximate, ±1 %); for the 10 cities drawn as several gu polygons the "
+      "area is the sum and the centroid the area-weighted mean. Gunwi-gun (moved to Daegu 2023-07-01) uses its "
+      "Gyeongbuk-era polygon 37310; Incheon Michuhol-gu uses polygon 23030 (ex Nam-gu).")
+    if R["name_fixes"]:
+        a("English names come from the crosswalk except where `lookup_district_code_2020.csv` has a different "
+          "spelling for the same KOSTAT code, which was preferred: " + ", ".join(R["name_fixes"]) + ".")
+    a("")
+    a("## provinces.csv\n")
+    a("17 sido. TFR 2023 confirmed for Seoul, Busan, Sejong, Gangwon, Chungbuk, Jeonbuk, Jeonnam; the other ten are "
+      "UNCONFIRMED best-known values (FACTS.md 4.1).\n")
+    a("## population_age10.csv and population.csv\n")
+    a("`population_age10.csv` is the published MOIS 2023-12 resident (거주자) table: 11 bins (0-9 ... 90-99, 100+) "
+      "by region and sex. `population.csv` splits the bins into single years. Method:")
+    a("1. A national single-year cohort-shape prior at 2023-12-31: ages 0-12 = births of 2023..2011 (sex ratio 105) "
+      "times life-table survival; ages 13+ = census 2010 national 5-year counts, ungrouped by PCLM and aged forward "
+      "13 years with the fitted 2023 life table (the census date is 13.17 years earlier). This carries the real "
+      "within-bin cohort-size gradients (e.g. the birth decline of the late 1990s, the small 2000s cohorts).")
+    a("2. For each region and sex a penalised composite link model (Rizzi, Gampe & Eilers 2015) is fitted to the 11 bins "
+      "with log(prior) as offset and a second-difference penalty on the log-deviation from the prior (the 100+ group is "
+      "spread over ages 100-109 inside the fit). Regional deviations are thus smooth across bins, so a region whose "
+      "bins rise or fall steeply tilts the within-bin split accordingly.")
+    a("3. Within each bin the fitted values are rescaled to the published bin total and integerised by the "
+      "largest-remainder method (ties to the lower age). Every bin is exact, all cells are non-negative integers.\n")
+    a("Validation (census 2010, sigungu level, both sexes): the 5-year groups 0-79 were aggregated to 10-year bins, "
+      "ungrouped, re-aggregated to 5-year groups and compared with the true counts. `misallocated` = share of persons "
+      "put in the wrong 5-year half of their bin; MAPE / P90 = mean / 90th percentile absolute % error of 5-year counts "
+      "(groups with >= 500 persons).\n")
+    a("| method | misallocated % | MAPE % | P90 % |\n|---|---|---|---|")
+    for k, v in val.items():
+        a(f"| {k} | {v['pct_misallocated']:.2f} | {v['mape']:.2f} | {v['p90']:.2f} |")
+    a(f"\nThe production run uses the national-prior PCLM with lambda = {R['lam']:g} (best in this test). Caveat: in the "
+      "test the prior is the true 2010 national 5-year structure; in production it is the aged-forward census 2010 "
+      "structure (ignores international migration 2010-2023 and cohort-specific mortality), so the real error is "
+      "somewhat larger than the test figure, but still bounded by the exact 10-year totals. Single-year detail inside "
+      "5-year groups is smooth (no single-year heaping or zodiac-year cohort effects above age 12). Births used for ages 0-12: "
+      + ", ".join(f"{y} {'(folder)' if s == 'folder' else 'UNCONFIRMED'}" for y, s in sorted(R["bstatus"].items()) if 2011 <= y <= 2023)
+      + ".\n")
+    a("## households.csv\n")
+    a("MOIS 2023-12 registered households (세대, resident basis) and residents for the 229 regions; persons equals the "
+      "region total of population.csv. A 세대 is a registration unit (more one-person units than census 가구).\n")
+
+    a("## assumptions_medium.csv, assumptions_high.csv, assumptions_low.csv\n")
+    a("KOSTAT *Population Projections for Korea: 2022-2072* (released 2023-12-14). FACTS.md section 3 is empty; values "
+      "were confirmed by searching public press pages (donga 2023-12-14, dailiang, osnp.kr, a reproduction of the "
+      "KOSTAT TFR table on cafe.daum, edaily 2024-09-23):")
+    a("* medium TFR: 0.78 (2022), 0.72, 0.68, 0.65 (2025 trough), 0.68, 0.71, 0.75, 0.78, 0.82, 0.85, 0.88 (2032), "
+      "1.05 (2037), 1.08 from 2049/2050 to 2072 — confirmed; 2033-2036 and 2038-2048 linear (UNCONFIRMED).")
+    a("* medium e0: both sexes 82.7 (2022) -> 88.6 (2050) -> 91.1 (2072); male 79.9 -> 89.5, female 85.6 -> 92.7 (2022 -> 2072) "
+      f"— confirmed. 2023 uses the observed 80.6/86.4; 2050 sex values DERIVED with the both-sex share of the gain "
+      f"({R['f50']:.3f}); linear between anchors (UNCONFIRMED). (One article gives 91.9 for 2072 both sexes; 91.1 is the "
+      "figure in the release coverage and is used.)")
+    a("* medium NIM: +155,000 (2022) -> +61,000 (2072) confirmed; intermediate path not found, linear (UNCONFIRMED). "
+      "The 2023 value of the linear path (153,120) is UNCONFIRMED.")
+    a("* high: 2072 TFR 1.34, e0 92.2, NIM +113,000 confirmed; population 2072 42.82 M. Path = medium + gap ramped linearly "
+      "(TFR by 2050, e0/NIM by 2072), e0 gap applied equally to both sexes — assumption.")
+    a("* low: only the 2072 population (30.17 M) is confirmed. TFR 2072 0.82 is a recollection (UNCONFIRMED); e0 90.0 "
+      "and NIM +9,000 mirror the high-variant gaps (assumption).")
+    a("* 2073-2123 (status `extension`): TFR and NIM held at 2072; e0 keeps rising by the 2062-2072 mean annual gain "
+      f"times 0.97^k (k years after 2072). Medium e0 in 2123: M {R['asm']['medium'].e0_male.iloc[-1]:.2f}, "
+      f"F {R['asm']['medium'].e0_female.iloc[-1]:.2f}.\n")
+
+    a("## fertility.csv\n")
+    rates = R["rates"]
+    a("ASFR per woman at single ages 15-49 for 2023. Confirmed 5-year rates (per 1,000): 25-29 21.4, 30-34 66.7, 35-39 43.0, "
+      f"40-44 7.9, 45-49 0.2. 15-19 and 20-24 were not found; their sum 4.8 follows from TFR 0.72; the split "
+      f"{rates[15]} / {rates[20]} is UNCONFIRMED (recent years had 15-19 well under 1 and 20-24 around 4-5). "
+      "Ungrouping: PCLM on the group rates (uniform exposure, lambda 0.5), then each group's ages rescaled so the mean "
+      "rate of each 5-year group is exact (so TFR = 5 x sum of group rates / 1000 exactly).\n")
+    a("| check | target | result |\n|---|---|---|")
+    a(f"| TFR | 0.72 | {frep['tfr']:.4f} |")
+    a(f"| mean age of mother (births-weighted, 2023 female population) | 33.6 | {frep['mean_age']:.2f} |")
+    a(f"| share of births to mothers 35+ | 36.3 % | {100 * frep['share35']:.1f} % |")
+    a(f"| implied births (ASFR x female residents) | 230,000 | {frep['births']:,.0f} |")
+    for k, (sh, m) in enumerate(frep["order_fit"]):
+        a(f"| order {k + 1}{'+' if k == 2 else ''} share / mean age | {100 * ORDER_SHARE[k]:.1f} % / {ORDER_MEAN[k]} | {100 * sh:.1f} % / {m:.2f} |")
+    a("\nOrder shares come from a multinomial logit linear in age (first order as reference) fitted by least squares to "
+      "the three overall shares and mean ages; they sum to 1 at every age. Implied births differ from 230,000 because the "
+      "MOIS residents exclude foreigners and the registered exposure is end-year rather than mid-year.\n")
+
+    a("## mortality.csv\n")
+    a("2023 period life table by sex, single years 0-100 (100 = open interval, q = 1), radix 100,000, from a fitted "
+      "parametric hazard: mu(x) = a e^{b(x-60)} / (1 + a e^{b(x-60)}/z) [Kannisto logistic, fitted a, b, z] + "
+      "H exp(-E (ln x - ln F)^2) [Heligman-Pollard hump term with free level H and centre F; the width E has a weak prior "
+      "at 4, so the term becomes a broad mid-life excess, which Korean male mortality needs to reconcile e40 with e60] + "
+      "A e^{-0.45(x-1)} [child term, A set so the population-weighted 1-9 rate is 9.5 per 100k with sex ratio 1.2] + 1e-5; "
+      "age 0 from q0. Fitted with scipy.optimize.least_squares to e0, e40, e60, l80, l100 (residuals scaled by the "
+      "rounding of the published figures). mx, qx, Lx, ex are exact integrals of "
+      "the hazard on a 0.01-year grid.\n")
+    a("| sex | target | published | fitted | residual |\n|---|---|---|---|---|")
+    for s in ("M", "F"):
+        f, t = mort[s]["fit"], mort[s]["target"]
+        for k in t:
+            mul = 100 if k.startswith("l") else 1
+            unit = " %" if mul == 100 else ""
+            a(f"| {s} | {k} | {t[k] * mul:g}{unit} | {f[k] * mul:.3f}{unit} | {(f[k] - t[k]) * mul:+.3f} |")
+    d = R["deaths"]
+    a(f"\nChecks with population.csv as exposure: deaths M {d['M']:,.0f} (registered 188,921), F {d['F']:,.0f} (163,590), "
+      f"total {d['M'] + d['F']:,.0f} (352,511); death rate 80+ {R['r80'] * 1e5:,.0f} per 100k (published 8,285.5); "
+      f"1-9 {R['r19'] * 1e5:.1f} per 100k (9.5); infant q0 {Q0['M'] * 1000:.2f}/{Q0['F'] * 1000:.2f} per 1000 "
+      "(UNCONFIRMED: 2.5 in 2020, 2023 not found). Parameters (ln a, b, ln z, ln H, F, E): "
+      + "; ".join(f"{s} " + ", ".join(f"{v:.4f}" for v in mort[s]['theta']) for s in ('M', 'F')) + ".\n")
+
+    a("## mortality_regions.csv\n")
+    a("Multipliers of the national mx by region and sex. The KOSIS sigungu all-cause rates in the data folder are "
+      "age-standardised (values ~200-600 per 100k with no relation to the share of elderly; e.g. Uiseong-gun 346 "
+      "vs Gangnam-gu 217 in 2020 while crude rates differ ~5-fold), so log(rate/national) is already a comparative "
+      "mortality ratio; indirect standardisation with an age structure would double-count age. The age structure "
+      "(population.csv x mortality.csv = expected deaths) is used for the national reference (expected-deaths weighted "
+      "mean), for the noise model and for the final rescaling, which makes the multipliers reproduce the national "
+      "expected deaths exactly. Codes: each 2023 region is mapped to the KOSTAT code of each year through "
+      "adm_sgis_lookup_2024 (parent-city rows exist for cities with general gu, so no gu combination was needed); "
+      "Cheongju 2010 is the pre-merger city (without Cheongwon-gun), Sejong has no 2010 value. Years weighted 1:2:3 "
+      "(2010:2015:2020). Empirical-Bayes shrinkage: var(single-year log ratio) = tau^2 + kappa/D (D = expected annual deaths), "
+      "kappa estimated from the year-to-year scatter; shrinkage factor sigma^2/(sigma^2 + noise).\n")
+    a("| sex | kappa | between-region sd (log) | median shrink factor | min | P10 | P90 | max |\n|---|---|---|---|---|---|---|---|")
+    for k in ("male", "female"):
+        v = mdiag[k]
+        a(f"| {k} | {v['kappa']:.2f} | {v['sigma']:.3f} | {v['shrink_med']:.3f} | {v['min']:.3f} | {v['p10']:.3f} | {v['p90']:.3f} | {v['max']:.3f} |")
+    a(f"\nRegions with fewer than 3 years of data: {', '.join(R['mpartial']) or 'none'}. Regions with no data: "
+      f"{mdiag['male']['n_nodata']}.\n")
+
+    a("## migration_age.csv\n")
+    p = mrep["params"]
+    a("move_rate: Rogers-Castro model schedule m(x) = a1 e^{-alpha1 x} + a2 exp(-alpha2 (x-mu2) - e^{-lambda2 (x-mu2)}) + c, "
+      "evaluated at x + 0.5, fitted to the 2023 mobility rates by age group (weights: 2023 population by single age). "
+      f"Parameters: a1 {p[0]:.4f}, alpha1 {p[1]:.4f}, a2 {p[2]:.4f}, mu2 {p[3]:.2f}, alpha2 {p[4]:.4f}, lambda2 {p[5]:.4f}, "
+      f"c {p[6]:.4f}. The teens and 80+ rates were not published; the curve's values are used (assumption).\n")
+    a("| age group | published % | fitted % |\n|---|---|---|")
+    pub = {f"{lo}-{hi}": v for (lo, hi), v in MIG_GROUPS}
+    for k2, v in mrep["fit"].items():
+        a(f"| {k2} | {100 * pub[k2]:.1f} | {100 * v:.2f} |" if k2 in pub else f"| {k2} | not published | {100 * v:.2f} |")
+    a(f"| all ages | 12.0 | {100 * mrep['overall']:.2f} |")
+    a(f"\nbetween_province_share: constant times (1 + 0.35 exp(-(x-24)^2/32)), i.e. up to 35 % more long-distance moves "
+      "at ages 18-30 (job and education moves; the 20s dominate net inter-sido flows in FACTS.md 4.3), scaled so the "
+      f"population-weighted between-sido rate is exactly 4.2 % (range {mrep['bps_range'][0]:.3f}-{mrep['bps_range'][1]:.3f}; "
+      f"{100 * mrep['bps_overall']:.1f} % of all moves). cross_sigungu_share = between + (1 - between) x 0.30: KOSTAT "
+      "splits within-sido moves into within- and between-sigungu, but the 2023 split was not found; 0.30 is UNCONFIRMED, "
+      f"giving {100 * mrep['css_overall']:.1f} % of moves crossing a si/gun/gu border ({100 * mrep['cross']:.2f} % of the population).\n")
+
+    a("## living_arrangements.csv\n")
+    a("married_share = currently married (유배우), assumed to live with the spouse; with_parent_share = living in a "
+      "parent's household. Confirmed anchors (press coverage of KOSTAT census results): never-married 2020 20s 92.8 %, "
+      "30s men 50.8 % / women 33.6 %, 40s 17.9 %, 50s 7.4 %; 2023 register census 18+ married 56.6 %, never married "
+      "men 34.2 % / women 24.9 %. Single-age never-married curves per sex are assumed shapes (logit-interpolated, "
+      "UNCONFIRMED; sex gaps for the 20s/40s/50s assumed 7/9/4 points) shifted per 10-year group to hit the 2020 anchors "
+      f"(30-39 after this step: M {100 * lrep['nm2020_30_39'][0]:.1f} %, F {100 * lrep['nm2020_30_39'][1]:.1f} %), then moved by one "
+      "logit shift per sex (ramped in over ages 18-25) to the 2023 register level of 18+ never married (M 34.2 %, F 24.9 %) "
+      f"— the implied 2023 never-married share at 30-39, both sexes, is {100 * lrep['nm30_39_both']:.1f} % vs 51.3 % published; "
+      "divorced/widowed among the ever married: divorce level "
+      f"{lrep['divorce_level']:.3f} (logistic from age 40), widowhood logistic with midpoint 89 (men, assumed) and "
+      f"{lrep['widow_mid_F']:.1f} (women, fitted) so that 18+ married = 56.6 % and married men = married women.")
+    a(f"* implied never-married 30-39: M {100 * lrep['nm30_39'][0]:.1f} %, F {100 * lrep['nm30_39'][1]:.1f} %; 30-34: "
+      f"M {100 * lrep['nm30_34'][0]:.1f} %, F {100 * lrep['nm30_34'][1]:.1f} %; 18+: M {100 * lrep['nm18p'][0]:.1f} % "
+      f"(34.2 in 2023), F {100 * lrep['nm18p'][1]:.1f} % (24.9). The 2020 figures are a sample census, the 2023 ones a "
+      "register census of Koreans 18+; the two are not strictly comparable.")
+    a(f"* married men {lrep['married_M']:,.0f}, married women {lrep['married_F']:,.0f}, ratio {lrep['ratio']:.3f}; "
+      f"18+ married {100 * lrep['share18']:.1f} %.")
+    a(f"* with_parent_share = 0.95 below 18 (UNCONFIRMED), then never-married share x a co-residence curve falling "
+      f"from 0.92 at 18 to 0 at 80 (UNCONFIRMED); implied share of 19-34 year-olds living with a parent "
+      f"{100 * lrep['wp19_34']:.1f} % (surveys of young adults report roughly half to 57 %).\n")
+    a("## UNCONFIRMED choices (summary)\n")
+    a("* births 2011-2014 and 2018-2021 (shape prior for ages 0-12 only; bins stay exact)")
+    a("* ASFR split 15-19 / 20-24 (0.3 / 4.5 per 1000)")
+    a("* infant mortality 2023 (2.5 per 1000 of 2020) and the 1-9 sex ratio 1.2")
+    a("* projection: interpolated paths between confirmed anchors; NIM path; low variant; high/low sex split")
+    a("* teen and 80+ mobility (from the fitted curve); between-province age profile; cross-sigungu 0.30")
+    a("* living arrangements single-age shapes, divorce/widowhood, co-residence with parents")
+    a("* sido TFR for 10 provinces (from provinces_2023.csv)")
+    with open(os.path.join(out, "README.md"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(L) + "\n")
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except InputError as e:
+        sys.stderr.write(f"prepare_korea.py: error: {e}\n")
+        sys.exit(2)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages popsim needs (only those missing), then configures and builds.
+# Idempotent and quiet when everything is present. Usage: scripts/setup.sh [BUILD_DIR]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${1:-"$here/build"}
+
+packages=(
+  g++ cmake make pkg-config
+  openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
+  libboost-serialization-dev libgtest-dev libgmock-dev librandom123-dev
+  libcli11-dev libtomlplusplus-dev libfmt-dev libspdlog-dev libmetis-dev
+  python3-numpy python3-pandas python3-scipy python3-h5py python3-matplotlib
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
+  cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >"$build_dir.configure.log" 2>&1 \
+    || { cat "$build_dir.configure.log"; exit 1; }
+fi
+cmake --build "$build_dir" -j "$jobs" >"$build_dir.build.log" 2>&1 \
+  || { tail -n 60 "$build_dir.build.log"; exit 1; }

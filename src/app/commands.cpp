@@ -1,0 +1,216 @@
+#include "app/commands.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "core/error.hpp"
+#include "io/checkpoint.hpp"
+#include "io/config.hpp"
+#include "io/inputs.hpp"
+#include "model/initial_population.hpp"
+#include "parallel/decomposition.hpp"
+
+namespace popsim::app {
+namespace {
+
+int rankOf(MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  return rank;
+}
+
+std::string thousands(std::int64_t n) {
+  auto s = std::to_string(n < 0 ? -n : n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return n < 0 ? "-" + s : s;
+}
+
+double percent(std::int64_t part, std::int64_t whole) {
+  return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+// Reads the configuration and every input table; on rank 0 the error is printed once.
+io::CountryInputs loadAll(const io::Config& config) { return io::loadInputs(config); }
+
+}  // namespace
+
+int check(const std::string& config_path, MPI_Comm comm) {
+  const auto config = io::readConfig(config_path);
+  const auto inputs = loadAll(config);
+  if (rankOf(comm) != 0) return kExitOk;
+  std::int64_t households = 0;
+  for (const auto h : inputs.households) households += h;
+  std::size_t capital = 0;
+  std::size_t declining = 0;
+  for (const auto& r : inputs.regions.regions()) {
+    capital += r.capital_region;
+    declining += r.declining_area;
+  }
+  const auto& a = inputs.assumptions;
+  fmt::print("{}: inputs are valid\n", config_path);
+  fmt::print("  regions      {} in {} provinces ({} capital region, {} population-declining areas)\n",
+             inputs.regions.size(), inputs.regions.provinces().size(), capital, declining);
+  fmt::print("  persons      {} (single years 0..100+, exact 10-year bins)\n", thousands(inputs.totalPopulation()));
+  fmt::print("  households   {} (mean size {:.2f})\n", thousands(households),
+             static_cast<double>(inputs.totalPopulation()) / static_cast<double>(households));
+  fmt::print("  assumptions  {}..{}: TFR {:.2f} -> {:.2f}, e0 M {:.1f} -> {:.1f}, F {:.1f} -> {:.1f}\n", a.year.front(),
+             a.year.back(), a.tfr.front(), a.tfr.back(), a.e0_male.front(), a.e0_male.back(), a.e0_female.front(),
+             a.e0_female.back());
+  fmt::print("  fertility    TFR of the base-year schedule {:.3f}\n", inputs.fertility.tfr());
+  fmt::print("  mortality    e0 of the base-year life table M {:.2f}, F {:.2f}\n", inputs.mortality.ex[0][0],
+             inputs.mortality.ex[1][0]);
+  fmt::print("  synthesis    seed {}, scale {}\n", config.seed, config.scale);
+  return kExitOk;
+}
+
+int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
+  const auto start = std::chrono::steady_clock::now();
+  auto config = io::readConfig(options.config);
+  if (options.scale) {
+    if (!(*options.scale > 0.0 && *options.scale <= 1.0))
+      throw core::InputError(fmt::format("--scale must be in (0, 1], found {}", *options.scale));
+    config.scale = *options.scale;
+  }
+  if (options.seed) config.seed = *options.seed;
+  const auto out_dir = std::filesystem::path(options.out).parent_path();
+  if (!out_dir.empty() && !std::filesystem::is_directory(out_dir))
+    throw core::InputError(fmt::format("--out {}: the directory {} does not exist", options.out, out_dir.string()));
+  if (std::filesystem::path(options.out).extension() != ".h5")
+    throw core::InputError(fmt::format("--out {}: expected a file name ending in .h5", options.out));
+
+  const auto inputs = loadAll(config);
+  const int rank = rankOf(comm);
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  if (rank == 0)
+    spdlog::info("synthesising {} regions at scale {} on {} rank(s) x {} thread(s)", inputs.regions.size(),
+                 config.scale, ranks, omp_get_max_threads());
+  auto result = model::synthesizePopulation(config, inputs, comm);
+  const double synth_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  io::CheckpointMeta meta;
+  meta.year = config.start_year;
+  meta.base_year = config.start_year;
+  meta.seed = config.seed;
+  meta.scale = config.scale;
+  meta.next_person_id = result.population.next_person_id;
+  meta.next_household_id = result.population.next_household_id;
+  meta.config_path = config.path;
+  meta.config_text = config.text;
+  const auto write_start = std::chrono::steady_clock::now();
+  io::writeCheckpoint(options.out, inputs.regions, result.population, result.owner, meta, comm);
+  const double write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+
+  // Memory of the state: the largest rank's bytes per person it holds.
+  std::uint64_t bytes = result.population.memoryBytes();
+  std::uint64_t held = result.population.persons.size();
+  std::uint64_t max_bytes = 0;
+  MPI_Reduce(&bytes, &max_bytes, 1, MPI_UINT64_T, MPI_MAX, 0, comm);
+  MPI_Allreduce(MPI_IN_PLACE, &bytes, 1, MPI_UINT64_T, MPI_SUM, comm);
+  MPI_Allreduce(MPI_IN_PLACE, &held, 1, MPI_UINT64_T, MPI_SUM, comm);
+
+  if (rank == 0) {
+    const auto& s = result.stats;
+    std::vector<std::uint64_t> work(inputs.regions.size());
+    for (std::size_t r = 0; r < work.size(); ++r) work[r] = static_cast<std::uint64_t>(inputs.regionPopulation(static_cast<core::RegionIndex>(r)));
+    fmt::print("popsim synthesize: {} -> {}\n", options.config, options.out);
+    fmt::print("  persons            {}\n", thousands(s.persons));
+    fmt::print("  households         {} (target {}, {:+.3f}%), mean size {:.3f}\n", thousands(s.households),
+               thousands(s.target_households), percent(s.households - s.target_households, s.target_households),
+               static_cast<double>(s.persons) / static_cast<double>(s.households));
+    fmt::print("  one-person         {:.1f}% of households\n", percent(s.one_person, s.households));
+    fmt::print("  couples            {:.1f}% of households\n", percent(s.couples, s.households));
+    fmt::print("  lone mothers       {:.1f}% of households\n", percent(s.lone_mother, s.households));
+    fmt::print("  children linked to their mother {}, elders living with a relative {}, minors placed with kin {}\n",
+               thousands(s.children_with_mother), thousands(s.elders_with_relative), thousands(s.kin_placements));
+    fmt::print("  unmatched spouses  {} (planned married, no partner of plausible age in the region)\n",
+               thousands(s.unmatched_married));
+    fmt::print("  state memory       {:.1f} bytes per person ({:.2f} GB in all)\n",
+               static_cast<double>(bytes) / static_cast<double>(std::max<std::uint64_t>(held, 1)), static_cast<double>(bytes) / 1e9);
+    fmt::print("  time               {:.2f} s synthesis + {:.2f} s writing ({} ranks x {} threads, imbalance {:.3f})\n",
+               synth_seconds, write_seconds, ranks, omp_get_max_threads(),
+               parallel::imbalance(work, result.owner, ranks));
+  }
+  return kExitOk;
+}
+
+int info(const std::string& file, MPI_Comm comm) {
+  if (rankOf(comm) != 0) return kExitOk;
+  const auto index = io::readCheckpointIndex(file);
+  const auto columns = io::readPersonSummaryColumns(file);
+  const auto& m = index.meta;
+  const auto& regions = index.regions;
+  fmt::print("{}: popsim checkpoint, schema {}, state at the end of {}\n", file, io::kCheckpointSchemaVersion, m.year);
+  fmt::print("  base year {}, seed {}, scale {}, written by {} rank(s), config {}\n", m.base_year, m.seed, m.scale,
+             index.ranks_written, m.config_path);
+  std::size_t capital = 0;
+  std::size_t declining = 0;
+  for (const auto& r : regions.regions()) {
+    capital += r.capital_region;
+    declining += r.declining_area;
+  }
+  const auto persons = static_cast<std::int64_t>(index.person_offset.back());
+  const auto households = static_cast<std::int64_t>(index.household_offset.back());
+  fmt::print("  regions    {} in {} provinces ({} capital region, {} population-declining)\n", regions.size(),
+             regions.provinces().size(), capital, declining);
+  fmt::print("  persons    {} (next id {})\n", thousands(persons), m.next_person_id);
+  fmt::print("  households {} (next id {})\n", thousands(households), m.next_household_id);
+
+  struct Tally {
+    std::int64_t regions = 0, persons = 0, households = 0, one_person = 0, aged65 = 0, women20_39 = 0;
+  };
+  std::map<int, Tally> by_province;
+  Tally national;
+  for (std::size_t r = 0; r < regions.size(); ++r) {
+    auto& t = by_province[regions[static_cast<core::RegionIndex>(r)].province_code];
+    const auto p0 = index.person_offset[r];
+    const auto p1 = index.person_offset[r + 1];
+    const auto h0 = index.household_offset[r];
+    const auto h1 = index.household_offset[r + 1];
+    std::vector<std::uint32_t> size(h1 - h0, 0);
+    const auto first_household = p1 > p0 ? *std::min_element(columns.household.begin() + static_cast<std::ptrdiff_t>(p0),
+                                                              columns.household.begin() + static_cast<std::ptrdiff_t>(p1)) : 0;
+    for (auto i = p0; i < p1; ++i) {
+      const int age = m.year - columns.birth_year[i];
+      t.aged65 += age >= 65;
+      t.women20_39 += columns.sex[i] == 1 && age >= 20 && age <= 39;
+      const auto k = columns.household[i] - first_household;
+      if (k < size.size()) ++size[k];
+    }
+    t.regions += 1;
+    t.persons += static_cast<std::int64_t>(p1 - p0);
+    t.households += static_cast<std::int64_t>(h1 - h0);
+    t.one_person += std::count(size.begin(), size.end(), 1u);
+  }
+  fmt::print("\n  {:>4}  {:<18} {:>7} {:>12} {:>12} {:>6} {:>10} {:>6} {:>10}\n", "code", "province", "regions",
+             "persons", "households", "size", "one-person", "65+", "ext.index");
+  for (const auto& p : regions.provinces()) {
+    const auto& t = by_province[p.code];
+    national.regions += t.regions;
+    national.persons += t.persons;
+    national.households += t.households;
+    national.one_person += t.one_person;
+    national.aged65 += t.aged65;
+    national.women20_39 += t.women20_39;
+    fmt::print("  {:>4}  {:<18} {:>7} {:>12} {:>12} {:>6.2f} {:>9.1f}% {:>5.1f}% {:>10.2f}\n", p.code, p.name_en,
+               t.regions, thousands(t.persons), thousands(t.households),
+               static_cast<double>(t.persons) / static_cast<double>(std::max<std::int64_t>(t.households, 1)),
+               percent(t.one_person, t.households), percent(t.aged65, t.persons),
+               static_cast<double>(t.women20_39) / static_cast<double>(std::max<std::int64_t>(t.aged65, 1)));
+  }
+  const auto& t = national;
+  fmt::print("  {:>4}  {:<18} {:>7} {:>12} {:>12} {:>6.2f} {:>9.1f}% {:>5.1f}% {:>10.2f}\n", "", "Korea", t.regions,
+             thousands(t.persons), thousands(t.households),
+             static_cast<double>(t.persons) / static_cast<double>(std::max<std::int64_t>(t.households, 1)),
+             percent(t.one_person, t.households), percent(t.aged65, t.persons),
+             static_cast<double>(t.women20_39) / static_cast<double>(std::max<std::int64_t>(t.aged65, 1)));
+  return kExitOk;
+}
+
+}  // namespace popsim::app

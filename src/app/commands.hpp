@@ -1,0 +1,28 @@
+// The popsim subcommands. Each returns the process exit code.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace popsim::app {
+
+// Exit codes: 0 success, 1 failure, 2 invalid input (documented in docs/cli.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitInvalidInput = 2;
+
+struct SynthesizeOptions {
+  std::string config;
+  std::string out;
+  std::optional<double> scale;
+  std::optional<std::uint64_t> seed;
+};
+
+int check(const std::string& config_path, MPI_Comm comm);
+int synthesize(const SynthesizeOptions& options, MPI_Comm comm);
+int info(const std::string& file, MPI_Comm comm);
+
+}  // namespace popsim::app

@@ -1,0 +1,52 @@
+// popsim: the command line. Parses the subcommand, runs it, turns errors into exit codes.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "core/error.hpp"
+#include "parallel/mpi_environment.hpp"
+#include "popsim/version.hpp"
+
+int main(int argc, char** argv) {
+  popsim::parallel::MpiEnvironment mpi(argc, argv);
+  CLI::App cli{"popsim: agent-based microsimulation of a national population (MPI + OpenMP, HDF5)"};
+  cli.set_version_flag("--version", fmt::format("popsim {} ({})", popsim::kVersion, popsim::kGitRevision));
+  cli.require_subcommand(1);
+
+  std::string check_config;
+  auto* check = cli.add_subcommand("check", "validate the configuration and every input table; runs nothing");
+  check->add_option("CONFIG", check_config, "configuration file (TOML)")->required();
+
+  popsim::app::SynthesizeOptions synth;
+  auto* synthesize = cli.add_subcommand("synthesize", "build the base-year population and write it as a checkpoint");
+  synthesize->add_option("CONFIG", synth.config, "configuration file (TOML)")->required();
+  synthesize->add_option("--out", synth.out, "output file (.h5)")->required();
+  synthesize->add_option("--scale", synth.scale, "sampling fraction in (0, 1]; overrides [run] scale");
+  synthesize->add_option("--seed", synth.seed, "random seed; overrides [run] seed");
+
+  std::string info_file;
+  auto* info = cli.add_subcommand("info", "describe what a checkpoint or population file holds");
+  info->add_option("FILE", info_file, "popsim HDF5 file")->required();
+
+  int rank = mpi.rank();
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = rank == 0 ? cli.exit(e) : (e.get_exit_code() == 0 ? 0 : 1);
+    return code == 0 ? popsim::app::kExitOk : popsim::app::kExitInvalidInput;
+  }
+
+  try {
+    if (*check) return popsim::app::check(check_config, MPI_COMM_WORLD);
+    if (*synthesize) return popsim::app::synthesize(synth, MPI_COMM_WORLD);
+    if (*info) return popsim::app::info(info_file, MPI_COMM_WORLD);
+  } catch (const popsim::core::InputError& e) {
+    if (rank == 0) fmt::print(stderr, "popsim: error: {}\n", e.what());
+    return popsim::app::kExitInvalidInput;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitFailure);
+  }
+  return popsim::app::kExitFailure;
+}

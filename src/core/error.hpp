@@ -1,0 +1,20 @@
+// Errors that carry where they come from, so that a user can fix the input that caused them.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace popsim::core {
+
+// A problem with an input file. The message names the file, the line and field when known,
+// and what was expected.
+class InputError : public std::runtime_error {
+ public:
+  explicit InputError(const std::string& message) : std::runtime_error(message) {}
+};
+
+// Formats "FILE:LINE: column 'NAME' (N): MESSAGE"; line or column 0 means unknown.
+std::string locate(const std::string& file, long line, const std::string& column, int column_number,
+                   const std::string& message);
+
+}  // namespace popsim::core

@@ -1,0 +1,58 @@
+// Counter-based random numbers (Random123 Philox4x32-10): a draw is a pure function of
+// (seed, entity, year, event, index), so results do not depend on ranks, threads or order.
+#pragma once
+
+#include <Random123/philox.h>
+
+#include <array>
+#include <cstdint>
+
+namespace popsim::core {
+
+// What a draw is for; part of the counter so that different decisions never share draws.
+enum class Event : std::uint16_t {
+  ScaleRounding = 1,
+  SpouseAge = 2,
+  ShuffleWomen = 3,
+  MotherAge = 4,
+  MotherChoice = 5,
+  OldestOldAge = 6,
+  ElderChoice = 7,
+};
+
+class Stream {
+ public:
+  // entity: a person, household or region id; year: the simulated year (or base year).
+  Stream(std::uint64_t seed, std::uint64_t entity, int year, Event event)
+      : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
+        counter_{{static_cast<std::uint32_t>(entity), static_cast<std::uint32_t>(entity >> 32),
+                  (static_cast<std::uint32_t>(static_cast<std::uint16_t>(year)) << 16) |
+                      static_cast<std::uint32_t>(event),
+                  0u}} {}
+
+  // Four independent 32-bit words for draw number `index` of this stream.
+  std::array<std::uint32_t, 4> words(std::uint32_t index) const {
+    r123::Philox4x32::ctr_type ctr = counter_;
+    ctr[3] = index;
+    const auto out = r123::Philox4x32()(ctr, key_);
+    return {out[0], out[1], out[2], out[3]};
+  }
+
+  // Uniform in [0, 1) with 53 random bits.
+  double uniform(std::uint32_t index) const {
+    const auto w = words(index);
+    const std::uint64_t bits = (static_cast<std::uint64_t>(w[0]) << 21) ^ (w[1] >> 11);
+    return static_cast<double>(bits & ((std::uint64_t{1} << 53) - 1)) * 0x1.0p-53;
+  }
+
+  std::uint64_t bits64(std::uint32_t index) const {
+    const auto w = words(index);
+    return (static_cast<std::uint64_t>(w[0]) << 32) | w[1];
+  }
+
+ private:
+  r123::Philox4x32::key_type key_;
+  r123::Philox4x32::ctr_type counter_;
+};
+
+}  // namespace popsim::core

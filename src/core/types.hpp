@@ -1,0 +1,29 @@
+// Identifiers and small value types shared by every module.
+#pragma once
+
+#include <cstdint>
+
+namespace popsim::core {
+
+// Persons get 64-bit ids, globally unique and never reused; 0 means "nobody".
+using PersonId = std::uint64_t;
+// Households get 32-bit ids (0 means "none"): 24 million at the start and well under a million
+// new ones a year leave four billion out of reach for any projection horizon.
+using HouseholdId = std::uint32_t;
+// Index of a region in the region table (not its administrative code).
+using RegionIndex = std::uint16_t;
+using Year = std::int16_t;
+
+inline constexpr PersonId kNoPerson = 0;
+inline constexpr HouseholdId kNoHousehold = 0;
+
+enum class Sex : std::uint8_t { Male = 0, Female = 1 };
+inline constexpr int kSexes = 2;
+
+// Single years of age 0..99 and an open interval 100+ (index 100).
+inline constexpr int kOpenAge = 100;
+inline constexpr int kAgeClasses = kOpenAge + 1;
+
+inline constexpr int ageClass(int age) { return age < kOpenAge ? age : kOpenAge; }
+
+}  // namespace popsim::core

@@ -1,0 +1,303 @@
+#include "io/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "io/detail/hdf5.hpp"
+#include "popsim/version.hpp"
+
+namespace popsim::io {
+namespace {
+
+using detail::Handle;
+using detail::Range;
+
+Handle openParallel(const std::string& path, MPI_Comm comm, bool create) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating a file access list");
+  detail::check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
+  detail::check(H5Pset_all_coll_metadata_ops(fapl, true), "collective metadata reads");
+  detail::check(H5Pset_coll_metadata_write(fapl, true), "collective metadata writes");
+  if (create)
+    return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, "creating " + path);
+  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose, "opening " + path);
+}
+
+std::vector<Range> regionRanges(const std::vector<core::RegionIndex>& owned, const std::vector<std::uint64_t>& offset) {
+  std::vector<Range> ranges;
+  for (const auto r : owned) {
+    const Range next{offset[r], offset[r + 1] - offset[r]};
+    if (!ranges.empty() && ranges.back().first + ranges.back().count == next.first) ranges.back().count += next.count;
+    else ranges.push_back(next);
+  }
+  return ranges;
+}
+
+std::vector<std::uint64_t> exclusiveOffsets(const std::vector<std::uint64_t>& counts) {
+  std::vector<std::uint64_t> offset(counts.size() + 1, 0);
+  for (std::size_t i = 0; i < counts.size(); ++i) offset[i + 1] = offset[i] + counts[i];
+  return offset;
+}
+
+void fsyncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+template <typename T, typename F>
+std::vector<T> column(const std::vector<core::Region>& regions, F field) {
+  std::vector<T> v;
+  v.reserve(regions.size());
+  for (const auto& r : regions) v.push_back(static_cast<T>(field(r)));
+  return v;
+}
+
+}  // namespace
+
+void writeCheckpoint(const std::string& path, const core::RegionTable& regions, const core::Population& population,
+                     const std::vector<int>& owner, const CheckpointMeta& meta, MPI_Comm comm) {
+  int rank = 0;
+  int ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  const std::size_t n_regions = regions.size();
+
+  // Global layout: regions in table order, each region's persons and households contiguous.
+  std::vector<std::uint64_t> persons_per_region(n_regions, 0);
+  std::vector<std::uint64_t> households_per_region(n_regions, 0);
+  for (std::size_t k = 0; k < population.regions.size(); ++k) {
+    const auto r = population.regions[k];
+    persons_per_region[r] = population.person_offset[k + 1] - population.person_offset[k];
+    households_per_region[r] = population.household_offset[k + 1] - population.household_offset[k];
+  }
+  MPI_Allreduce(MPI_IN_PLACE, persons_per_region.data(), static_cast<int>(n_regions), MPI_UINT64_T, MPI_SUM, comm);
+  MPI_Allreduce(MPI_IN_PLACE, households_per_region.data(), static_cast<int>(n_regions), MPI_UINT64_T, MPI_SUM, comm);
+  const auto person_offset = exclusiveOffsets(persons_per_region);
+  const auto household_offset = exclusiveOffsets(households_per_region);
+  const auto person_ranges = regionRanges(population.regions, person_offset);
+  const auto household_ranges = regionRanges(population.regions, household_offset);
+
+  const std::string partial = path + ".partial";
+  {
+    Handle file = openParallel(partial, comm, true);
+    detail::writeAttribute(file, "format", std::string(kCheckpointFormat));
+    detail::writeAttribute(file, "schema_version", kCheckpointSchemaVersion);
+    detail::writeAttribute(file, "popsim_version", std::string(kVersion));
+    detail::writeAttribute(file, "git_revision", std::string(kGitRevision));
+    detail::writeAttribute(file, "year", std::int64_t{meta.year});
+    detail::writeAttribute(file, "base_year", std::int64_t{meta.base_year});
+    detail::writeAttribute(file, "seed", meta.seed);
+    detail::writeAttribute(file, "scale", meta.scale);
+    detail::writeAttribute(file, "next_person_id", std::uint64_t{meta.next_person_id});
+    detail::writeAttribute(file, "next_household_id", std::uint64_t{meta.next_household_id});
+    detail::writeAttribute(file, "config_path", meta.config_path);
+    detail::writeAttribute(file, "config", meta.config_text);
+    detail::writeAttribute(file, "ranks", std::int64_t{ranks});
+
+    const auto& rs = regions.regions();
+    auto g = detail::createGroup(file, "regions");
+    detail::writeReplicated(g, "code", column<std::int64_t>(rs, [](auto& r) { return r.code; }), "",
+                            "administrative code (MOIS 10-digit for Korea)", comm);
+    detail::writeReplicatedStrings(g, "name_ko", column<std::string>(rs, [](auto& r) { return r.name_ko; }),
+                                   "name in Korean (UTF-8)", comm);
+    detail::writeReplicatedStrings(g, "name_en", column<std::string>(rs, [](auto& r) { return r.name_en; }),
+                                   "romanised name", comm);
+    detail::writeReplicated(g, "province", column<std::int32_t>(rs, [](auto& r) { return r.province_code; }), "",
+                            "province (sido) code", comm);
+    detail::writeReplicated(g, "capital_region", column<std::uint8_t>(rs, [](auto& r) { return r.capital_region; }),
+                            "", "1 if in the capital region (Seoul, Incheon, Gyeonggi)", comm);
+    detail::writeReplicated(g, "declining_area", column<std::uint8_t>(rs, [](auto& r) { return r.declining_area; }),
+                            "", "1 if a designated population-declining area (2021)", comm);
+    detail::writeReplicated(g, "centroid_lon", column<double>(rs, [](auto& r) { return r.centroid_lon; }), "degrees",
+                            "centroid longitude (WGS84)", comm);
+    detail::writeReplicated(g, "centroid_lat", column<double>(rs, [](auto& r) { return r.centroid_lat; }), "degrees",
+                            "centroid latitude (WGS84)", comm);
+    detail::writeReplicated(g, "area", column<double>(rs, [](auto& r) { return r.area_km2; }), "km2",
+                            "land area (approximate)", comm);
+    detail::writeReplicated(g, "rank", std::vector<std::int32_t>(owner.begin(), owner.end()), "",
+                            "MPI rank that owned the region when the file was written", comm);
+    detail::writeReplicated(g, "person_offset", person_offset, "",
+                            "first index of the region's persons in /persons (size regions+1)", comm);
+    detail::writeReplicated(g, "household_offset", household_offset, "",
+                            "first index of the region's households in /households (size regions+1)", comm);
+
+    const auto& ps = regions.provinces();
+    auto pg = detail::createGroup(file, "provinces");
+    std::vector<std::int32_t> pcode;
+    std::vector<std::string> pko, pen;
+    std::vector<std::uint8_t> pcap;
+    std::vector<double> ptfr;
+    for (const auto& p : ps) {
+      pcode.push_back(p.code);
+      pko.push_back(p.name_ko);
+      pen.push_back(p.name_en);
+      pcap.push_back(p.capital_region);
+      ptfr.push_back(p.tfr_base);
+    }
+    detail::writeReplicated(pg, "code", pcode, "", "province (sido) code", comm);
+    detail::writeReplicatedStrings(pg, "name_ko", pko, "name in Korean (UTF-8)", comm);
+    detail::writeReplicatedStrings(pg, "name_en", pen, "romanised name", comm);
+    detail::writeReplicated(pg, "capital_region", pcap, "", "1 if in the capital region", comm);
+    detail::writeReplicated(pg, "tfr_base", ptfr, "children per woman", "total fertility rate in the base year", comm);
+
+    const auto& p = population.persons;
+    const std::uint64_t n_persons = person_offset.back();
+    auto pp = detail::createGroup(file, "persons");
+    detail::writeDistributed(pp, "id", p.id, person_ranges, n_persons, "", "person id, unique, never reused", comm);
+    detail::writeDistributed(pp, "partner", p.partner, person_ranges, n_persons, "", "spouse's id, 0 if none", comm);
+    detail::writeDistributed(pp, "mother", p.mother, person_ranges, n_persons, "",
+                             "mother's id where known (co-resident at synthesis), 0 if unknown", comm);
+    detail::writeDistributed(pp, "household", p.household, person_ranges, n_persons, "", "household id", comm);
+    detail::writeDistributed(pp, "birth_year", p.birth_year, person_ranges, n_persons, "year",
+                             "year of birth; age at the end of year t is t - birth_year", comm);
+    detail::writeDistributed(pp, "region", p.region, person_ranges, n_persons, "",
+                             "index into /regions of the region of residence", comm);
+    std::vector<std::uint8_t> sex(p.sex.size());
+    for (std::size_t i = 0; i < sex.size(); ++i) sex[i] = static_cast<std::uint8_t>(p.sex[i]);
+    detail::writeDistributed(pp, "sex", sex, person_ranges, n_persons, "", "0 male, 1 female", comm);
+    detail::writeDistributed(pp, "parity", p.parity, person_ranges, n_persons, "children",
+                             "children born to her (linked children at synthesis)", comm);
+    detail::writeDistributed(pp, "flags", p.flags, person_ranges, n_persons, "",
+                             "bit 0 lives with mother, bit 1 elderly parent living with a relative", comm);
+
+    const auto& h = population.households;
+    const std::uint64_t n_households = household_offset.back();
+    auto hg = detail::createGroup(file, "households");
+    detail::writeDistributed(hg, "id", h.id, household_ranges, n_households, "", "household id, unique", comm);
+    detail::writeDistributed(hg, "region", h.region, household_ranges, n_households, "",
+                             "index into /regions of the household's region", comm);
+    detail::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + partial);
+  }
+  MPI_Barrier(comm);
+  if (rank == 0) {
+    fsyncFile(partial);
+    std::filesystem::rename(partial, path);
+  }
+  MPI_Barrier(comm);
+}
+
+CheckpointIndex readCheckpointIndex(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw core::InputError(fmt::format("{}: no such file", path));
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw core::InputError(fmt::format("{}: not an HDF5 file (damaged, truncated or not a popsim file)", path));
+  H5E_auto2_t old_handler = nullptr;
+  void* old_data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &old_handler, &old_data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  CheckpointIndex index;
+  try {
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+    if (!detail::hasAttribute(file, "format") || detail::readStringAttribute(file, "format") != kCheckpointFormat)
+      throw core::InputError(fmt::format("{}: not a popsim checkpoint (attribute format != {})", path, kCheckpointFormat));
+    const auto version = detail::readIntAttribute(file, "schema_version");
+    if (version != kCheckpointSchemaVersion)
+      throw core::InputError(fmt::format("{}: checkpoint schema version {} but this popsim reads version {}", path,
+                                         version, kCheckpointSchemaVersion));
+    auto& m = index.meta;
+    m.year = static_cast<int>(detail::readIntAttribute(file, "year"));
+    m.base_year = static_cast<int>(detail::readIntAttribute(file, "base_year"));
+    m.seed = detail::readUintAttribute(file, "seed");
+    m.scale = detail::readDoubleAttribute(file, "scale");
+    m.next_person_id = detail::readUintAttribute(file, "next_person_id");
+    m.next_household_id = static_cast<core::HouseholdId>(detail::readUintAttribute(file, "next_household_id"));
+    m.config_path = detail::readStringAttribute(file, "config_path");
+    m.config_text = detail::readStringAttribute(file, "config");
+    index.ranks_written = static_cast<int>(detail::readIntAttribute(file, "ranks"));
+
+    Handle g(H5Gopen2(file, "regions", H5P_DEFAULT), H5Gclose, "opening /regions");
+    const auto code = detail::readAll<std::int64_t>(g, "code");
+    const auto name_ko = detail::readAllStrings(g, "name_ko");
+    const auto name_en = detail::readAllStrings(g, "name_en");
+    const auto province = detail::readAll<std::int32_t>(g, "province");
+    const auto capital = detail::readAll<std::uint8_t>(g, "capital_region");
+    const auto declining = detail::readAll<std::uint8_t>(g, "declining_area");
+    const auto lon = detail::readAll<double>(g, "centroid_lon");
+    const auto lat = detail::readAll<double>(g, "centroid_lat");
+    const auto area = detail::readAll<double>(g, "area");
+    index.person_offset = detail::readAll<std::uint64_t>(g, "person_offset");
+    index.household_offset = detail::readAll<std::uint64_t>(g, "household_offset");
+    std::vector<core::Region> regions(code.size());
+    for (std::size_t i = 0; i < code.size(); ++i)
+      regions[i] = {code[i], name_ko[i], name_en[i], province[i], capital[i] != 0, declining[i] != 0, lon[i], lat[i], area[i]};
+    Handle pg(H5Gopen2(file, "provinces", H5P_DEFAULT), H5Gclose, "opening /provinces");
+    const auto pcode = detail::readAll<std::int32_t>(pg, "code");
+    const auto pko = detail::readAllStrings(pg, "name_ko");
+    const auto pen = detail::readAllStrings(pg, "name_en");
+    const auto pcap = detail::readAll<std::uint8_t>(pg, "capital_region");
+    const auto ptfr = detail::readAll<double>(pg, "tfr_base");
+    std::vector<core::Province> provinces(pcode.size());
+    for (std::size_t i = 0; i < pcode.size(); ++i) provinces[i] = {pcode[i], pko[i], pen[i], pcap[i] != 0, ptfr[i]};
+    index.regions = core::RegionTable(std::move(regions), std::move(provinces));
+    if (index.person_offset.size() != code.size() + 1 || index.household_offset.size() != code.size() + 1)
+      throw core::InputError(fmt::format("{}: region offsets do not match the region table", path));
+  } catch (const std::runtime_error& e) {
+    H5Eset_auto2(H5E_DEFAULT, old_handler, old_data);
+    if (dynamic_cast<const core::InputError*>(&e)) throw;
+    throw core::InputError(fmt::format("{}: not a valid popsim checkpoint: {}", path, e.what()));
+  }
+  H5Eset_auto2(H5E_DEFAULT, old_handler, old_data);
+  return index;
+}
+
+core::Population readCheckpoint(const std::string& path, const CheckpointIndex& index,
+                                const std::vector<core::RegionIndex>& owned, MPI_Comm comm) {
+  core::Population population;
+  population.year = static_cast<core::Year>(index.meta.year);
+  population.next_person_id = index.meta.next_person_id;
+  population.next_household_id = index.meta.next_household_id;
+  population.regions = owned;
+  population.person_offset.assign(1, 0);
+  population.household_offset.assign(1, 0);
+  for (const auto r : owned) {
+    population.person_offset.push_back(population.person_offset.back() + index.person_offset[r + 1] - index.person_offset[r]);
+    population.household_offset.push_back(population.household_offset.back() + index.household_offset[r + 1] -
+                                          index.household_offset[r]);
+  }
+  const auto person_ranges = regionRanges(owned, index.person_offset);
+  const auto household_ranges = regionRanges(owned, index.household_offset);
+  try {
+    Handle file = openParallel(path, comm, false);
+    Handle pp(H5Gopen2(file, "persons", H5P_DEFAULT), H5Gclose, "opening /persons");
+    auto& p = population.persons;
+    p.id = detail::readDistributed<core::PersonId>(pp, "id", person_ranges, comm);
+    p.partner = detail::readDistributed<core::PersonId>(pp, "partner", person_ranges, comm);
+    p.mother = detail::readDistributed<core::PersonId>(pp, "mother", person_ranges, comm);
+    p.household = detail::readDistributed<core::HouseholdId>(pp, "household", person_ranges, comm);
+    p.birth_year = detail::readDistributed<core::Year>(pp, "birth_year", person_ranges, comm);
+    p.region = detail::readDistributed<core::RegionIndex>(pp, "region", person_ranges, comm);
+    const auto sex = detail::readDistributed<std::uint8_t>(pp, "sex", person_ranges, comm);
+    p.sex.resize(sex.size());
+    for (std::size_t i = 0; i < sex.size(); ++i) p.sex[i] = static_cast<core::Sex>(sex[i]);
+    p.parity = detail::readDistributed<std::uint8_t>(pp, "parity", person_ranges, comm);
+    p.flags = detail::readDistributed<std::uint8_t>(pp, "flags", person_ranges, comm);
+    Handle hg(H5Gopen2(file, "households", H5P_DEFAULT), H5Gclose, "opening /households");
+    population.households.id = detail::readDistributed<core::HouseholdId>(hg, "id", household_ranges, comm);
+    population.households.region = detail::readDistributed<core::RegionIndex>(hg, "region", household_ranges, comm);
+  } catch (const std::runtime_error& e) {
+    throw core::InputError(fmt::format("{}: {}", path, e.what()));
+  }
+  return population;
+}
+
+PersonSummaryColumns readPersonSummaryColumns(const std::string& path) {
+  PersonSummaryColumns c;
+  try {
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+    Handle pp(H5Gopen2(file, "persons", H5P_DEFAULT), H5Gclose, "opening /persons");
+    c.birth_year = detail::readAll<core::Year>(pp, "birth_year");
+    c.sex = detail::readAll<std::uint8_t>(pp, "sex");
+    c.household = detail::readAll<core::HouseholdId>(pp, "household");
+  } catch (const std::runtime_error& e) {
+    throw core::InputError(fmt::format("{}: {}", path, e.what()));
+  }
+  return c;
+}
+
+}  // namespace popsim::io

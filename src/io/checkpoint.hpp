@@ -1,0 +1,62 @@
+// Checkpoints: the whole simulation state in one HDF5 file, written collectively by all ranks
+// (each rank writes the hyperslabs of the regions it owns) and readable on any number of ranks.
+// The synthesised initial population is the checkpoint of the base year. Layout: docs/files.md.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/population.hpp"
+#include "core/regions.hpp"
+
+namespace popsim::io {
+
+inline constexpr const char* kCheckpointFormat = "popsim-checkpoint";
+inline constexpr std::int64_t kCheckpointSchemaVersion = 1;
+
+struct CheckpointMeta {
+  int year = 0;       // the state is as at the end of this year
+  int base_year = 0;  // the year the population was synthesised for
+  std::uint64_t seed = 0;
+  double scale = 1.0;
+  core::PersonId next_person_id = 1;
+  core::HouseholdId next_household_id = 1;
+  std::string config_path;
+  std::string config_text;
+};
+
+// Writes `population` (this rank's regions, ascending) to `path`: first to path + ".partial",
+// then, once complete and flushed, renamed to `path`, so a file named *.h5 is always whole.
+// `owner` gives the rank of every region. Collective over `comm`.
+void writeCheckpoint(const std::string& path, const core::RegionTable& regions, const core::Population& population,
+                     const std::vector<int>& owner, const CheckpointMeta& meta, MPI_Comm comm);
+
+struct CheckpointIndex {
+  CheckpointMeta meta;
+  core::RegionTable regions;
+  std::vector<std::uint64_t> person_offset;     // per region, size regions+1
+  std::vector<std::uint64_t> household_offset;  // per region, size regions+1
+  int ranks_written = 0;
+};
+
+// Reads the metadata, the region table and where each region's persons are; checks the format
+// and schema version. Throws core::InputError for a file that is not a valid popsim checkpoint.
+CheckpointIndex readCheckpointIndex(const std::string& path);
+
+// Reads the persons and households of `owned` regions (ascending). Collective over `comm`;
+// verifies every column's checksum.
+core::Population readCheckpoint(const std::string& path, const CheckpointIndex& index,
+                                const std::vector<core::RegionIndex>& owned, MPI_Comm comm);
+
+// The columns `popsim info` summarises, for all persons, read serially.
+struct PersonSummaryColumns {
+  std::vector<core::Year> birth_year;
+  std::vector<std::uint8_t> sex;
+  std::vector<core::HouseholdId> household;
+};
+PersonSummaryColumns readPersonSummaryColumns(const std::string& path);
+
+}  // namespace popsim::io

@@ -1,0 +1,140 @@
+#include "io/config.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/error.hpp"
+
+namespace popsim::io {
+namespace {
+
+// Reads keys from one TOML table, remembering which were used so that leftovers (typos) can be
+// reported.
+class TableReader {
+ public:
+  TableReader(const std::string& file, const toml::table& root, const std::string& name)
+      : file_(file), name_(name) {
+    const toml::node* node = root.get(name);
+    if (node == nullptr) throw core::InputError(fmt::format("{}: missing table [{}]", file, name));
+    table_ = node->as_table();
+    if (table_ == nullptr) throw core::InputError(where(*node, fmt::format("'{}' must be a table [{}]", name, name)));
+  }
+
+  const toml::node& node(const std::string& key) {
+    used_.insert(key);
+    const toml::node* n = table_->get(key);
+    if (n == nullptr)
+      throw core::InputError(where(*table_, fmt::format("table [{}] lacks the required key '{}'", name_, key)));
+    return *n;
+  }
+
+  std::string string(const std::string& key) {
+    const auto& n = node(key);
+    if (!n.is_string()) throw core::InputError(where(n, fmt::format("[{}] {} must be a string", name_, key)));
+    return n.as_string()->get();
+  }
+
+  std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max) {
+    const auto& n = node(key);
+    if (!n.is_integer()) throw core::InputError(where(n, fmt::format("[{}] {} must be an integer", name_, key)));
+    const std::int64_t v = n.as_integer()->get();
+    if (v < min || v > max)
+      throw core::InputError(where(n, fmt::format("[{}] {} must be in [{}, {}], found {}", name_, key, min, max, v)));
+    return v;
+  }
+
+  double number(const std::string& key, double min, double max) {
+    const auto& n = node(key);
+    double v = 0.0;
+    if (n.is_floating_point()) v = n.as_floating_point()->get();
+    else if (n.is_integer()) v = static_cast<double>(n.as_integer()->get());
+    else throw core::InputError(where(n, fmt::format("[{}] {} must be a number", name_, key)));
+    if (!(v >= min && v <= max))
+      throw core::InputError(where(n, fmt::format("[{}] {} must be in [{}, {}], found {}", name_, key, min, max, v)));
+    return v;
+  }
+
+  void rejectUnknownKeys() const {
+    for (const auto& [key, value] : *table_)
+      if (!used_.contains(std::string(key.str())))
+        throw core::InputError(where(value, fmt::format("unknown key '{}' in [{}]", key.str(), name_)));
+  }
+
+ private:
+  std::string where(const toml::node& n, const std::string& message) const {
+    const auto& src = n.source();
+    return fmt::format("{}:{}:{}: {}", file_, src.begin.line, src.begin.column, message);
+  }
+
+  std::string file_;
+  std::string name_;
+  const toml::table* table_ = nullptr;
+  std::set<std::string> used_;
+};
+
+}  // namespace
+
+Config readConfig(const std::string& path) {
+  Config config;
+  config.path = path;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw core::InputError(fmt::format("{}: cannot open the configuration file", path));
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    config.text = buffer.str();
+  }
+  toml::table root;
+  try {
+    root = toml::parse(config.text, path);
+  } catch (const toml::parse_error& e) {
+    throw core::InputError(fmt::format("{}:{}:{}: invalid TOML: {}", path, e.source().begin.line,
+                                       e.source().begin.column, e.description()));
+  }
+  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis"};
+  for (const auto& [key, value] : root)
+    if (!known_tables.contains(std::string(key.str())))
+      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis])",
+                                         path, value.source().begin.line, value.source().begin.column, key.str()));
+
+  TableReader run(path, root, "run");
+  config.start_year = static_cast<int>(run.integer("start_year", 1900, 2200));
+  config.seed = static_cast<std::uint64_t>(run.integer("seed", 0, std::numeric_limits<std::int64_t>::max()));
+  config.scale = run.number("scale", 1e-6, 1.0);
+  run.rejectUnknownKeys();
+
+  const auto dir = std::filesystem::path(path).parent_path();
+  TableReader in(path, root, "inputs");
+  auto file = [&](const char* key) { return (dir / in.string(key)).lexically_normal().string(); };
+  config.inputs.regions = file("regions");
+  config.inputs.provinces = file("provinces");
+  config.inputs.population = file("population");
+  config.inputs.population_age10 = file("population_age10");
+  config.inputs.households = file("households");
+  config.inputs.assumptions = file("assumptions");
+  config.inputs.fertility = file("fertility");
+  config.inputs.mortality = file("mortality");
+  config.inputs.mortality_regions = file("mortality_regions");
+  config.inputs.migration_age = file("migration_age");
+  config.inputs.living_arrangements = file("living_arrangements");
+  in.rejectUnknownKeys();
+
+  TableReader syn(path, root, "synthesis");
+  auto& s = config.synthesis;
+  s.spouse_age_gap_mean_years = syn.number("spouse_age_gap_mean_years", -10.0, 15.0);
+  s.spouse_age_gap_sd_years = syn.number("spouse_age_gap_sd_years", 0.0, 15.0);
+  s.mother_age_trend_years_per_year = syn.number("mother_age_trend_years_per_year", 0.0, 1.0);
+  s.mother_age_trend_cap_years = syn.number("mother_age_trend_cap_years", 0.0, 20.0);
+  s.lone_mother_share = syn.number("lone_mother_share", 0.0, 1.0);
+  s.elderly_with_child_share = syn.number("elderly_with_child_share", 0.0, 1.0);
+  s.oldest_old_yearly_survival = syn.number("oldest_old_yearly_survival", 0.0, 0.95);
+  syn.rejectUnknownKeys();
+  return config;
+}
+
+}  // namespace popsim::io

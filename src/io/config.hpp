@@ -1,0 +1,49 @@
+// The run configuration: a TOML file naming the input tables and the model parameters.
+// Unknown keys, missing keys and wrong types are errors with the file, line and column.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace popsim::io {
+
+// Paths of the input tables, resolved relative to the configuration file.
+struct InputPaths {
+  std::string regions;
+  std::string provinces;
+  std::string population;
+  std::string population_age10;
+  std::string households;
+  std::string assumptions;
+  std::string fertility;
+  std::string mortality;
+  std::string mortality_regions;
+  std::string migration_age;
+  std::string living_arrangements;
+};
+
+// Parameters of the initial-population synthesis (see docs/synthesis.md).
+struct SynthesisParameters {
+  double spouse_age_gap_mean_years = 0.0;   // husband's age minus wife's age
+  double spouse_age_gap_sd_years = 0.0;
+  double mother_age_trend_years_per_year = 0.0;  // how much younger mothers were per earlier birth year
+  double mother_age_trend_cap_years = 0.0;  // the largest such shift
+  double lone_mother_share = 0.0;           // co-resident children whose mother has no partner
+  double elderly_with_child_share = 0.0;    // unmarried persons 75+ living with a younger relative
+  double oldest_old_yearly_survival = 0.0;  // spreads the 100+ class over ages 100, 101, ...
+};
+
+struct Config {
+  std::string path;  // the configuration file
+  std::string text;  // its full text, stored in results and checkpoints
+  int start_year = 0;
+  std::uint64_t seed = 0;
+  double scale = 1.0;
+  InputPaths inputs;
+  SynthesisParameters synthesis;
+};
+
+// Reads and validates a configuration file; throws core::InputError.
+Config readConfig(const std::string& path);
+
+}  // namespace popsim::io

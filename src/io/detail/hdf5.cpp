@@ -1,0 +1,291 @@
+#include "io/detail/hdf5.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace popsim::io::detail {
+
+Handle::Handle(hid_t id, Closer closer, const std::string& what) : id_(id), closer_(closer) {
+  if (id < 0) throw std::runtime_error(fmt::format("HDF5: {} failed", what));
+}
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) {
+    reset();
+    id_ = o.id_;
+    closer_ = o.closer_;
+    o.id_ = -1;
+  }
+  return *this;
+}
+
+void Handle::reset() {
+  if (id_ >= 0 && closer_ != nullptr) closer_(id_);
+  id_ = -1;
+}
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw std::runtime_error(fmt::format("HDF5: {} failed", what));
+}
+
+Handle createGroup(hid_t parent, const std::string& name) {
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                "creating group " + name);
+}
+
+namespace {
+
+Handle stringType(std::size_t size) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "copying the string type");
+  check(H5Tset_size(type, std::max<std::size_t>(size, 1)), "setting a string size");
+  check(H5Tset_cset(type, H5T_CSET_UTF8), "setting UTF-8");
+  check(H5Tset_strpad(type, H5T_STR_NULLPAD), "setting string padding");
+  return type;
+}
+
+template <typename T>
+void writeScalarAttribute(hid_t object, const std::string& name, hid_t type, const T& value) {
+  if (H5Aexists(object, name.c_str()) > 0) check(H5Adelete(object, name.c_str()), "deleting attribute " + name);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "creating a scalar space");
+  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              "creating attribute " + name);
+  check(H5Awrite(attr, type, &value), "writing attribute " + name);
+}
+
+template <typename T>
+T readScalarAttribute(hid_t object, const std::string& name, hid_t type) {
+  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  T value{};
+  check(H5Aread(attr, type, &value), "reading attribute " + name);
+  return value;
+}
+
+std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+template <typename T>
+std::uint64_t bitsOf(const T& v) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  return bits;
+}
+
+Handle selection(hid_t dataset, const std::vector<Range>& ranges, std::uint64_t& local_count) {
+  Handle space(H5Dget_space(dataset), H5Sclose, "getting a dataspace");
+  check(H5Sselect_none(space), "clearing a selection");
+  local_count = 0;
+  for (const auto& r : ranges) {
+    if (r.count == 0) continue;
+    hsize_t start = r.first;
+    hsize_t count = r.count;
+    check(H5Sselect_hyperslab(space, H5S_SELECT_OR, &start, nullptr, &count, nullptr), "selecting a hyperslab");
+    local_count += r.count;
+  }
+  return space;
+}
+
+Handle collectiveTransfer() {
+  Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating a transfer property list");
+  check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "requesting collective I/O");
+  return dxpl;
+}
+
+bool isParallelFile(hid_t object) {
+  Handle file(H5Iget_file_id(object), H5Fclose, "getting the file of an object");
+  Handle fapl(H5Fget_access_plist(file), H5Pclose, "getting the file access list");
+  return H5Pget_driver(fapl) == H5FD_MPIO;
+}
+
+}  // namespace
+
+void writeAttribute(hid_t object, const std::string& name, const std::string& value) {
+  auto type = stringType(value.size());
+  if (H5Aexists(object, name.c_str()) > 0) check(H5Adelete(object, name.c_str()), "deleting attribute " + name);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "creating a scalar space");
+  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              "creating attribute " + name);
+  std::string buffer = value;
+  if (buffer.empty()) buffer.push_back('\0');
+  check(H5Awrite(attr, type, buffer.data()), "writing attribute " + name);
+}
+void writeAttribute(hid_t object, const std::string& name, std::int64_t value) {
+  writeScalarAttribute(object, name, H5T_NATIVE_INT64, value);
+}
+void writeAttribute(hid_t object, const std::string& name, std::uint64_t value) {
+  writeScalarAttribute(object, name, H5T_NATIVE_UINT64, value);
+}
+void writeAttribute(hid_t object, const std::string& name, double value) {
+  writeScalarAttribute(object, name, H5T_NATIVE_DOUBLE, value);
+}
+
+bool hasAttribute(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
+
+std::string readStringAttribute(hid_t object, const std::string& name) {
+  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  Handle type(H5Aget_type(attr), H5Tclose, "getting the type of attribute " + name);
+  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0)
+    throw std::runtime_error("attribute " + name + " is not a fixed-length string");
+  std::string value(H5Tget_size(type), '\0');
+  check(H5Aread(attr, type, value.data()), "reading attribute " + name);
+  value.resize(std::strlen(value.c_str()));
+  return value;
+}
+std::int64_t readIntAttribute(hid_t object, const std::string& name) {
+  return readScalarAttribute<std::int64_t>(object, name, H5T_NATIVE_INT64);
+}
+std::uint64_t readUintAttribute(hid_t object, const std::string& name) {
+  return readScalarAttribute<std::uint64_t>(object, name, H5T_NATIVE_UINT64);
+}
+double readDoubleAttribute(hid_t object, const std::string& name) {
+  return readScalarAttribute<double>(object, name, H5T_NATIVE_DOUBLE);
+}
+
+template <typename T>
+std::uint64_t localChecksum(const std::vector<T>& local, const std::vector<Range>& ranges) {
+  std::uint64_t sum = 0;
+  std::size_t k = 0;
+  for (const auto& r : ranges)
+    for (std::uint64_t i = 0; i < r.count; ++i, ++k)
+      sum += mix64(mix64(r.first + i) ^ bitsOf(local[k]));
+  return sum;
+}
+
+template <typename T>
+void writeDistributed(hid_t parent, const std::string& name, const std::vector<T>& local,
+                      const std::vector<Range>& ranges, std::uint64_t global_size, const std::string& units,
+                      const std::string& description, MPI_Comm comm) {
+  hsize_t dims = global_size;
+  Handle file_space(H5Screate_simple(1, &dims, nullptr), H5Sclose, "creating a dataspace");
+  Handle dataset(H5Dcreate2(parent, name.c_str(), nativeType<T>(), file_space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 H5Dclose, "creating dataset " + name);
+  std::uint64_t local_count = 0;
+  auto selected = selection(dataset, ranges, local_count);
+  if (local_count != local.size())
+    throw std::logic_error(fmt::format("writing {}: {} local elements for {} selected", name, local.size(), local_count));
+  hsize_t mem_dims = std::max<std::uint64_t>(local_count, 1);
+  Handle mem_space(H5Screate_simple(1, &mem_dims, nullptr), H5Sclose, "creating a memory space");
+  if (local_count == 0) check(H5Sselect_none(mem_space), "clearing a memory selection");
+  auto dxpl = collectiveTransfer();
+  check(H5Dwrite(dataset, nativeType<T>(), mem_space, selected, dxpl, local.empty() ? nullptr : local.data()),
+        "writing dataset " + name);
+  std::uint64_t checksum = localChecksum(local, ranges);
+  MPI_Allreduce(MPI_IN_PLACE, &checksum, 1, MPI_UINT64_T, MPI_SUM, comm);
+  writeAttribute(dataset, "checksum", checksum);
+  writeAttribute(dataset, "units", units);
+  writeAttribute(dataset, "description", description);
+}
+
+template <typename T>
+std::vector<T> readDistributed(hid_t parent, const std::string& name, const std::vector<Range>& ranges, MPI_Comm comm,
+                               bool verify_checksum) {
+  Handle dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
+  std::uint64_t local_count = 0;
+  auto selected = selection(dataset, ranges, local_count);
+  std::vector<T> local(local_count);
+  hsize_t mem_dims = std::max<std::uint64_t>(local_count, 1);
+  Handle mem_space(H5Screate_simple(1, &mem_dims, nullptr), H5Sclose, "creating a memory space");
+  if (local_count == 0) check(H5Sselect_none(mem_space), "clearing a memory selection");
+  if (isParallelFile(dataset)) {
+    auto dxpl = collectiveTransfer();
+    check(H5Dread(dataset, nativeType<T>(), mem_space, selected, dxpl, local.empty() ? nullptr : local.data()),
+          "reading dataset " + name);
+  } else {
+    check(H5Dread(dataset, nativeType<T>(), mem_space, selected, H5P_DEFAULT, local.empty() ? nullptr : local.data()),
+          "reading dataset " + name);
+  }
+  if (verify_checksum) {
+    std::uint64_t checksum = localChecksum(local, ranges);
+    if (comm != MPI_COMM_NULL) MPI_Allreduce(MPI_IN_PLACE, &checksum, 1, MPI_UINT64_T, MPI_SUM, comm);
+    if (checksum != readUintAttribute(dataset, "checksum"))
+      throw std::runtime_error(fmt::format("dataset {} fails its checksum: the file is damaged", name));
+  }
+  return local;
+}
+
+template <typename T>
+void writeReplicated(hid_t parent, const std::string& name, const std::vector<T>& values, const std::string& units,
+                     const std::string& description, MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::vector<Range> ranges;
+  if (rank == 0) ranges.push_back({0, values.size()});
+  writeDistributed(parent, name, rank == 0 ? values : std::vector<T>{}, ranges, values.size(), units, description, comm);
+}
+
+void writeReplicatedStrings(hid_t parent, const std::string& name, const std::vector<std::string>& values,
+                            const std::string& description, MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size());
+  auto type = stringType(width);
+  hsize_t dims = values.size();
+  Handle space(H5Screate_simple(1, &dims, nullptr), H5Sclose, "creating a dataspace");
+  Handle dataset(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+                 "creating dataset " + name);
+  std::vector<char> buffer(values.size() * width, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) std::memcpy(&buffer[i * width], values[i].data(), values[i].size());
+  Handle file_space(H5Dget_space(dataset), H5Sclose, "getting a dataspace");
+  if (rank != 0) check(H5Sselect_none(file_space), "clearing a selection");
+  Handle mem_space(H5Screate_simple(1, &dims, nullptr), H5Sclose, "creating a memory space");
+  if (rank != 0) check(H5Sselect_none(mem_space), "clearing a selection");
+  auto dxpl = collectiveTransfer();
+  check(H5Dwrite(dataset, type, mem_space, file_space, dxpl, buffer.data()), "writing dataset " + name);
+  writeAttribute(dataset, "description", description);
+}
+
+std::uint64_t datasetSize(hid_t parent, const std::string& name) {
+  Handle dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
+  Handle space(H5Dget_space(dataset), H5Sclose, "getting a dataspace");
+  const auto n = H5Sget_simple_extent_npoints(space);
+  if (n < 0) throw std::runtime_error("HDF5: cannot size dataset " + name);
+  return static_cast<std::uint64_t>(n);
+}
+
+template <typename T>
+std::vector<T> readAll(hid_t parent, const std::string& name) {
+  return readDistributed<T>(parent, name, {Range{0, datasetSize(parent, name)}}, MPI_COMM_NULL, true);
+}
+
+std::vector<std::string> readAllStrings(hid_t parent, const std::string& name) {
+  Handle dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
+  Handle type(H5Dget_type(dataset), H5Tclose, "getting a dataset type");
+  const std::size_t width = H5Tget_size(type);
+  const auto n = datasetSize(parent, name);
+  std::vector<char> buffer(n * width + 1, '\0');
+  check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), "reading dataset " + name);
+  std::vector<std::string> values(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const char* s = &buffer[i * width];
+    values[i].assign(s, strnlen(s, width));
+  }
+  return values;
+}
+
+#define POPSIM_INSTANTIATE(T)                                                                                  \
+  template void writeDistributed<T>(hid_t, const std::string&, const std::vector<T>&, const std::vector<Range>&, \
+                                    std::uint64_t, const std::string&, const std::string&, MPI_Comm);          \
+  template std::vector<T> readDistributed<T>(hid_t, const std::string&, const std::vector<Range>&, MPI_Comm, bool); \
+  template void writeReplicated<T>(hid_t, const std::string&, const std::vector<T>&, const std::string&,      \
+                                   const std::string&, MPI_Comm);                                             \
+  template std::vector<T> readAll<T>(hid_t, const std::string&);                                              \
+  template std::uint64_t localChecksum<T>(const std::vector<T>&, const std::vector<Range>&);
+
+POPSIM_INSTANTIATE(std::uint8_t)
+POPSIM_INSTANTIATE(std::int16_t)
+POPSIM_INSTANTIATE(std::uint16_t)
+POPSIM_INSTANTIATE(std::int32_t)
+POPSIM_INSTANTIATE(std::uint32_t)
+POPSIM_INSTANTIATE(std::int64_t)
+POPSIM_INSTANTIATE(std::uint64_t)
+POPSIM_INSTANTIATE(double)
+#undef POPSIM_INSTANTIATE
+
+}  // namespace popsim::io::detail

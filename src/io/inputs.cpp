@@ -1,0 +1,358 @@
+#include "io/inputs.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+#include "io/csv.hpp"
+
+namespace popsim::io {
+namespace {
+
+using core::kAgeClasses;
+using core::kSexes;
+
+constexpr double kShareTolerance = 1e-6;
+
+core::Sex parseSex(const CsvTable& t, std::size_t row, int col) {
+  const auto s = t.text(row, col);
+  if (s == "M") return core::Sex::Male;
+  if (s == "F") return core::Sex::Female;
+  t.fail(row, col, fmt::format("expected the sex M or F, found \"{}\"", s));
+}
+
+bool parseFlag(const CsvTable& t, std::size_t row, int col) {
+  return t.integer(row, col, 0, 1) == 1;
+}
+
+// Requires column `col` to hold the ages first, first+1, ..., in row order.
+void requireAgeSequence(const CsvTable& t, int col, int first, int last, std::size_t first_row = 0) {
+  const auto expected_rows = static_cast<std::size_t>(last - first + 1);
+  if (t.rows() < first_row + expected_rows)
+    t.failFile(fmt::format("expected one row for every age {}..{} ({} rows), found {}", first, last, expected_rows,
+                           t.rows() - first_row));
+  for (int age = first; age <= last; ++age) {
+    const std::size_t row = first_row + static_cast<std::size_t>(age - first);
+    const auto value = t.integer(row, col);
+    if (value != age) t.fail(row, col, fmt::format("expected age {} (ages must run {}..{} in order), found {}", age, first, last, value));
+  }
+}
+
+// Maps the rows of a per-region table (optionally per region and sex) to region indices and
+// reports unknown, duplicate and missing regions.
+class RegionKeyedRows {
+ public:
+  RegionKeyedRows(const CsvTable& t, const core::RegionTable& regions, bool by_sex)
+      : index_(t.rows()), sex_(t.rows()) {
+    const int region_col = t.column("region");
+    const int sex_col = by_sex ? t.column("sex") : -1;
+    std::map<std::pair<core::RegionIndex, int>, std::size_t> seen;
+    for (std::size_t row = 0; row < t.rows(); ++row) {
+      const auto code = t.integer(row, region_col);
+      const auto r = regions.find(code);
+      if (!r) t.fail(row, region_col, fmt::format("unknown region code {}: it is not in the region table", code));
+      const int sex = by_sex ? static_cast<int>(parseSex(t, row, sex_col)) : 0;
+      const auto [it, fresh] = seen.emplace(std::make_pair(*r, sex), row);
+      if (!fresh)
+        t.fail(row, region_col, fmt::format("duplicate row for region {}{} (first given on line {})", code,
+                                            by_sex ? (sex == 0 ? " sex M" : " sex F") : "", t.line(it->second)));
+      index_[row] = *r;
+      sex_[row] = sex;
+    }
+    const int sexes = by_sex ? kSexes : 1;
+    for (std::size_t r = 0; r < regions.size(); ++r)
+      for (int s = 0; s < sexes; ++s)
+        if (!seen.contains({static_cast<core::RegionIndex>(r), s}))
+          t.failFile(fmt::format("no row for region {} ({}){}", regions[static_cast<core::RegionIndex>(r)].code,
+                                 regions[static_cast<core::RegionIndex>(r)].name_en,
+                                 by_sex ? (s == 0 ? " sex M" : " sex F") : ""));
+  }
+  core::RegionIndex region(std::size_t row) const { return index_[row]; }
+  int sex(std::size_t row) const { return sex_[row]; }
+
+ private:
+  std::vector<core::RegionIndex> index_;
+  std::vector<int> sex_;
+};
+
+std::vector<core::Province> readProvinces(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"code", "name_ko", "name_en", "capital_region", "tfr_2023", "tfr_status"});
+  std::vector<core::Province> provinces;
+  std::map<std::int64_t, std::size_t> seen;
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    core::Province p;
+    p.code = static_cast<int>(t.integer(row, 0, 1, 99));
+    if (auto [it, fresh] = seen.emplace(p.code, row); !fresh)
+      t.fail(row, 0, fmt::format("duplicate province code {} (first given on line {})", p.code, t.line(it->second)));
+    p.name_ko = t.nonEmptyText(row, 1);
+    p.name_en = t.nonEmptyText(row, 2);
+    p.capital_region = parseFlag(t, row, 3);
+    p.tfr_base = t.number(row, 4, 0.01, 10.0, "a total fertility rate in (0, 10]");
+    provinces.push_back(std::move(p));
+  }
+  return provinces;
+}
+
+core::RegionTable readRegions(const std::string& path, std::vector<core::Province> provinces,
+                              const std::string& provinces_path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"code", "name_ko", "name_en", "province_code", "capital_region", "declining_area",
+                    "centroid_lon", "centroid_lat", "area_km2"});
+  if (t.rows() > 65535) t.failFile("more than 65,535 regions are not supported");
+  std::map<int, const core::Province*> province_of;
+  for (const auto& p : provinces) province_of[p.code] = &p;
+  std::vector<core::Region> regions;
+  std::map<std::int64_t, std::size_t> seen;
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    core::Region r;
+    r.code = t.integer(row, 0, 1, std::numeric_limits<std::int64_t>::max());
+    if (auto [it, fresh] = seen.emplace(r.code, row); !fresh)
+      t.fail(row, 0, fmt::format("duplicate region code {} (first given on line {})", r.code, t.line(it->second)));
+    r.name_ko = t.nonEmptyText(row, 1);
+    r.name_en = t.nonEmptyText(row, 2);
+    r.province_code = static_cast<int>(t.integer(row, 3));
+    const auto p = province_of.find(r.province_code);
+    if (p == province_of.end())
+      t.fail(row, 3, fmt::format("unknown province code {}: it is not in {}", r.province_code, provinces_path));
+    r.capital_region = parseFlag(t, row, 4);
+    if (r.capital_region != p->second->capital_region)
+      t.fail(row, 4, fmt::format("expected {} (the capital_region flag of province {} in {})",
+                                 p->second->capital_region ? 1 : 0, r.province_code, provinces_path));
+    r.declining_area = parseFlag(t, row, 5);
+    r.centroid_lon = t.number(row, 6, -180.0, 180.0, "a longitude in degrees [-180, 180]");
+    r.centroid_lat = t.number(row, 7, -90.0, 90.0, "a latitude in degrees [-90, 90]");
+    r.area_km2 = t.number(row, 8, 1e-6, 1e7, "a positive area in km2");
+    regions.push_back(std::move(r));
+  }
+  return core::RegionTable(std::move(regions), std::move(provinces));
+}
+
+std::vector<std::string> ageColumns() {
+  std::vector<std::string> cols = {"region", "sex"};
+  for (int a = 0; a < kAgeClasses; ++a) cols.push_back(fmt::format("age_{}", a));
+  return cols;
+}
+
+struct Age10Bin {
+  int first;
+  int last;
+  const char* column;
+};
+constexpr std::array<Age10Bin, 11> kAge10Bins = {{{0, 9, "age_0_9"},     {10, 19, "age_10_19"},
+                                                  {20, 29, "age_20_29"}, {30, 39, "age_30_39"},
+                                                  {40, 49, "age_40_49"}, {50, 59, "age_50_59"},
+                                                  {60, 69, "age_60_69"}, {70, 79, "age_70_79"},
+                                                  {80, 89, "age_80_89"}, {90, 99, "age_90_99"},
+                                                  {100, 100, "age_100p"}}};
+
+std::vector<AgeSexCounts> readPopulation(const std::string& path, const std::string& age10_path,
+                                         const core::RegionTable& regions) {
+  // The published 10-year bins: the constraint the single-year table must honour exactly.
+  const auto bins = CsvTable::read(age10_path);
+  std::vector<std::string> bin_cols = {"region", "sex"};
+  for (const auto& b : kAge10Bins) bin_cols.emplace_back(b.column);
+  bins.requireColumns(bin_cols);
+  const RegionKeyedRows bin_rows(bins, regions, true);
+  std::vector<std::array<std::array<std::int64_t, kAge10Bins.size()>, kSexes>> bin_total(regions.size());
+  std::vector<std::array<std::size_t, kSexes>> bin_row(regions.size());
+  for (std::size_t row = 0; row < bins.rows(); ++row) {
+    for (std::size_t b = 0; b < kAge10Bins.size(); ++b)
+      bin_total[bin_rows.region(row)][bin_rows.sex(row)][b] = bins.count(row, static_cast<int>(b) + 2);
+    bin_row[bin_rows.region(row)][bin_rows.sex(row)] = row;
+  }
+
+  const auto t = CsvTable::read(path);
+  t.requireColumns(ageColumns());
+  const RegionKeyedRows rows(t, regions, true);
+  std::vector<AgeSexCounts> population(regions.size());
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    auto& counts = population[rows.region(row)][rows.sex(row)];
+    for (int a = 0; a < kAgeClasses; ++a) counts[a] = t.count(row, a + 2);
+    for (std::size_t b = 0; b < kAge10Bins.size(); ++b) {
+      const auto& bin = kAge10Bins[b];
+      std::int64_t sum = 0;
+      for (int a = bin.first; a <= bin.last; ++a) sum += counts[a];
+      const auto expected = bin_total[rows.region(row)][rows.sex(row)][b];
+      if (sum != expected)
+        t.fail(row, bin.first + 2,
+               fmt::format("ages {}-{} sum to {} but {} line {} gives {} for this bin; single years must add up "
+                           "to the published bin exactly",
+                           bin.first, bin.last == 100 ? std::string("100+") : std::to_string(bin.last), sum,
+                           age10_path, bins.line(bin_row[rows.region(row)][rows.sex(row)]), expected));
+    }
+  }
+  return population;
+}
+
+std::vector<std::int64_t> readHouseholds(const std::string& path, const core::RegionTable& regions,
+                                         const std::vector<AgeSexCounts>& population) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"region", "households", "persons"});
+  const RegionKeyedRows rows(t, regions, false);
+  std::vector<std::int64_t> households(regions.size());
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    const auto r = rows.region(row);
+    const auto persons = t.count(row, 2);
+    std::int64_t expected = 0;
+    for (const auto& by_age : population[r]) expected += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
+    if (persons != expected)
+      t.fail(row, 2, fmt::format("expected {} persons (the region's total in the population table), found {}",
+                                 expected, persons));
+    const auto h = t.count(row, 1);
+    if (h < 1 || h > persons)
+      t.fail(row, 1, fmt::format("expected between 1 and {} households (the persons of the region), found {}", persons, h));
+    households[r] = h;
+  }
+  return households;
+}
+
+AssumptionPath readAssumptions(const std::string& path, int start_year) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"year", "tfr", "e0_male", "e0_female", "net_international_migration", "status"});
+  AssumptionPath a;
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    const int year = static_cast<int>(t.integer(row, 0));
+    const int expected = start_year + static_cast<int>(row);
+    if (year != expected)
+      t.fail(row, 0, fmt::format("expected year {} (years must run consecutively from the start year {})", expected,
+                                 start_year));
+    a.year.push_back(year);
+    a.tfr.push_back(t.number(row, 1, 0.01, 10.0, "a total fertility rate in (0, 10]"));
+    a.e0_male.push_back(t.number(row, 2, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
+    a.e0_female.push_back(t.number(row, 3, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
+    a.net_international_migration.push_back(t.number(row, 4, -1e8, 1e8, "a net migration count"));
+    t.nonEmptyText(row, 5);
+  }
+  return a;
+}
+
+FertilitySchedule readFertility(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"age", "asfr", "share_order1", "share_order2", "share_order3p"});
+  requireAgeSequence(t, 0, FertilitySchedule::kMinAge, FertilitySchedule::kMaxAge);
+  if (t.rows() != FertilitySchedule::kAges)
+    t.fail(FertilitySchedule::kAges, 0, "unexpected row after age 49; the schedule covers ages 15..49");
+  FertilitySchedule f;
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    f.asfr[row] = t.number(row, 1, 0.0, 1.0, "births per woman per year in [0, 1]");
+    double sum = 0.0;
+    for (int k = 0; k < 3; ++k) sum += f.order_share[row][k] = t.probability(row, 2 + k);
+    if (std::abs(sum - 1.0) > kShareTolerance)
+      t.fail(row, 2, fmt::format("the three birth-order shares must sum to 1, they sum to {:.8f}", sum));
+  }
+  return f;
+}
+
+LifeTable readMortality(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"age", "mx_male", "mx_female", "qx_male", "qx_female", "lx_male", "lx_female", "ex_male",
+                    "ex_female"});
+  requireAgeSequence(t, 0, 0, core::kOpenAge);
+  if (t.rows() != kAgeClasses) t.fail(kAgeClasses, 0, "unexpected row after the open age 100");
+  LifeTable lt;
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    for (int s = 0; s < kSexes; ++s) {
+      lt.mx[s][row] = t.number(row, 1 + s, 0.0, 10.0, "a death rate per person-year in [0, 10]");
+      lt.qx[s][row] = t.probability(row, 3 + s);
+      lt.lx[s][row] = t.number(row, 5 + s, 0.0, 1e9, "a non-negative number of survivors");
+      lt.ex[s][row] = t.number(row, 7 + s, 0.0, 120.0, "a life expectancy in years in [0, 120]");
+      if (row > 0 && lt.lx[s][row] > lt.lx[s][row - 1])
+        t.fail(row, 5 + s, "survivors lx must not increase with age");
+    }
+  }
+  for (int s = 0; s < kSexes; ++s)
+    if (lt.qx[s][core::kOpenAge] != 1.0)
+      t.fail(core::kOpenAge, 3 + s, "expected qx = 1 in the open age interval 100+");
+  return lt;
+}
+
+std::vector<std::array<double, kSexes>> readMortalityRegions(const std::string& path, const core::RegionTable& regions) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"region", "multiplier_male", "multiplier_female", "status"});
+  const RegionKeyedRows rows(t, regions, false);
+  std::vector<std::array<double, kSexes>> m(regions.size());
+  for (std::size_t row = 0; row < t.rows(); ++row)
+    for (int s = 0; s < kSexes; ++s)
+      m[rows.region(row)][s] = t.number(row, 1 + s, 0.05, 5.0, "a mortality multiplier in [0.05, 5]");
+  return m;
+}
+
+MigrationSchedule readMigration(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"age", "move_rate", "between_province_share", "cross_sigungu_share"});
+  requireAgeSequence(t, 0, 0, core::kOpenAge);
+  if (t.rows() != kAgeClasses) t.fail(kAgeClasses, 0, "unexpected row after the open age 100");
+  MigrationSchedule m;
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    m.move_rate[row] = t.probability(row, 1);
+    m.between_province_share[row] = t.probability(row, 2);
+    m.cross_region_share[row] = t.probability(row, 3);
+    if (m.cross_region_share[row] + kShareTolerance < m.between_province_share[row])
+      t.fail(row, 3, fmt::format("expected at least the between-province share {} (a move between provinces "
+                                 "always crosses a region border)", m.between_province_share[row]));
+  }
+  return m;
+}
+
+LivingArrangements readLivingArrangements(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"age", "sex", "married_share", "with_parent_share", "status"});
+  if (t.rows() != 2 * kAgeClasses)
+    t.failFile(fmt::format("expected {} rows (sex M ages 0..100, then sex F ages 0..100), found {}", 2 * kAgeClasses,
+                           t.rows()));
+  requireAgeSequence(t, 0, 0, core::kOpenAge, 0);
+  requireAgeSequence(t, 0, 0, core::kOpenAge, kAgeClasses);
+  LivingArrangements l;
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    const auto expected_sex = row < kAgeClasses ? core::Sex::Male : core::Sex::Female;
+    if (parseSex(t, row, 1) != expected_sex)
+      t.fail(row, 1, fmt::format("expected {} (all M rows first, then all F rows)", row < kAgeClasses ? "M" : "F"));
+    const int s = static_cast<int>(expected_sex);
+    const auto age = row % kAgeClasses;
+    l.married_share[s][age] = t.probability(row, 2);
+    l.with_parent_share[s][age] = t.probability(row, 3);
+    if (l.married_share[s][age] + l.with_parent_share[s][age] > 1.0 + kShareTolerance)
+      t.fail(row, 3, "married_share + with_parent_share must not exceed 1 (a married person is not counted as "
+                     "living in a parent's household)");
+  }
+  return l;
+}
+
+}  // namespace
+
+double FertilitySchedule::tfr() const { return std::accumulate(asfr.begin(), asfr.end(), 0.0); }
+
+std::int64_t CountryInputs::regionPopulation(core::RegionIndex r) const {
+  std::int64_t n = 0;
+  for (const auto& by_age : population[r]) n += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
+  return n;
+}
+
+std::int64_t CountryInputs::totalPopulation() const {
+  std::int64_t n = 0;
+  for (std::size_t r = 0; r < population.size(); ++r) n += regionPopulation(static_cast<core::RegionIndex>(r));
+  return n;
+}
+
+CountryInputs loadInputs(const Config& config) {
+  const auto& p = config.inputs;
+  CountryInputs in;
+  in.regions = readRegions(p.regions, readProvinces(p.provinces), p.provinces);
+  in.population = readPopulation(p.population, p.population_age10, in.regions);
+  in.households = readHouseholds(p.households, in.regions, in.population);
+  in.assumptions = readAssumptions(p.assumptions, config.start_year);
+  in.fertility = readFertility(p.fertility);
+  in.mortality = readMortality(p.mortality);
+  in.mortality_multiplier = readMortalityRegions(p.mortality_regions, in.regions);
+  in.migration = readMigration(p.migration_age);
+  in.living = readLivingArrangements(p.living_arrangements);
+  return in;
+}
+
+}  // namespace popsim::io

@@ -1,0 +1,78 @@
+// The country's input tables, read and validated as a whole: a run never starts on
+// half-valid inputs. Formats are documented in inputs/korea/README.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "core/regions.hpp"
+#include "core/types.hpp"
+#include "io/config.hpp"
+
+namespace popsim::io {
+
+// Persons by sex and single year of age 0..100+ for one region.
+using AgeSexCounts = std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>;
+
+// National assumption path, one entry per calendar year from the base year on.
+struct AssumptionPath {
+  std::vector<int> year;
+  std::vector<double> tfr;
+  std::vector<double> e0_male;
+  std::vector<double> e0_female;
+  std::vector<double> net_international_migration;  // persons per year
+};
+
+// Base-year age-specific fertility (births per woman per year) and birth-order shares.
+struct FertilitySchedule {
+  static constexpr int kMinAge = 15;
+  static constexpr int kMaxAge = 49;
+  static constexpr int kAges = kMaxAge - kMinAge + 1;
+  std::array<double, kAges> asfr{};
+  std::array<std::array<double, 3>, kAges> order_share{};  // 1st, 2nd, 3rd+
+  double tfr() const;
+};
+
+// Base-year life table by sex and single year of age 0..100+.
+struct LifeTable {
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> mx{};
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> qx{};
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> lx{};
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> ex{};
+};
+
+// Base-year internal migration by single year of age.
+struct MigrationSchedule {
+  std::array<double, core::kAgeClasses> move_rate{};
+  std::array<double, core::kAgeClasses> between_province_share{};
+  std::array<double, core::kAgeClasses> cross_region_share{};
+};
+
+// Shares of each sex and age living with a spouse, or in a parent's household.
+struct LivingArrangements {
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> married_share{};
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> with_parent_share{};
+};
+
+struct CountryInputs {
+  core::RegionTable regions;
+  std::vector<AgeSexCounts> population;  // by region index
+  std::vector<std::int64_t> households;  // by region index
+  AssumptionPath assumptions;
+  FertilitySchedule fertility;
+  LifeTable mortality;
+  std::vector<std::array<double, core::kSexes>> mortality_multiplier;  // by region index
+  MigrationSchedule migration;
+  LivingArrangements living;
+
+  std::int64_t totalPopulation() const;
+  std::int64_t regionPopulation(core::RegionIndex r) const;
+};
+
+// Reads every table named by the configuration and checks each one and their consistency
+// (codes known and unique, bins that sum, totals that agree, rates in range, years complete).
+// Throws core::InputError at the first problem.
+CountryInputs loadInputs(const Config& config);
+
+}  // namespace popsim::io

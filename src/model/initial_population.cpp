@@ -1,0 +1,115 @@
+#include "model/initial_population.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "parallel/decomposition.hpp"
+
+namespace popsim::model {
+namespace {
+
+std::int64_t total(const io::AgeSexCounts& c) {
+  std::int64_t n = 0;
+  for (const auto& by_age : c) n += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
+  return n;
+}
+
+std::vector<std::int64_t> statsVector(const SynthesisStats& s) {
+  return {s.persons, s.households, s.target_households, s.one_person, s.couples, s.lone_mother,
+          s.children_with_mother, s.elders_with_relative, s.kin_placements, s.unmatched_married};
+}
+
+SynthesisStats statsFromVector(const std::vector<std::int64_t>& v) {
+  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]};
+}
+
+}  // namespace
+
+InitialPopulation synthesizePopulation(const io::Config& config, const io::CountryInputs& inputs, MPI_Comm comm) {
+  int rank = 0;
+  int ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  const std::size_t n_regions = inputs.regions.size();
+
+  // Every rank derives the scaled counts of every region (cheap), hence the same person-id
+  // ranges and the same decomposition without communication.
+  std::vector<io::AgeSexCounts> counts(n_regions);
+  std::vector<std::uint64_t> persons(n_regions);
+  std::vector<core::PersonId> first_id(n_regions);
+  core::PersonId next_id = 1;
+  for (std::size_t r = 0; r < n_regions; ++r) {
+    const auto code = inputs.regions[static_cast<core::RegionIndex>(r)].code;
+    counts[r] = scaledCounts(inputs.population[r], config.scale, config.seed, code, config.start_year);
+    persons[r] = static_cast<std::uint64_t>(total(counts[r]));
+    first_id[r] = next_id;
+    next_id += persons[r];
+  }
+
+  InitialPopulation result;
+  result.owner = parallel::assignRegions(persons, ranks);
+  auto& pop = result.population;
+  pop.year = static_cast<core::Year>(config.start_year);
+  pop.regions = parallel::ownedRegions(result.owner, rank);
+  pop.person_offset.assign(1, 0);
+  for (const auto r : pop.regions) pop.person_offset.push_back(pop.person_offset.back() + persons[r]);
+  pop.persons.resize(pop.person_offset.back());
+
+  // Largest regions first so that the dynamic schedule balances threads.
+  std::vector<std::size_t> order(pop.regions.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return persons[pop.regions[a]] > persons[pop.regions[b]]; });
+  result.region_stats.resize(pop.regions.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::size_t local = order[k];
+    const auto r = pop.regions[local];
+    RegionSynthesisInput in;
+    in.inputs = &inputs;
+    in.parameters = &config.synthesis;
+    in.seed = config.seed;
+    in.base_year = config.start_year;
+    in.region = r;
+    in.counts = counts[r];
+    in.target_households = scaledHouseholds(inputs.households[r], config.scale, config.seed, inputs.regions[r].code,
+                                            config.start_year);
+    in.first_person_id = first_id[r];
+    result.region_stats[local] = synthesizeRegion(in, pop.persons, pop.person_offset[local]);
+  }
+
+  // Household ids: regions in table order, each region's households numbered consecutively.
+  std::vector<std::uint64_t> households(n_regions, 0);
+  for (std::size_t k = 0; k < pop.regions.size(); ++k)
+    households[pop.regions[k]] = static_cast<std::uint64_t>(result.region_stats[k].households);
+  MPI_Allreduce(MPI_IN_PLACE, households.data(), static_cast<int>(n_regions), MPI_UINT64_T, MPI_SUM, comm);
+  std::vector<std::uint64_t> first_household(n_regions + 1, 1);
+  for (std::size_t r = 0; r < n_regions; ++r) first_household[r + 1] = first_household[r] + households[r];
+
+  pop.household_offset.assign(1, 0);
+  for (const auto r : pop.regions) pop.household_offset.push_back(pop.household_offset.back() + households[r]);
+  pop.households.resize(pop.household_offset.back());
+#pragma omp parallel for schedule(static)
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    const auto r = pop.regions[k];
+    const auto base = static_cast<core::HouseholdId>(first_household[r]);
+    for (std::size_t i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) pop.persons.household[i] += base;
+    for (std::size_t h = 0; h < households[r]; ++h) {
+      pop.households.id[pop.household_offset[k] + h] = base + static_cast<core::HouseholdId>(h);
+      pop.households.region[pop.household_offset[k] + h] = r;
+    }
+  }
+  pop.next_person_id = next_id;
+  pop.next_household_id = static_cast<core::HouseholdId>(first_household[n_regions]);
+
+  SynthesisStats local_stats;
+  for (const auto& s : result.region_stats) local_stats += s;
+  auto v = statsVector(local_stats);
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_INT64_T, MPI_SUM, comm);
+  result.stats = statsFromVector(v);
+  return result;
+}
+
+}  // namespace popsim::model

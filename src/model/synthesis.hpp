@@ -1,0 +1,57 @@
+// The initial population: persons by region, sex and single year of age exactly as in the
+// inputs, placed in households of a realistic composition (couples, children with their
+// mothers, young adults who have left home, elderly alone or with a younger relative).
+// The algorithm is documented in docs/synthesis.md.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/population.hpp"
+#include "io/config.hpp"
+#include "io/inputs.hpp"
+
+namespace popsim::model {
+
+// Composition counters of the synthesised households, summed over regions.
+struct SynthesisStats {
+  std::int64_t persons = 0;
+  std::int64_t households = 0;
+  std::int64_t target_households = 0;
+  std::int64_t one_person = 0;
+  std::int64_t couples = 0;             // households with a married couple
+  std::int64_t lone_mother = 0;         // households headed by a mother without a partner
+  std::int64_t children_with_mother = 0;
+  std::int64_t elders_with_relative = 0;
+  std::int64_t kin_placements = 0;      // minors placed with an adult woman who is not their mother
+  std::int64_t unmatched_married = 0;   // persons planned as married for whom no spouse was found
+
+  SynthesisStats& operator+=(const SynthesisStats& o);
+};
+
+// Persons per region x sex x age at a sampling fraction `scale`: each cell is rounded up or
+// down at random with the probability of its fractional part, so the expected count is exactly
+// scale x count (unbiased), keyed by (seed, region code, cell). scale == 1 returns the counts.
+io::AgeSexCounts scaledCounts(const io::AgeSexCounts& counts, double scale, std::uint64_t seed,
+                              std::int64_t region_code, int base_year);
+std::int64_t scaledHouseholds(std::int64_t households, double scale, std::uint64_t seed, std::int64_t region_code,
+                              int base_year);
+
+struct RegionSynthesisInput {
+  const io::CountryInputs* inputs = nullptr;
+  const io::SynthesisParameters* parameters = nullptr;
+  std::uint64_t seed = 0;
+  int base_year = 0;
+  core::RegionIndex region = 0;
+  io::AgeSexCounts counts{};       // already scaled
+  std::int64_t target_households = 0;  // already scaled
+  core::PersonId first_person_id = 1;  // ids first_person_id .. + persons - 1
+};
+
+// Builds one region's persons into persons[begin, begin + total(counts)). persons.household
+// receives region-local household numbers 1..h (h is returned in stats.households); the caller
+// adds the region's household-id offset. Deterministic: depends only on the input, not on
+// threads or ranks.
+SynthesisStats synthesizeRegion(const RegionSynthesisInput& input, core::Persons& persons, std::size_t begin);
+
+}  // namespace popsim::model
