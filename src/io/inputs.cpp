@@ -17,7 +17,7 @@ namespace {
 using core::kAgeClasses;
 using core::kSexes;
 
-constexpr double kShareTolerance = 1e-6;
+constexpr double kShareTolerance = 1e-5;  // tables are written with 6 decimals
 
 core::Sex parseSex(const CsvTable& t, std::size_t row, int col) {
   const auto s = t.text(row, col);

@@ -195,12 +195,13 @@ class RegionBuilder {
     }
   }
 
-  // Picks a woman aged near `age` from `pool` with the uniform u; kNone if there is none.
-  static std::size_t pickWoman(const std::array<std::vector<std::size_t>, kAgeClasses>& pool, int age, double u,
-                               std::size_t exclude) {
+  // Picks a woman aged near `age`, within [min_age, max_age], from `pool` with the uniform u;
+  // kNone if there is none.
+  static std::size_t pickWoman(const std::array<std::vector<std::size_t>, kAgeClasses>& pool, int age, int min_age,
+                               int max_age, double u, std::size_t exclude) {
     for (int d = 0; d <= kMaxMotherSearch; ++d)
       for (const int a : {age + d, age - d}) {
-        if (a < 0 || a > kOpenAge || pool[a].empty()) continue;
+        if (a < std::max(min_age, 0) || a > std::min(max_age, kOpenAge) || pool[a].empty()) continue;
         auto k = static_cast<std::size_t>(u * static_cast<double>(pool[a].size()));
         if (pool[a][k] == exclude) k = (k + 1) % pool[a].size();
         if (pool[a][k] != exclude) return pool[a][k];
@@ -215,8 +216,12 @@ class RegionBuilder {
     const Stream s(in_.seed, id(i), in_.base_year, Event::MotherChoice);
     const int mother_age = ageIndex(i) + mother_age_.draw(ageIndex(i), Stream(in_.seed, id(i), in_.base_year, Event::MotherAge).uniform(0));
     const bool lone = s.uniform(0) < p_.lone_mother_share;
-    std::size_t m = pickWoman(lone ? unpartnered_women_ : married_women_, mother_age, s.uniform(1), i);
-    if (m == kNone) m = pickWoman(lone ? married_women_ : unpartnered_women_, mother_age, s.uniform(1), i);
+    // A mother was 15..49 at the birth (the open age class excepted).
+    const int min_age = ageIndex(i) + io::FertilitySchedule::kMinAge;
+    const int max_age = ageIndex(i) + io::FertilitySchedule::kMaxAge;
+    std::size_t m = pickWoman(lone ? unpartnered_women_ : married_women_, mother_age, min_age, max_age, s.uniform(1), i);
+    if (m == kNone)
+      m = pickWoman(lone ? married_women_ : unpartnered_women_, mother_age, min_age, max_age, s.uniform(1), i);
     if (m == kNone || role_[m] == Role::ElderWithRelative) return false;
     mother_[i] = m;
     ++children_[m];
@@ -272,7 +277,7 @@ class RegionBuilder {
   bool attachElder(std::size_t i) {
     const Stream s(in_.seed, id(i), in_.base_year, Event::ElderChoice);
     const int child_age = ageIndex(i) - mother_age_.draw(0, s.uniform(0)) - static_cast<int>(std::lround(p_.mother_age_trend_cap_years));
-    const std::size_t host = pickWoman(married_women_, std::max(child_age, kAdultAge), s.uniform(1), i);
+    const std::size_t host = pickWoman(married_women_, std::max(child_age, kAdultAge), kAdultAge, kOpenAge, s.uniform(1), i);
     if (host == kNone) return false;
     role_[i] = Role::ElderWithRelative;
     host_[i] = host;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The popsim command line end to end: `check` accepts the shipped inputs and refuses bad ones
+# with exit code 2; `synthesize` writes bit-identical data on 1..4 ranks and 1..2 threads;
+# `info` describes the file. Needs POPSIM (the binary) and MPIEXEC from CTest.
+set -euo pipefail
+: "${POPSIM:?}" "${MPIEXEC:?}" "${POPSIM_SOURCE_DIR:?}"
+config="$POPSIM_SOURCE_DIR/inputs/korea/baseline.toml"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect_exit CODE PATTERN COMMAND...: runs COMMAND, checks its exit code and that its output
+# (stdout and stderr) matches PATTERN.
+expect_exit() {
+  local code=$1 pattern=$2; shift 2
+  local out rc=0
+  out=$("$@" 2>&1) || rc=$?
+  [[ $rc -eq $code ]] || fail "$* exited $rc, expected $code. Output: $out"
+  grep -qE -- "$pattern" <<<"$out" || fail "$* output lacks /$pattern/. Output: $out"
+}
+
+expect_exit 0 "inputs are valid" "$POPSIM" check "$config"
+expect_exit 0 "51,090,859" "$POPSIM" check "$config"
+
+# A bad table: the run must not start and the message must say where and what.
+cp -r "$POPSIM_SOURCE_DIR/inputs/korea" "$work/bad"
+sed -i '0,/^1111000000,M,/s//1111000000,M,x/' "$work/bad/population.csv"
+expect_exit 2 "population.csv:[0-9]+: column 'age_0' \(3\): expected an integer" "$POPSIM" check "$work/bad/baseline.toml"
+expect_exit 2 "population.csv:[0-9]+: column 'age_0'" "$POPSIM" synthesize "$work/bad/baseline.toml" --out "$work/bad.h5"
+[[ ! -e "$work/bad.h5" ]] || fail "synthesize wrote a file from invalid inputs"
+expect_exit 2 "cannot open the configuration file" "$POPSIM" check "$work/absent.toml"
+expect_exit 2 "the directory .* does not exist" "$POPSIM" synthesize "$config" --out "$work/no/such/dir/p.h5"
+expect_exit 2 "expected a file name ending in .h5" "$POPSIM" synthesize "$config" --out "$work/p.txt"
+expect_exit 2 "--scale must be in" "$POPSIM" synthesize "$config" --scale 0 --out "$work/p.h5"
+expect_exit 2 "not an HDF5 file" "$POPSIM" info "$config"
+
+# The same population on every decomposition: data identical bit for bit.
+scale=0.003
+runs=("1 1" "2 2" "3 1" "4 2")
+for run in "${runs[@]}"; do
+  read -r np threads <<<"$run"
+  OMP_NUM_THREADS=$threads expect_exit 0 "persons" \
+    "$MPIEXEC" -n "$np" --oversubscribe --bind-to none "$POPSIM" synthesize "$config" --scale $scale \
+    --out "$work/pop-$np.h5"
+done
+for run in "${runs[@]:1}"; do
+  read -r np threads <<<"$run"
+  for group in /persons /households; do
+    h5diff -q "$work/pop-1.h5" "$work/pop-$np.h5" $group $group || fail "$group differs between 1 and $np ranks"
+  done
+  for dataset in code name_ko name_en province person_offset household_offset; do
+    h5diff -q "$work/pop-1.h5" "$work/pop-$np.h5" /regions/$dataset /regions/$dataset \
+      || fail "/regions/$dataset differs between 1 and $np ranks"
+  done
+done
+
+expect_exit 0 "regions +229 in 17 provinces" "$POPSIM" info "$work/pop-2.h5"
+expect_exit 0 "Seoul" "$POPSIM" info "$work/pop-2.h5"
+expect_exit 0 "written by 4 rank" "$POPSIM" info "$work/pop-4.h5"
+
+if ((failures)); then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "all CLI checks passed"

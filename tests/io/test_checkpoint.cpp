@@ -1,0 +1,175 @@
+// Checkpoints written collectively read back identically on another decomposition; damaged,
+// truncated, foreign and wrong-version files are refused.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <fstream>
+
+#include "core/error.hpp"
+#include "io/checkpoint.hpp"
+#include "model/initial_population.hpp"
+#include "parallel/decomposition.hpp"
+#include "support/population_checks.hpp"
+#include "support/test_support.hpp"
+
+namespace popsim::io {
+namespace {
+
+CheckpointMeta metaOf(const Config& c, const core::Population& p) {
+  CheckpointMeta m;
+  m.year = c.start_year;
+  m.base_year = c.start_year;
+  m.seed = c.seed;
+  m.scale = c.scale;
+  m.next_person_id = p.next_person_id;
+  m.next_household_id = p.next_household_id;
+  m.config_path = c.path;
+  m.config_text = c.text;
+  return m;
+}
+
+std::vector<core::RegionIndex> allRegions(std::size_t n) {
+  std::vector<core::RegionIndex> v(n);
+  for (std::size_t r = 0; r < n; ++r) v[r] = static_cast<core::RegionIndex>(r);
+  return v;
+}
+
+class CheckpointTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir(MPI_COMM_WORLD);
+    auto config = test::baseline();
+    config.scale = 0.002;
+    auto result = model::synthesizePopulation(config, test::baselineInputs(), MPI_COMM_WORLD);
+    path_ = (dir_->path() / "ckpt-2023.h5").string();
+    writeCheckpoint(path_, test::baselineInputs().regions, result.population, result.owner,
+                    metaOf(config, result.population), MPI_COMM_WORLD);
+    // The reference: the same population built by rank 0 alone.
+    if (test::rank() == 0) {
+      reference_ = new core::Population(model::synthesizePopulation(config, test::baselineInputs(), MPI_COMM_SELF).population);
+    }
+  }
+  static void TearDownTestSuite() {
+    delete reference_;
+    delete dir_;
+  }
+  static test::TempDir* dir_;
+  static std::string path_;
+  static core::Population* reference_;
+};
+test::TempDir* CheckpointTest::dir_ = nullptr;
+std::string CheckpointTest::path_;
+core::Population* CheckpointTest::reference_ = nullptr;
+
+TEST_F(CheckpointTest, IsRenamedIntoPlaceWithNoPartialFileLeft) {
+  EXPECT_TRUE(std::filesystem::exists(path_));
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".partial"));
+}
+
+TEST_F(CheckpointTest, ReadsBackOnAnotherDecompositionIdentically) {
+  const auto index = readCheckpointIndex(path_);
+  EXPECT_EQ(index.regions.size(), 229u);
+  EXPECT_EQ(index.ranks_written, test::size());
+  // Round-robin ownership: a different decomposition from the writer's.
+  std::vector<int> owner(index.regions.size());
+  for (std::size_t r = 0; r < owner.size(); ++r) owner[r] = static_cast<int>((r + 1) % static_cast<std::size_t>(test::size()));
+  const auto mine = readCheckpoint(path_, index, parallel::ownedRegions(owner, test::rank()), MPI_COMM_WORLD);
+  std::uint64_t persons = mine.persons.size();
+  MPI_Allreduce(MPI_IN_PLACE, &persons, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  EXPECT_EQ(persons, index.person_offset.back());
+  for (std::size_t k = 0; k < mine.regions.size(); ++k)
+    for (auto i = mine.person_offset[k]; i < mine.person_offset[k + 1]; ++i) ASSERT_EQ(mine.persons.region[i], mine.regions[k]);
+
+  if (test::rank() == 0) {
+    const auto all = readCheckpoint(path_, index, allRegions(index.regions.size()), MPI_COMM_SELF);
+    EXPECT_EQ(all.persons.id, reference_->persons.id);
+    EXPECT_EQ(all.persons.partner, reference_->persons.partner);
+    EXPECT_EQ(all.persons.mother, reference_->persons.mother);
+    EXPECT_EQ(all.persons.household, reference_->persons.household);
+    EXPECT_EQ(all.persons.birth_year, reference_->persons.birth_year);
+    EXPECT_EQ(all.persons.region, reference_->persons.region);
+    EXPECT_EQ(all.persons.sex, reference_->persons.sex);
+    EXPECT_EQ(all.persons.parity, reference_->persons.parity);
+    EXPECT_EQ(all.persons.flags, reference_->persons.flags);
+    EXPECT_EQ(all.households.id, reference_->households.id);
+    EXPECT_EQ(all.households.region, reference_->households.region);
+    EXPECT_EQ(all.next_person_id, reference_->next_person_id);
+    test::expectHouseholdInvariants(all, 2023);
+  }
+}
+
+// Damaged copies are checked by rank 0 alone.
+class DamagedCheckpoint : public CheckpointTest {
+ protected:
+  std::string copy(const std::string& name) {
+    const auto p = (dir_->path() / name).string();
+    std::filesystem::copy_file(path_, p, std::filesystem::copy_options::overwrite_existing);
+    return p;
+  }
+  static std::string refusal(const std::string& p) {
+    try {
+      const auto index = readCheckpointIndex(p);
+      readCheckpoint(p, index, allRegions(index.regions.size()), MPI_COMM_SELF);
+    } catch (const core::InputError& e) {
+      return e.what();
+    }
+    return "accepted";
+  }
+};
+
+TEST_F(DamagedCheckpoint, FlippedBitInPersonDataFailsTheChecksum) {
+  if (test::rank() != 0) return;
+  const auto p = copy("flipped.h5");
+  haddr_t offset = 0;
+  {
+    const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, "/persons/birth_year", H5P_DEFAULT);
+    offset = H5Dget_offset(d);
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  ASSERT_NE(offset, HADDR_UNDEF);
+  std::fstream file(p, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(offset + 1001));
+  char byte = 0;
+  file.read(&byte, 1);
+  byte = static_cast<char>(byte ^ 0x10);
+  file.seekp(static_cast<std::streamoff>(offset + 1001));
+  file.write(&byte, 1);
+  file.close();
+  EXPECT_NE(refusal(p).find("dataset birth_year fails its checksum"), std::string::npos) << refusal(p);
+}
+
+TEST_F(DamagedCheckpoint, TruncatedFileIsRefused) {
+  if (test::rank() != 0) return;
+  const auto p = copy("truncated.h5");
+  std::filesystem::resize_file(p, std::filesystem::file_size(p) / 2);
+  EXPECT_NE(refusal(p), "accepted");
+}
+
+TEST_F(DamagedCheckpoint, WrongSchemaVersionIsRefused) {
+  if (test::rank() != 0) return;
+  const auto p = copy("version.h5");
+  {
+    const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
+    const std::int64_t v = 99;
+    H5Awrite(a, H5T_NATIVE_INT64, &v);
+    H5Aclose(a);
+    H5Fclose(f);
+  }
+  EXPECT_NE(refusal(p).find("checkpoint schema version 99 but this popsim reads version 1"), std::string::npos);
+}
+
+TEST_F(DamagedCheckpoint, ForeignFilesAreRefused) {
+  if (test::rank() != 0) return;
+  const auto text = (dir_->path() / "notes.h5").string();
+  test::writeFile(text, "not hdf5\n");
+  EXPECT_NE(refusal(text).find("not an HDF5 file"), std::string::npos);
+  const auto foreign = (dir_->path() / "foreign.h5").string();
+  H5Fclose(H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  EXPECT_NE(refusal(foreign).find("not a popsim checkpoint"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace popsim::io

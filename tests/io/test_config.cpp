@@ -1,0 +1,63 @@
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "core/error.hpp"
+#include "io/config.hpp"
+#include "support/test_support.hpp"
+
+namespace popsim::io {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  // The baseline configuration with `from` replaced by `to`; returns the error message.
+  std::string errorWith(const std::string& from, const std::string& to) {
+    auto text = test::readFile(test::baselineConfig());
+    const auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << "baseline.toml lacks: " << from;
+    text.replace(at, from.size(), to);
+    const auto p = dir_.path() / "bad.toml";
+    test::writeFile(p, text);
+    try {
+      readConfig(p.string());
+    } catch (const core::InputError& e) {
+      return e.what();
+    }
+    return "";
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(ConfigTest, BaselineReadsAndResolvesPathsNextToIt) {
+  const auto& c = test::baseline();
+  EXPECT_EQ(c.start_year, 2023);
+  EXPECT_DOUBLE_EQ(c.scale, 1.0);
+  EXPECT_EQ(std::filesystem::path(c.inputs.population), test::koreaInputs() / "population.csv");
+  EXPECT_GT(c.synthesis.spouse_age_gap_mean_years, 0.0);
+}
+
+TEST_F(ConfigTest, MissingKeyIsNamedWithLineAndColumn) {
+  const auto e = errorWith("seed = ", "sede = ");
+  EXPECT_TRUE(std::regex_search(e, std::regex(R"(bad\.toml:\d+:1: )"))) << e;
+  EXPECT_NE(e.find("lacks the required key 'seed'"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, UnknownKeyIsRejected) {
+  const auto e = errorWith("scale = 1.0", "scale = 1.0\nscael = 0.5");
+  EXPECT_NE(e.find("unknown key 'scael' in [run]"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, WrongTypeAndRangeAreRejected) {
+  EXPECT_NE(errorWith("start_year = 2023", "start_year = \"2023\"").find("[run] start_year must be an integer"),
+            std::string::npos);
+  EXPECT_NE(errorWith("scale = 1.0", "scale = 2.0").find("[run] scale must be in"), std::string::npos);
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesLineAndColumn) {
+  const auto e = errorWith("[synthesis]", "[synthesis");
+  EXPECT_TRUE(std::regex_search(e, std::regex(R"(bad\.toml:\d+:\d+: invalid TOML)"))) << e;
+}
+
+}  // namespace
+}  // namespace popsim::io

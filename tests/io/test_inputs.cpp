@@ -1,0 +1,216 @@
+// The shipped Korean inputs load and agree with the published totals; every kind of bad
+// input is refused with one message naming the file, line, column and what was expected.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "core/error.hpp"
+#include "io/inputs.hpp"
+#include "support/test_support.hpp"
+
+namespace popsim::io {
+namespace {
+
+TEST(KoreaInputs, MatchThePublishedTotals) {
+  const auto& in = test::baselineInputs();
+  EXPECT_EQ(in.regions.size(), 229u);
+  EXPECT_EQ(in.regions.provinces().size(), 17u);
+  EXPECT_EQ(in.totalPopulation(), 51'090'859);
+  std::size_t declining = 0;
+  for (const auto& r : in.regions.regions()) declining += r.declining_area;
+  EXPECT_EQ(declining, 89u);
+  EXPECT_NEAR(in.fertility.tfr(), 0.72, 0.01);
+  EXPECT_NEAR(in.mortality.ex[0][0], 80.6, 0.15);
+  EXPECT_NEAR(in.mortality.ex[1][0], 86.4, 0.15);
+  EXPECT_GE(in.assumptions.year.back(), 2123);
+}
+
+// A copy of inputs/korea in a temporary folder whose tables can be edited cell by cell.
+class BadInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const auto& e : std::filesystem::directory_iterator(test::koreaInputs()))
+      std::filesystem::copy(e.path(), dir_.path() / e.path().filename());
+  }
+
+  std::filesystem::path file(const std::string& name) const { return dir_.path() / name; }
+
+  std::vector<std::string> lines(const std::string& name) const {
+    std::vector<std::string> out;
+    std::istringstream in(test::readFile(file(name)));
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+  void setLines(const std::string& name, const std::vector<std::string>& ls) const {
+    std::string text;
+    for (const auto& l : ls) text += l + "\n";
+    test::writeFile(file(name), text);
+  }
+  // 1-based line number of data row `row` (0-based) of a table.
+  long lineOfRow(const std::string& name, std::size_t row) const {
+    const auto ls = lines(name);
+    std::size_t k = 0;
+    while (ls[k].starts_with('#')) ++k;
+    return static_cast<long>(k + 2 + row);
+  }
+  static std::vector<std::string> split(const std::string& line) {
+    std::vector<std::string> f;
+    std::stringstream s(line);
+    for (std::string x; std::getline(s, x, ',');) f.push_back(x);
+    if (!line.empty() && line.back() == ',') f.emplace_back();
+    return f;
+  }
+  static std::string join(const std::vector<std::string>& f) {
+    std::string s;
+    for (std::size_t i = 0; i < f.size(); ++i) s += (i ? "," : "") + f[i];
+    return s;
+  }
+  int columnOf(const std::string& name, const std::string& column) const {
+    const auto ls = lines(name);
+    std::size_t k = 0;
+    while (ls[k].starts_with('#')) ++k;
+    const auto header = split(ls[k]);
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == column) return static_cast<int>(i);
+    ADD_FAILURE() << name << " has no column " << column;
+    return 0;
+  }
+  std::string cell(const std::string& name, std::size_t row, const std::string& column) const {
+    return split(lines(name)[static_cast<std::size_t>(lineOfRow(name, row) - 1)])[static_cast<std::size_t>(columnOf(name, column))];
+  }
+  void setCell(const std::string& name, std::size_t row, const std::string& column, const std::string& value) const {
+    auto ls = lines(name);
+    auto& l = ls[static_cast<std::size_t>(lineOfRow(name, row) - 1)];
+    auto f = split(l);
+    f[static_cast<std::size_t>(columnOf(name, column))] = value;
+    l = join(f);
+    setLines(name, ls);
+  }
+  // "FILE:LINE: column 'NAME' (N): " for a data cell.
+  std::string where(const std::string& name, std::size_t row, const std::string& column) const {
+    return fmt::format("{}:{}: column '{}' ({}): ", file(name).string(), lineOfRow(name, row), column,
+                       columnOf(name, column) + 1);
+  }
+
+  std::string error() const {
+    auto config = readConfig((dir_.path() / "baseline.toml").string());
+    try {
+      loadInputs(config);
+    } catch (const core::InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+
+  test::TempDir dir_;
+};
+
+#define EXPECT_HAS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+
+TEST_F(BadInput, NonNumericCell) {
+  setCell("population.csv", 7, "age_35", "12a");
+  EXPECT_HAS(error(), where("population.csv", 7, "age_35") + "expected an integer, found \"12a\"");
+}
+
+TEST_F(BadInput, NegativeCount) {
+  setCell("population.csv", 3, "age_5", "-4");
+  EXPECT_HAS(error(), where("population.csv", 3, "age_5") + "expected a non-negative count, found -4");
+}
+
+TEST_F(BadInput, BinThatDoesNotSum) {
+  setCell("population.csv", 10, "age_33", std::to_string(std::stoll(cell("population.csv", 10, "age_33")) + 1));
+  const auto e = error();
+  EXPECT_HAS(e, where("population.csv", 10, "age_30") + "ages 30-39 sum to");
+  EXPECT_HAS(e, "population_age10.csv line");
+}
+
+TEST_F(BadInput, DuplicateRegionCode) {
+  setCell("regions.csv", 1, "code", cell("regions.csv", 0, "code"));
+  EXPECT_HAS(error(), where("regions.csv", 1, "code") + "duplicate region code " + cell("regions.csv", 0, "code") +
+                          " (first given on line " + std::to_string(lineOfRow("regions.csv", 0)) + ")");
+}
+
+TEST_F(BadInput, UnknownRegionCode) {
+  setCell("households.csv", 4, "region", "9999999999");
+  EXPECT_HAS(error(), where("households.csv", 4, "region") + "unknown region code 9999999999");
+}
+
+TEST_F(BadInput, MissingColumn) {
+  auto ls = lines("regions.csv");
+  for (auto& l : ls)
+    if (!l.starts_with('#')) l = l.substr(0, l.rfind(','));
+  setLines("regions.csv", ls);
+  EXPECT_HAS(error(), file("regions.csv").string() + ":" + std::to_string(lineOfRow("regions.csv", 0) - 1) +
+                          ": the header lacks column 'area_km2' (column 9)");
+}
+
+TEST_F(BadInput, TruncatedFile) {
+  auto text = test::readFile(file("population.csv"));
+  test::writeFile(file("population.csv"), text.substr(0, text.size() * 2 / 3));
+  EXPECT_HAS(error(), file("population.csv").string() + ": the file does not end with a newline: it looks truncated");
+}
+
+TEST_F(BadInput, FileCutAtALineEnd) {
+  auto ls = lines("population.csv");
+  ls.resize(ls.size() - 2);  // drops the last region's two rows
+  setLines("population.csv", ls);
+  EXPECT_HAS(error(), file("population.csv").string() + ": no row for region");
+}
+
+TEST_F(BadInput, ProbabilityAboveOne) {
+  setCell("mortality.csv", 50, "qx_female", "1.2");
+  EXPECT_HAS(error(), where("mortality.csv", 50, "qx_female") + "expected a probability in [0, 1], found 1.2");
+}
+
+TEST_F(BadInput, RateBelowZero) {
+  setCell("migration_age.csv", 25, "move_rate", "-0.1");
+  EXPECT_HAS(error(), where("migration_age.csv", 25, "move_rate") + "expected a probability in [0, 1], found -0.1");
+}
+
+TEST_F(BadInput, BirthOrderSharesThatDoNotSumToOne) {
+  setCell("fertility.csv", 15, "share_order1", "0.9");
+  EXPECT_HAS(error(), where("fertility.csv", 15, "share_order1") + "the three birth-order shares must sum to 1");
+}
+
+TEST_F(BadInput, HouseholdPersonsDisagreeWithPopulation) {
+  setCell("households.csv", 0, "persons", "12");
+  EXPECT_HAS(error(), where("households.csv", 0, "persons") + "expected");
+  EXPECT_HAS(error(), "persons (the region's total in the population table), found 12");
+}
+
+TEST_F(BadInput, AssumptionYearsWithAGap) {
+  setCell("assumptions_medium.csv", 5, "year", "2030");
+  EXPECT_HAS(error(), where("assumptions_medium.csv", 5, "year") + "expected year 2028");
+}
+
+TEST_F(BadInput, UnknownProvince) {
+  setCell("regions.csv", 2, "province_code", "77");
+  EXPECT_HAS(error(), where("regions.csv", 2, "province_code") + "unknown province code 77");
+}
+
+TEST_F(BadInput, BadSex) {
+  setCell("population_age10.csv", 1, "sex", "X");
+  EXPECT_HAS(error(), where("population_age10.csv", 1, "sex") + "expected the sex M or F, found \"X\"");
+}
+
+TEST_F(BadInput, LivingArrangementSharesAboveOne) {
+  setCell("living_arrangements.csv", 30, "married_share", "0.9");
+  setCell("living_arrangements.csv", 30, "with_parent_share", "0.5");
+  EXPECT_HAS(error(), where("living_arrangements.csv", 30, "with_parent_share") + "married_share + with_parent_share must not exceed 1");
+}
+
+TEST_F(BadInput, MissingFile) {
+  std::filesystem::remove(file("mortality_regions.csv"));
+  EXPECT_HAS(error(), file("mortality_regions.csv").string() + ": cannot open the file");
+}
+
+TEST_F(BadInput, CapitalFlagContradictsProvince) {
+  // The first region is in Seoul: its capital_region flag must be 1.
+  setCell("regions.csv", 0, "capital_region", "0");
+  EXPECT_HAS(error(), where("regions.csv", 0, "capital_region") + "expected 1 (the capital_region flag of province");
+}
+
+}  // namespace
+}  // namespace popsim::io

@@ -1,0 +1,168 @@
+// The synthesised population: exact counts, household invariants and composition, and
+// independence from the number of threads.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/initial_population.hpp"
+#include "model/synthesis.hpp"
+#include "support/population_checks.hpp"
+#include "support/test_support.hpp"
+
+namespace popsim::model {
+namespace {
+
+io::AgeSexCounts countsOf(const core::Persons& p, std::size_t begin, std::size_t end, int year) {
+  io::AgeSexCounts c{};
+  for (std::size_t i = begin; i < end; ++i) ++c[static_cast<int>(p.sex[i])][core::ageClass(year - p.birth_year[i])];
+  return c;
+}
+
+core::Population synthesizeAt(double scale, int threads) {
+  auto config = test::baseline();
+  config.scale = scale;
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  auto result = synthesizePopulation(config, test::baselineInputs(), MPI_COMM_SELF);
+  omp_set_num_threads(saved);
+  return std::move(result.population);
+}
+
+TEST(ScaledCounts, AreTheInputsAtScaleOne) {
+  const auto& in = test::baselineInputs();
+  EXPECT_EQ(scaledCounts(in.population[0], 1.0, 1, in.regions[0].code, 2023), in.population[0]);
+}
+
+TEST(ScaledCounts, RoundEachCellUpOrDownAndAreUnbiased) {
+  const auto& in = test::baselineInputs();
+  constexpr double scale = 0.01;
+  double expected = 0.0;
+  std::int64_t total = 0;
+  for (std::size_t r = 0; r < in.regions.size(); ++r) {
+    const auto s = scaledCounts(in.population[r], scale, 99, in.regions[static_cast<core::RegionIndex>(r)].code, 2023);
+    for (int sex = 0; sex < 2; ++sex)
+      for (int a = 0; a < core::kAgeClasses; ++a) {
+        const double x = static_cast<double>(in.population[r][sex][a]) * scale;
+        ASSERT_TRUE(s[sex][a] == static_cast<std::int64_t>(std::floor(x)) ||
+                    s[sex][a] == static_cast<std::int64_t>(std::ceil(x)));
+        expected += x;
+        total += s[sex][a];
+      }
+  }
+  // 46,258 cells, each a Bernoulli rounding: sd of the total below 108; allow 5 sd.
+  EXPECT_NEAR(static_cast<double>(total), expected, 540.0);
+}
+
+TEST(SynthesizeRegion, FullScaleRegionHasExactCountsAndValidHouseholds) {
+  const auto& in = test::baselineInputs();
+  const auto& config = test::baseline();
+  // The smallest region (an island county) and a large city district, at full scale.
+  std::vector<core::RegionIndex> picks;
+  core::RegionIndex smallest = 0, largest = 0;
+  for (std::size_t r = 0; r < in.regions.size(); ++r) {
+    const auto ri = static_cast<core::RegionIndex>(r);
+    if (in.regionPopulation(ri) < in.regionPopulation(smallest)) smallest = ri;
+    if (in.regionPopulation(ri) > in.regionPopulation(largest)) largest = ri;
+  }
+  for (const auto r : {smallest, largest}) {
+    RegionSynthesisInput input;
+    input.inputs = &in;
+    input.parameters = &config.synthesis;
+    input.seed = config.seed;
+    input.base_year = config.start_year;
+    input.region = r;
+    input.counts = in.population[r];
+    input.target_households = in.households[r];
+    input.first_person_id = 1;
+    core::Population pop;
+    pop.persons.resize(static_cast<std::size_t>(in.regionPopulation(r)));
+    const auto stats = synthesizeRegion(input, pop.persons, 0);
+    EXPECT_EQ(countsOf(pop.persons, 0, pop.persons.size(), config.start_year), in.population[r]) << in.regions[r].name_en;
+    EXPECT_LE(std::abs(stats.households - in.households[r]), in.households[r] / 100) << in.regions[r].name_en;
+    pop.households.resize(static_cast<std::size_t>(stats.households));
+    for (std::size_t h = 0; h < pop.households.size(); ++h) {
+      pop.households.id[h] = static_cast<core::HouseholdId>(h + 1);
+      pop.households.region[h] = r;
+    }
+    for (auto& h : pop.persons.household) h += 1;
+    pop.next_person_id = pop.persons.size() + 1;
+    test::expectHouseholdInvariants(pop, config.start_year);
+  }
+}
+
+class SampleSynthesis : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { sample_ = new core::Population(synthesizeAt(0.01, 2)); }
+  static void TearDownTestSuite() { delete sample_; }
+  static core::Population* sample_;
+};
+core::Population* SampleSynthesis::sample_ = nullptr;
+
+TEST_F(SampleSynthesis, CountsMatchTheScaledInputsInEveryRegion) {
+  const auto& in = test::baselineInputs();
+  const auto& config = test::baseline();
+  const auto& pop = *sample_;
+  ASSERT_EQ(pop.regions.size(), in.regions.size());
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    const auto r = pop.regions[k];
+    EXPECT_EQ(countsOf(pop.persons, pop.person_offset[k], pop.person_offset[k + 1], config.start_year),
+              scaledCounts(in.population[r], 0.01, config.seed, in.regions[r].code, config.start_year));
+  }
+}
+
+TEST_F(SampleSynthesis, KeepsHouseholdInvariants) { test::expectHouseholdInvariants(*sample_, test::baseline().start_year); }
+
+TEST_F(SampleSynthesis, HasARealisticComposition) {
+  const auto& p = sample_->persons;
+  const int year = test::baseline().start_year;
+  std::int64_t expected_households = 0;
+  const auto& in = test::baselineInputs();
+  for (std::size_t r = 0; r < in.regions.size(); ++r)
+    expected_households += scaledHouseholds(in.households[r], 0.01, test::baseline().seed, in.regions[static_cast<core::RegionIndex>(r)].code, year);
+  const auto households = static_cast<std::int64_t>(sample_->households.size());
+  EXPECT_LE(std::abs(households - expected_households), expected_households / 100);
+
+  std::vector<std::uint32_t> size(sample_->next_household_id, 0);
+  for (const auto h : p.household) ++size[h];
+  const auto one_person = std::count(size.begin(), size.end(), 1u);
+  const double one_share = static_cast<double>(one_person) / static_cast<double>(households);
+  EXPECT_GT(one_share, 0.30);  // census 35.5%, registration 41.5%
+  EXPECT_LT(one_share, 0.47);
+
+  double gap_sum = 0.0;
+  std::int64_t husbands = 0;
+  std::int64_t minors = 0, minors_with_mother = 0;
+  std::unordered_map<core::PersonId, std::size_t> index;
+  for (std::size_t i = 0; i < p.size(); ++i) index.emplace(p.id[i], i);
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p.partner[i] != core::kNoPerson && p.sex[i] == core::Sex::Male) {
+      gap_sum += p.birth_year[index[p.partner[i]]] - p.birth_year[i];
+      ++husbands;
+    }
+    if (year - p.birth_year[i] < 18) {
+      ++minors;
+      minors_with_mother += p.mother[i] != core::kNoPerson;
+    }
+  }
+  EXPECT_NEAR(gap_sum / static_cast<double>(husbands), test::baseline().synthesis.spouse_age_gap_mean_years, 1.0);
+  EXPECT_GT(static_cast<double>(minors_with_mother) / static_cast<double>(minors), 0.97);
+  // About half of adults are married in Korea.
+  EXPECT_GT(2.0 * static_cast<double>(husbands) / static_cast<double>(p.size()), 0.35);
+}
+
+TEST(Synthesis, IsIndependentOfTheThreadCount) {
+  const auto one = synthesizeAt(0.002, 1);
+  const auto three = synthesizeAt(0.002, 3);
+  EXPECT_EQ(one.persons.id, three.persons.id);
+  EXPECT_EQ(one.persons.partner, three.persons.partner);
+  EXPECT_EQ(one.persons.mother, three.persons.mother);
+  EXPECT_EQ(one.persons.household, three.persons.household);
+  EXPECT_EQ(one.persons.birth_year, three.persons.birth_year);
+  EXPECT_EQ(one.persons.parity, three.persons.parity);
+  EXPECT_EQ(one.households.id, three.households.id);
+}
+
+}  // namespace
+}  // namespace popsim::model
