@@ -6,7 +6,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${1:-"$here/build"}
 
 packages=(
-  g++ cmake make pkg-config
+  g++ cmake make pkg-config git
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libboost-serialization-dev libgtest-dev libgmock-dev librandom123-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev libspdlog-dev libmetis-dev
@@ -29,9 +29,10 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
+mkdir -p "$build_dir"
 if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
-  cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >"$build_dir.configure.log" 2>&1 \
-    || { cat "$build_dir.configure.log"; exit 1; }
+  cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >"$build_dir/setup-configure.log" 2>&1 \
+    || { cat "$build_dir/setup-configure.log"; exit 1; }
 fi
-cmake --build "$build_dir" -j "$jobs" >"$build_dir.build.log" 2>&1 \
-  || { tail -n 60 "$build_dir.build.log"; exit 1; }
+cmake --build "$build_dir" -j "$jobs" >"$build_dir/setup-build.log" 2>&1 \
+  || { tail -n 60 "$build_dir/setup-build.log"; exit 1; }

@@ -124,19 +124,33 @@ class RegionBuilder {
   }
 
   // Within a cell persons are exchangeable, so roles are given in order: married first, then
-  // children living with a parent, the rest independent.
+  // children living with a parent, the rest independent. The national married shares give a
+  // region unequal numbers of married men and women where its sex ratio is unusual (barracks,
+  // industrial towns); both sexes' shares are scaled to their mean so that spouses can pair up.
   void planRoles() {
-    const Stream rounding(in_.seed, code_, in_.base_year, Event::ScaleRounding);
+    std::array<double, core::kSexes> planned{};
     for (int s = 0; s < core::kSexes; ++s)
+      for (int a = kAdultAge; a < kAgeClasses; ++a)
+        planned[s] += static_cast<double>(in_.counts[s][a]) * living_.married_share[s][a];
+    const double couples = 0.5 * (planned[0] + planned[1]);
+    const Stream rounding(in_.seed, code_, in_.base_year, Event::ScaleRounding);
+    for (int s = 0; s < core::kSexes; ++s) {
+      const double balance = planned[s] > 0.0 ? couples / planned[s] : 0.0;
       for (int a = 0; a < kAgeClasses; ++a) {
         const std::int64_t c = in_.counts[s][a];
+        const double share = std::min(1.0, living_.married_share[s][a] * balance);
         const auto cell = static_cast<std::uint32_t>(1000 + s * kAgeClasses + a);
-        std::int64_t married = a < kAdultAge ? 0 : std::min(c, roundUnbiased(static_cast<double>(c) * living_.married_share[s][a], rounding.uniform(cell)));
-        std::int64_t children = a < kAdultAge ? c : std::min(c - married, roundUnbiased(static_cast<double>(c) * living_.with_parent_share[s][a], rounding.uniform(cell + 5000)));
+        const std::int64_t married =
+            a < kAdultAge ? 0 : std::min(c, roundUnbiased(static_cast<double>(c) * share, rounding.uniform(cell)));
+        const std::int64_t children =
+            a < kAdultAge ? c
+                          : std::min(c - married, roundUnbiased(static_cast<double>(c) * living_.with_parent_share[s][a],
+                                                                rounding.uniform(cell + 5000)));
         const std::size_t start = cell_start_[s][a];
         for (std::int64_t k = 0; k < married; ++k) role_[start + k] = Role::Married;
         for (std::int64_t k = 0; k < children; ++k) role_[start + married + k] = Role::Child;
       }
+    }
   }
 
   // Wives, in a random order, take a husband of the nearest available age to their own age plus
