@@ -26,23 +26,24 @@ int rankOf(MPI_Comm comm) {
 }
 
 std::string thousands(std::int64_t n) {
-  auto s = std::to_string(n < 0 ? -n : n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return n < 0 ? "-" + s : s;
+  const auto digits = std::to_string(n < 0 ? -n : n);
+  std::string out = n < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 double percent(std::int64_t part, std::int64_t whole) {
   return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
 }
 
-// Reads the configuration and every input table; on rank 0 the error is printed once.
-io::CountryInputs loadAll(const io::Config& config) { return io::loadInputs(config); }
-
 }  // namespace
 
 int check(const std::string& config_path, MPI_Comm comm) {
   const auto config = io::readConfig(config_path);
-  const auto inputs = loadAll(config);
+  const auto inputs = io::loadInputs(config);
   if (rankOf(comm) != 0) return kExitOk;
   std::int64_t households = 0;
   for (const auto h : inputs.households) households += h;
@@ -84,7 +85,7 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
   if (std::filesystem::path(options.out).extension() != ".h5")
     throw core::InputError(fmt::format("--out {}: expected a file name ending in .h5", options.out));
 
-  const auto inputs = loadAll(config);
+  const auto inputs = io::loadInputs(config);
   const int rank = rankOf(comm);
   int ranks = 1;
   MPI_Comm_size(comm, &ranks);
