@@ -127,7 +127,8 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
                static_cast<double>(s.persons) / static_cast<double>(s.households));
     fmt::print("  one-person         {:.1f}% of households\n", percent(s.one_person, s.households));
     fmt::print("  couples            {:.1f}% of households\n", percent(s.couples, s.households));
-    fmt::print("  lone mothers       {:.1f}% of households\n", percent(s.lone_mother, s.households));
+    fmt::print("  lone parents       {:.1f}% of households (mothers), {:.1f}% (fathers)\n",
+               percent(s.lone_mother, s.households), percent(s.lone_father, s.households));
     fmt::print("  children linked to their mother {}, elders living with a relative {}, minors placed with kin {}\n",
                thousands(s.children_with_mother), thousands(s.elders_with_relative), thousands(s.kin_placements));
     fmt::print("  unmatched spouses  {} (planned married, no partner of plausible age in the region)\n",

@@ -29,6 +29,7 @@ struct SynthesisParameters {
   double mother_age_trend_years_per_year = 0.0;  // how much younger mothers were per earlier birth year
   double mother_age_trend_cap_years = 0.0;  // the largest such shift
   double lone_mother_share = 0.0;           // co-resident children whose mother has no partner
+  double lone_father_share = 0.0;           // co-resident children living with a lone father
   double elderly_with_child_share = 0.0;    // unmarried persons 75+ living with a younger relative
   double oldest_old_yearly_survival = 0.0;  // spreads the 100+ class over ages 100, 101, ...
 };

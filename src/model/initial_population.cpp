@@ -17,12 +17,12 @@ std::int64_t total(const io::AgeSexCounts& c) {
 }
 
 std::vector<std::int64_t> statsVector(const SynthesisStats& s) {
-  return {s.persons, s.households, s.target_households, s.one_person, s.couples, s.lone_mother,
+  return {s.persons, s.households, s.target_households, s.one_person, s.couples, s.lone_mother, s.lone_father,
           s.children_with_mother, s.elders_with_relative, s.kin_placements, s.unmatched_married};
 }
 
 SynthesisStats statsFromVector(const std::vector<std::int64_t>& v) {
-  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]};
+  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]};
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ using core::Stream;
 constexpr int kAdultAge = 18;
 constexpr int kElderAge = 75;
 constexpr int kMaxSpouseSearch = 15;  // years from the wanted spouse age
-constexpr int kMaxMotherSearch = 5;   // years from the wanted mother age
+constexpr int kMaxMotherSearch = 5;   // years from the wanted parent age
+constexpr int kMaxFatherAgeAtBirth = 65;
 constexpr int kMaxOldestAge = 110;
 
 enum class Role : std::uint8_t { Independent, Married, Child, ElderWithRelative };
@@ -80,7 +81,7 @@ class RegionBuilder {
     createPersons();
     planRoles();
     matchCouples();
-    indexWomen();
+    indexAdults();
     placeChildren();
     placeElders();
     calibrateHouseholds();
@@ -202,16 +203,19 @@ class RegionBuilder {
     for (std::size_t k = 0; k < v.size(); ++k) v[k] = keyed[k].second;
   }
 
-  void indexWomen() {
+  // Pools of possible parents by age: women from 15, and unpartnered men from 18 (lone fathers).
+  void indexAdults() {
     for (std::size_t i = 0; i < age_.size(); ++i) {
-      if (!female(i) || age_[i] < io::FertilitySchedule::kMinAge) continue;
-      (role_[i] == Role::Married ? married_women_ : unpartnered_women_)[ageIndex(i)].push_back(i);
+      if (female(i) && age_[i] >= io::FertilitySchedule::kMinAge)
+        (role_[i] == Role::Married ? married_women_ : unpartnered_women_)[ageIndex(i)].push_back(i);
+      else if (!female(i) && age_[i] >= kAdultAge && role_[i] != Role::Married)
+        unpartnered_men_[ageIndex(i)].push_back(i);
     }
   }
 
   // Picks a woman aged near `age`, within [min_age, max_age], from `pool` with the uniform u;
   // kNone if there is none.
-  static std::size_t pickWoman(const std::array<std::vector<std::size_t>, kAgeClasses>& pool, int age, int min_age,
+  static std::size_t pickAdult(const std::array<std::vector<std::size_t>, kAgeClasses>& pool, int age, int min_age,
                                int max_age, double u, std::size_t exclude) {
     for (int d = 0; d <= kMaxMotherSearch; ++d)
       for (const int a : {age + d, age - d}) {
@@ -224,18 +228,30 @@ class RegionBuilder {
     return kNone;
   }
 
-  // Finds a mother for child i: married with probability 1 - lone_mother_share, otherwise a
-  // woman without a partner; the other kind when the first has nobody of a plausible age.
-  bool assignMother(std::size_t i) {
+  // Finds a parent for child i: with probability lone_father_share an unpartnered father
+  // (a household link, no mother link); otherwise a mother, married with probability
+  // 1 - lone_mother_share or without a partner, the other kind when the first has nobody of a
+  // plausible age.
+  bool assignParent(std::size_t i) {
     const Stream s(in_.seed, id(i), in_.base_year, Event::MotherChoice);
     const int mother_age = ageIndex(i) + mother_age_.draw(ageIndex(i), Stream(in_.seed, id(i), in_.base_year, Event::MotherAge).uniform(0));
+    if (s.uniform(4) < p_.lone_father_share) {
+      const int father_age = mother_age + static_cast<int>(std::lround(p_.spouse_age_gap_mean_years));
+      const std::size_t f = pickAdult(unpartnered_men_, father_age, ageIndex(i) + kAdultAge - 1,
+                                      ageIndex(i) + kMaxFatherAgeAtBirth, s.uniform(5), i);
+      if (f != kNone && role_[f] != Role::ElderWithRelative) {
+        host_[i] = f;
+        ++children_[f];
+        return true;
+      }
+    }
     const bool lone = s.uniform(0) < p_.lone_mother_share;
     // A mother was 15..49 at the birth (the open age class excepted).
     const int min_age = ageIndex(i) + io::FertilitySchedule::kMinAge;
     const int max_age = ageIndex(i) + io::FertilitySchedule::kMaxAge;
-    std::size_t m = pickWoman(lone ? unpartnered_women_ : married_women_, mother_age, min_age, max_age, s.uniform(1), i);
+    std::size_t m = pickAdult(lone ? unpartnered_women_ : married_women_, mother_age, min_age, max_age, s.uniform(1), i);
     if (m == kNone)
-      m = pickWoman(lone ? married_women_ : unpartnered_women_, mother_age, min_age, max_age, s.uniform(1), i);
+      m = pickAdult(lone ? married_women_ : unpartnered_women_, mother_age, min_age, max_age, s.uniform(1), i);
     if (m == kNone || role_[m] == Role::ElderWithRelative) return false;
     mother_[i] = m;
     ++children_[m];
@@ -245,7 +261,7 @@ class RegionBuilder {
   void placeChildren() {
     for (std::size_t i = 0; i < age_.size(); ++i) {
       if (role_[i] != Role::Child) continue;
-      if (assignMother(i)) continue;
+      if (assignParent(i)) continue;
       if (age_[i] >= kAdultAge) {
         role_[i] = Role::Independent;
         continue;
@@ -291,7 +307,7 @@ class RegionBuilder {
   bool attachElder(std::size_t i) {
     const Stream s(in_.seed, id(i), in_.base_year, Event::ElderChoice);
     const int child_age = ageIndex(i) - mother_age_.draw(0, s.uniform(0)) - static_cast<int>(std::lround(p_.mother_age_trend_cap_years));
-    const std::size_t host = pickWoman(married_women_, std::max(child_age, kAdultAge), kAdultAge, kOpenAge, s.uniform(1), i);
+    const std::size_t host = pickAdult(married_women_, std::max(child_age, kAdultAge), kAdultAge, kOpenAge, s.uniform(1), i);
     if (host == kNone) return false;
     role_[i] = Role::ElderWithRelative;
     host_[i] = host;
@@ -336,7 +352,7 @@ class RegionBuilder {
       if (excess == 0) break;
       if (excess > 0) {
         role_[i] = Role::Child;
-        if (!assignMother(i)) {
+        if (!assignParent(i)) {
           role_[i] = Role::Independent;
           continue;
         }
@@ -375,7 +391,7 @@ class RegionBuilder {
       if (partner_[i] != kNone) couple[household_[i]] = 1;
     }
     for (std::size_t i = 0; i < age_.size(); ++i)
-      if (isHead(i) && role_[i] == Role::Independent && female(i) && children_[i] > 0) ++stats_.lone_mother;
+      if (isHead(i) && role_[i] == Role::Independent && children_[i] > 0) ++(female(i) ? stats_.lone_mother : stats_.lone_father);
     for (std::uint32_t k = 1; k <= h; ++k) {
       stats_.one_person += size[k] == 1;
       stats_.couples += couple[k];
@@ -408,7 +424,7 @@ class RegionBuilder {
       out.birth_year[o] = static_cast<core::Year>(in_.base_year - age_[i]);
       out.region[o] = region;
       out.sex[o] = sex_[i];
-      out.parity[o] = static_cast<std::uint8_t>(std::min<std::uint32_t>(children_[i], 255));
+      out.parity[o] = female(i) ? static_cast<std::uint8_t>(std::min<std::uint32_t>(children_[i], 255)) : 0;
       std::uint8_t flags = core::kFlagNone;
       if (mother_[i] != kNone) flags |= core::kFlagLivesWithMother;
       if (role_[i] == Role::ElderWithRelative) flags |= core::kFlagLivesWithChild;
@@ -430,7 +446,7 @@ class RegionBuilder {
   std::vector<std::size_t> partner_, mother_, host_;
   std::vector<std::uint32_t> children_;
   std::vector<std::uint32_t> household_;
-  std::array<std::vector<std::size_t>, kAgeClasses> married_women_, unpartnered_women_;
+  std::array<std::vector<std::size_t>, kAgeClasses> married_women_, unpartnered_women_, unpartnered_men_;
   SynthesisStats stats_;
 };
 
@@ -443,6 +459,7 @@ SynthesisStats& SynthesisStats::operator+=(const SynthesisStats& o) {
   one_person += o.one_person;
   couples += o.couples;
   lone_mother += o.lone_mother;
+  lone_father += o.lone_father;
   children_with_mother += o.children_with_mother;
   elders_with_relative += o.elders_with_relative;
   kin_placements += o.kin_placements;

@@ -21,6 +21,7 @@ struct SynthesisStats {
   std::int64_t one_person = 0;
   std::int64_t couples = 0;             // households with a married couple
   std::int64_t lone_mother = 0;         // households headed by a mother without a partner
+  std::int64_t lone_father = 0;         // households headed by a father without a partner
   std::int64_t children_with_mother = 0;
   std::int64_t elders_with_relative = 0;
   std::int64_t kin_placements = 0;      // minors placed with an adult woman who is not their mother

@@ -147,7 +147,8 @@ TEST_F(SampleSynthesis, HasARealisticComposition) {
     }
   }
   EXPECT_NEAR(gap_sum / static_cast<double>(husbands), test::baseline().synthesis.spouse_age_gap_mean_years, 1.0);
-  EXPECT_GT(static_cast<double>(minors_with_mother) / static_cast<double>(minors), 0.97);
+  // Minors live with their mother unless placed with a lone father (3%) or kin.
+  EXPECT_GT(static_cast<double>(minors_with_mother) / static_cast<double>(minors), 0.93);
   // About half of adults are married in Korea.
   EXPECT_GT(2.0 * static_cast<double>(husbands) / static_cast<double>(p.size()), 0.35);
 }

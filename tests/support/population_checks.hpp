@@ -12,7 +12,7 @@ namespace popsim::test {
 
 // Every person in exactly one existing household of their own region, household members
 // contiguous, ids unique, partners mutual and in the same household, mothers in the child's
-// household and of plausible age.
+// household and of plausible age, and no household of minors only.
 inline void expectHouseholdInvariants(const core::Population& pop, int year) {
   const auto& p = pop.persons;
   const auto& h = pop.households;
@@ -30,12 +30,14 @@ inline void expectHouseholdInvariants(const core::Population& pop, int year) {
     ASSERT_TRUE(person_index.emplace(p.id[i], i).second) << "person id " << p.id[i] << " twice";
   }
   std::vector<std::uint32_t> members(h.size(), 0);
+  std::vector<std::uint8_t> has_adult(h.size(), 0);
   std::unordered_set<core::HouseholdId> closed;  // households whose member run has ended
   for (std::size_t i = 0; i < p.size(); ++i) {
     const auto it = household_index.find(p.household[i]);
     ASSERT_NE(it, household_index.end()) << "person " << p.id[i] << " in unknown household " << p.household[i];
     ASSERT_EQ(h.region[it->second], p.region[i]) << "person " << p.id[i] << " lives outside the household's region";
     ++members[it->second];
+    if (year - p.birth_year[i] >= 18) has_adult[it->second] = 1;
     if (i > 0 && p.household[i] != p.household[i - 1]) {
       ASSERT_TRUE(closed.insert(p.household[i - 1]).second);
       ASSERT_FALSE(closed.contains(p.household[i])) << "household " << p.household[i] << " is not contiguous";
@@ -59,7 +61,10 @@ inline void expectHouseholdInvariants(const core::Population& pop, int year) {
       ASSERT_GE(p.parity[m->second], 1);
     }
   }
-  for (std::size_t k = 0; k < h.size(); ++k) ASSERT_GE(members[k], 1u) << "household " << h.id[k] << " is empty";
+  for (std::size_t k = 0; k < h.size(); ++k) {
+    ASSERT_GE(members[k], 1u) << "household " << h.id[k] << " is empty";
+    ASSERT_TRUE(has_adult[k]) << "household " << h.id[k] << " has no adult";
+  }
 }
 
 }  // namespace popsim::test
