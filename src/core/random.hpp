@@ -10,15 +10,27 @@
 namespace popsim::core {
 
 // What a draw is for; part of the counter so that different decisions never share draws.
+// Region-level streams key on regionEntity(code), person-level streams on the person id.
 enum class Event : std::uint16_t {
-  ScaleRounding = 1,
-  SpouseAge = 2,
-  ShuffleWomen = 3,
-  MotherAge = 4,
-  MotherChoice = 5,
-  OldestOldAge = 6,
-  ElderChoice = 7,
+  ScaleRounding = 1,           // region: persons per cell at a sampling fraction
+  HouseholdScaleRounding = 2,  // region: registered households at a sampling fraction
+  MarriedRounding = 3,         // region: married persons per cell
+  WithParentRounding = 4,      // region: persons living with a parent per cell
+  ElderRounding = 5,           // region: unpartnered elderly moving to a relative per cell
+  OldestOldAge = 6,            // person: single age within the open class 100+
+  SpouseAge = 7,               // person (wife): the husband's age she looks for
+  ShuffleWomen = 8,            // person (wife): the order in which wives are matched
+  MotherAge = 9,               // person (child): the mother's age at the birth
+  ParentChoice = 10,           // person (child): which parent
+  KinChoice = 11,              // person (minor): which relative hosts a minor without a parent
+  ElderChoice = 12,            // person (elder): which relative hosts an elderly person
+  Calibration = 13,            // person: priority for moving into or out of the parental home
 };
+
+// Region-level entities carry the top bit so they can never collide with a person id.
+inline constexpr std::uint64_t regionEntity(std::int64_t code) {
+  return static_cast<std::uint64_t>(code) | (std::uint64_t{1} << 63);
+}
 
 class Stream {
  public:

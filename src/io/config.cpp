@@ -132,6 +132,7 @@ Config readConfig(const std::string& path) {
   s.mother_age_trend_cap_years = syn.number("mother_age_trend_cap_years", 0.0, 20.0);
   s.lone_mother_share = syn.number("lone_mother_share", 0.0, 1.0);
   s.lone_father_share = syn.number("lone_father_share", 0.0, 1.0);
+  s.max_dependents_per_adult = static_cast<std::uint32_t>(syn.integer("max_dependents_per_adult", 1, 20));
   s.elderly_with_child_share = syn.number("elderly_with_child_share", 0.0, 1.0);
   s.oldest_old_yearly_survival = syn.number("oldest_old_yearly_survival", 0.0, 0.95);
   syn.rejectUnknownKeys();

@@ -30,6 +30,7 @@ struct SynthesisParameters {
   double mother_age_trend_cap_years = 0.0;  // the largest such shift
   double lone_mother_share = 0.0;           // co-resident children whose mother has no partner
   double lone_father_share = 0.0;           // co-resident children living with a lone father
+  std::uint32_t max_dependents_per_adult = 0;  // children and relatives one adult can host
   double elderly_with_child_share = 0.0;    // unmarried persons 75+ living with a younger relative
   double oldest_old_yearly_survival = 0.0;  // spreads the 100+ class over ages 100, 101, ...
 };

@@ -199,14 +199,17 @@ std::vector<std::int64_t> readHouseholds(const std::string& path, const core::Re
   for (std::size_t row = 0; row < t.rows(); ++row) {
     const auto r = rows.region(row);
     const auto persons = t.count(row, 2);
-    std::int64_t expected = 0;
-    for (const auto& by_age : population[r]) expected += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
+    const std::int64_t expected = total(population[r]);
     if (persons != expected)
       t.fail(row, 2, fmt::format("expected {} persons (the region's total in the population table), found {}",
                                  expected, persons));
+    // Every household needs an adult.
+    std::int64_t adults = 0;
+    for (const auto& by_age : population[r]) adults += std::accumulate(by_age.begin() + 18, by_age.end(), std::int64_t{0});
     const auto h = t.count(row, 1);
-    if (h < 1 || h > persons)
-      t.fail(row, 1, fmt::format("expected between 1 and {} households (the persons of the region), found {}", persons, h));
+    if (h < 1 || h > adults)
+      t.fail(row, 1, fmt::format("expected between 1 and {} households (the persons aged 18+ of the region), found {}",
+                                 adults, h));
     households[r] = h;
   }
   return households;
@@ -326,13 +329,15 @@ LivingArrangements readLivingArrangements(const std::string& path) {
 
 }  // namespace
 
-double FertilitySchedule::tfr() const { return std::accumulate(asfr.begin(), asfr.end(), 0.0); }
-
-std::int64_t CountryInputs::regionPopulation(core::RegionIndex r) const {
+std::int64_t total(const AgeSexCounts& counts) {
   std::int64_t n = 0;
-  for (const auto& by_age : population[r]) n += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
+  for (const auto& by_age : counts) n += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
   return n;
 }
+
+double FertilitySchedule::tfr() const { return std::accumulate(asfr.begin(), asfr.end(), 0.0); }
+
+std::int64_t CountryInputs::regionPopulation(core::RegionIndex r) const { return total(population[r]); }
 
 std::int64_t CountryInputs::totalPopulation() const {
   std::int64_t n = 0;

@@ -15,6 +15,9 @@ namespace popsim::io {
 // Persons by sex and single year of age 0..100+ for one region.
 using AgeSexCounts = std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>;
 
+// Persons in all cells.
+std::int64_t total(const AgeSexCounts& counts);
+
 // National assumption path, one entry per calendar year from the base year on.
 struct AssumptionPath {
   std::vector<int> year;

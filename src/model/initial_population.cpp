@@ -10,19 +10,17 @@
 namespace popsim::model {
 namespace {
 
-std::int64_t total(const io::AgeSexCounts& c) {
-  std::int64_t n = 0;
-  for (const auto& by_age : c) n += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
-  return n;
-}
-
 std::vector<std::int64_t> statsVector(const SynthesisStats& s) {
-  return {s.persons, s.households, s.target_households, s.one_person, s.couples, s.lone_mother, s.lone_father,
-          s.children_with_mother, s.elders_with_relative, s.kin_placements, s.unmatched_married};
+  std::vector<std::int64_t> v;
+  SynthesisStats::forEach(s, [&](const std::int64_t& x) { v.push_back(x); });
+  return v;
 }
 
 SynthesisStats statsFromVector(const std::vector<std::int64_t>& v) {
-  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]};
+  SynthesisStats s;
+  std::size_t k = 0;
+  SynthesisStats::forEach(s, [&](std::int64_t& x) { x = v[k++]; });
+  return s;
 }
 
 }  // namespace
@@ -43,7 +41,7 @@ InitialPopulation synthesizePopulation(const io::Config& config, const io::Count
   for (std::size_t r = 0; r < n_regions; ++r) {
     const auto code = inputs.regions[static_cast<core::RegionIndex>(r)].code;
     counts[r] = scaledCounts(inputs.population[r], config.scale, config.seed, code, config.start_year);
-    persons[r] = static_cast<std::uint64_t>(total(counts[r]));
+    persons[r] = static_cast<std::uint64_t>(io::total(counts[r]));
     first_id[r] = next_id;
     next_id += persons[r];
   }

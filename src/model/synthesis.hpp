@@ -19,14 +19,23 @@ struct SynthesisStats {
   std::int64_t households = 0;
   std::int64_t target_households = 0;
   std::int64_t one_person = 0;
-  std::int64_t couples = 0;             // households with a married couple
-  std::int64_t lone_mother = 0;         // households headed by a mother without a partner
-  std::int64_t lone_father = 0;         // households headed by a father without a partner
-  std::int64_t children_with_mother = 0;
+  std::int64_t couples = 0;               // households with a married couple
+  std::int64_t lone_mother = 0;           // households headed by a mother without a partner
+  std::int64_t lone_father = 0;           // households headed by a father without a partner
+  std::int64_t children_with_mother = 0;  // persons living with their linked mother
   std::int64_t elders_with_relative = 0;
-  std::int64_t kin_placements = 0;      // minors placed with an adult woman who is not their mother
-  std::int64_t unmatched_married = 0;   // persons planned as married for whom no spouse was found
+  std::int64_t kin_placements = 0;        // minors living with a relative who is not a parent
+  std::int64_t unmatched_married = 0;     // persons planned as married for whom no spouse was found
+  std::int64_t regions_off_target = 0;    // regions whose household count differs from the target
 
+  // Calls f on every counter, in declaration order (sums and reductions use it).
+  template <typename Self, typename F>
+  static void forEach(Self& s, F f) {
+    for (auto* field : {&s.persons, &s.households, &s.target_households, &s.one_person, &s.couples, &s.lone_mother,
+                        &s.lone_father, &s.children_with_mother, &s.elders_with_relative, &s.kin_placements,
+                        &s.unmatched_married, &s.regions_off_target})
+      f(*field);
+  }
   SynthesisStats& operator+=(const SynthesisStats& o);
 };
 

@@ -22,7 +22,7 @@ TEST(Stream, DifferentSeedEntityYearOrEventGiveDifferentDraws) {
 }
 
 TEST(Stream, UniformIsInUnitIntervalWithTheRightMoments) {
-  const Stream s(7, 99, 2023, Event::MotherChoice);
+  const Stream s(7, 99, 2023, Event::ParentChoice);
   constexpr int n = 200000;
   double sum = 0.0;
   double sum2 = 0.0;
