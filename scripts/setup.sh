@@ -30,9 +30,9 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$build_dir"
-if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
-  cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >"$build_dir/setup-configure.log" 2>&1 \
-    || { cat "$build_dir/setup-configure.log"; exit 1; }
-fi
+build_type=()
+[[ -f "$build_dir/CMakeCache.txt" ]] || build_type=(-DCMAKE_BUILD_TYPE=Release)
+cmake -S "$here" -B "$build_dir" "${build_type[@]}" >"$build_dir/setup-configure.log" 2>&1 \
+  || { cat "$build_dir/setup-configure.log"; exit 1; }
 cmake --build "$build_dir" -j "$jobs" >"$build_dir/setup-build.log" 2>&1 \
   || { tail -n 60 "$build_dir/setup-build.log"; exit 1; }

@@ -14,6 +14,7 @@
 #include "io/config.hpp"
 #include "io/inputs.hpp"
 #include "model/initial_population.hpp"
+#include "parallel/agreement.hpp"
 #include "parallel/decomposition.hpp"
 
 namespace popsim::app {
@@ -42,8 +43,8 @@ double percent(std::int64_t part, std::int64_t whole) {
 }  // namespace
 
 int check(const std::string& config_path, MPI_Comm comm) {
-  const auto config = io::readConfig(config_path);
-  const auto inputs = io::loadInputs(config);
+  const auto config = parallel::agreeing(comm, [&] { return io::readConfig(config_path); });
+  const auto inputs = parallel::agreeing(comm, [&] { return io::loadInputs(config); });
   if (rankOf(comm) != 0) return kExitOk;
   std::int64_t households = 0;
   for (const auto h : inputs.households) households += h;
@@ -72,20 +73,22 @@ int check(const std::string& config_path, MPI_Comm comm) {
 
 int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
   const auto start = std::chrono::steady_clock::now();
-  auto config = io::readConfig(options.config);
-  if (options.scale) {
-    if (!(*options.scale > 0.0 && *options.scale <= 1.0))
-      throw core::InputError(fmt::format("--scale must be in (0, 1], found {}", *options.scale));
-    config.scale = *options.scale;
-  }
-  if (options.seed) config.seed = *options.seed;
-  const auto out_dir = std::filesystem::path(options.out).parent_path();
-  if (!out_dir.empty() && !std::filesystem::is_directory(out_dir))
-    throw core::InputError(fmt::format("--out {}: the directory {} does not exist", options.out, out_dir.string()));
-  if (std::filesystem::path(options.out).extension() != ".h5")
-    throw core::InputError(fmt::format("--out {}: expected a file name ending in .h5", options.out));
-
-  const auto inputs = io::loadInputs(config);
+  const auto config = parallel::agreeing(comm, [&] {
+    auto c = io::readConfig(options.config);
+    if (options.scale) {
+      if (!(*options.scale >= io::kMinScale && *options.scale <= 1.0))
+        throw core::InputError(fmt::format("--scale must be in [{}, 1], found {}", io::kMinScale, *options.scale));
+      c.scale = *options.scale;
+    }
+    if (options.seed) c.seed = *options.seed;
+    const auto out_dir = std::filesystem::path(options.out).parent_path();
+    if (!out_dir.empty() && !std::filesystem::is_directory(out_dir))
+      throw core::InputError(fmt::format("--out {}: the directory {} does not exist", options.out, out_dir.string()));
+    if (std::filesystem::path(options.out).extension() != ".h5")
+      throw core::InputError(fmt::format("--out {}: expected a file name ending in .h5", options.out));
+    return c;
+  });
+  const auto inputs = parallel::agreeing(comm, [&] { return io::loadInputs(config); });
   const int rank = rankOf(comm);
   int ranks = 1;
   MPI_Comm_size(comm, &ranks);
@@ -125,6 +128,9 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
     fmt::print("  households         {} (target {}, {:+.3f}%), mean size {:.3f}\n", thousands(s.households),
                thousands(s.target_households), percent(s.households - s.target_households, s.target_households),
                static_cast<double>(s.persons) / static_cast<double>(s.households));
+    if (s.regions_off_target > 0)
+      spdlog::warn("{} region(s) could not reach their registered household count (too few candidates)",
+                   s.regions_off_target);
     fmt::print("  one-person         {:.1f}% of households\n", percent(s.one_person, s.households));
     fmt::print("  couples            {:.1f}% of households\n", percent(s.couples, s.households));
     fmt::print("  lone parents       {:.1f}% of households (mothers), {:.1f}% (fathers)\n",

@@ -6,10 +6,9 @@ namespace popsim::core {
 
 std::string locate(const std::string& file, long line, const std::string& column, int column_number,
                    const std::string& message) {
-  std::string where = file;
-  if (line > 0) where += fmt::format(":{}", line);
-  if (!column.empty()) where += fmt::format(": column '{}' ({})", column, column_number);
-  return fmt::format("{}: {}", where, message);
+  if (line <= 0) return fmt::format("{}: {}", file, message);
+  if (column.empty()) return fmt::format("{}:{}: {}", file, line, message);
+  return fmt::format("{}:{}:{}: column '{}': {}", file, line, column_number, column, message);
 }
 
 }  // namespace popsim::core

@@ -13,7 +13,8 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
 };
 
-// Formats "FILE:LINE: column 'NAME' (N): MESSAGE"; line or column 0 means unknown.
+// Formats "FILE:LINE:COL: column 'NAME': MESSAGE" (the form editors and compilers use);
+// "FILE:LINE: MESSAGE" without a column, "FILE: MESSAGE" without a line (line <= 0).
 std::string locate(const std::string& file, long line, const std::string& column, int column_number,
                    const std::string& message);
 

@@ -22,8 +22,7 @@ Handle openParallel(const std::string& path, MPI_Comm comm, bool create) {
   detail::check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
   detail::check(H5Pset_all_coll_metadata_ops(fapl, true), "collective metadata reads");
   detail::check(H5Pset_coll_metadata_write(fapl, true), "collective metadata writes");
-  if (create)
-    return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, "creating " + path);
+  if (create) return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, "creating " + path);
   return Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose, "opening " + path);
 }
 
@@ -31,8 +30,10 @@ std::vector<Range> regionRanges(const std::vector<core::RegionIndex>& owned, con
   std::vector<Range> ranges;
   for (const auto r : owned) {
     const Range next{offset[r], offset[r + 1] - offset[r]};
-    if (!ranges.empty() && ranges.back().first + ranges.back().count == next.first) ranges.back().count += next.count;
-    else ranges.push_back(next);
+    if (!ranges.empty() && ranges.back().first + ranges.back().count == next.first)
+      ranges.back().count += next.count;
+    else
+      ranges.push_back(next);
   }
   return ranges;
 }
@@ -43,12 +44,20 @@ std::vector<std::uint64_t> exclusiveOffsets(const std::vector<std::uint64_t>& co
   return offset;
 }
 
-void fsyncFile(const std::string& path) {
+// Flushes a file or directory to disk; throws if that fails.
+void fsyncPath(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot open {} to flush it", path));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw std::runtime_error(fmt::format("flushing {} to disk failed", path));
+}
+
+// True on every rank if `ok` is true on every rank.
+bool allRanks(bool ok, MPI_Comm comm) {
+  int flag = ok ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_LAND, comm);
+  return flag != 0;
 }
 
 template <typename T, typename F>
@@ -85,102 +94,125 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
   const auto household_ranges = regionRanges(population.regions, household_offset);
 
   const std::string partial = path + ".partial";
-  {
+  try {
     Handle file = openParallel(partial, comm, true);
-    detail::writeAttribute(file, "format", std::string(kCheckpointFormat));
-    detail::writeAttribute(file, "schema_version", kCheckpointSchemaVersion);
-    detail::writeAttribute(file, "popsim_version", std::string(kVersion));
-    detail::writeAttribute(file, "git_revision", std::string(kGitRevision));
-    detail::writeAttribute(file, "year", std::int64_t{meta.year});
-    detail::writeAttribute(file, "base_year", std::int64_t{meta.base_year});
-    detail::writeAttribute(file, "seed", meta.seed);
-    detail::writeAttribute(file, "scale", meta.scale);
-    detail::writeAttribute(file, "next_person_id", std::uint64_t{meta.next_person_id});
-    detail::writeAttribute(file, "next_household_id", std::uint64_t{meta.next_household_id});
-    detail::writeAttribute(file, "config_path", meta.config_path);
-    detail::writeAttribute(file, "config", meta.config_text);
-    detail::writeAttribute(file, "ranks", std::int64_t{ranks});
+    {  // every group and dataset is closed before the file (MPI-IO files close "semi")
+      detail::writeAttribute(file, "format", std::string(kCheckpointFormat));
+      detail::writeAttribute(file, "schema_version", kCheckpointSchemaVersion);
+      detail::writeAttribute(file, "popsim_version", std::string(kVersion));
+      detail::writeAttribute(file, "git_revision", std::string(kGitRevision));
+      detail::writeAttribute(file, "year", std::int64_t{meta.year});
+      detail::writeAttribute(file, "base_year", std::int64_t{meta.base_year});
+      detail::writeAttribute(file, "seed", meta.seed);
+      detail::writeAttribute(file, "scale", meta.scale);
+      detail::writeAttribute(file, "next_person_id", std::uint64_t{meta.next_person_id});
+      detail::writeAttribute(file, "next_household_id", std::uint64_t{meta.next_household_id});
+      detail::writeAttribute(file, "config_path", meta.config_path);
+      detail::writeAttribute(file, "config", meta.config_text);
+      detail::writeAttribute(file, "ranks", std::int64_t{ranks});
 
-    const auto& rs = regions.regions();
-    auto g = detail::createGroup(file, "regions");
-    detail::writeReplicated(g, "code", column<std::int64_t>(rs, [](auto& r) { return r.code; }), "",
-                            "administrative code (MOIS 10-digit for Korea)", comm);
-    detail::writeReplicatedStrings(g, "name_ko", column<std::string>(rs, [](auto& r) { return r.name_ko; }),
-                                   "name in Korean (UTF-8)", comm);
-    detail::writeReplicatedStrings(g, "name_en", column<std::string>(rs, [](auto& r) { return r.name_en; }),
-                                   "romanised name", comm);
-    detail::writeReplicated(g, "province", column<std::int32_t>(rs, [](auto& r) { return r.province_code; }), "",
-                            "province (sido) code", comm);
-    detail::writeReplicated(g, "capital_region", column<std::uint8_t>(rs, [](auto& r) { return r.capital_region; }),
-                            "", "1 if in the capital region (Seoul, Incheon, Gyeonggi)", comm);
-    detail::writeReplicated(g, "declining_area", column<std::uint8_t>(rs, [](auto& r) { return r.declining_area; }),
-                            "", "1 if a designated population-declining area (2021)", comm);
-    detail::writeReplicated(g, "centroid_lon", column<double>(rs, [](auto& r) { return r.centroid_lon; }), "degrees",
-                            "centroid longitude (WGS84)", comm);
-    detail::writeReplicated(g, "centroid_lat", column<double>(rs, [](auto& r) { return r.centroid_lat; }), "degrees",
-                            "centroid latitude (WGS84)", comm);
-    detail::writeReplicated(g, "area", column<double>(rs, [](auto& r) { return r.area_km2; }), "km2",
-                            "land area (approximate)", comm);
-    detail::writeReplicated(g, "rank", std::vector<std::int32_t>(owner.begin(), owner.end()), "",
-                            "MPI rank that owned the region when the file was written", comm);
-    detail::writeReplicated(g, "person_offset", person_offset, "",
-                            "first index of the region's persons in /persons (size regions+1)", comm);
-    detail::writeReplicated(g, "household_offset", household_offset, "",
-                            "first index of the region's households in /households (size regions+1)", comm);
+      const auto& rs = regions.regions();
+      auto g = detail::createGroup(file, "regions");
+      detail::writeReplicated(g, "code", column<std::int64_t>(rs, [](auto& r) { return r.code; }), "",
+                              "administrative code (MOIS 10-digit for Korea)", comm);
+      detail::writeReplicatedStrings(g, "name_ko", column<std::string>(rs, [](auto& r) { return r.name_ko; }),
+                                     "name in Korean (UTF-8)", comm);
+      detail::writeReplicatedStrings(g, "name_en", column<std::string>(rs, [](auto& r) { return r.name_en; }),
+                                     "romanised name", comm);
+      detail::writeReplicated(g, "province", column<std::int32_t>(rs, [](auto& r) { return r.province_code; }), "",
+                              "province (sido) code", comm);
+      detail::writeReplicated(g, "capital_region", column<std::uint8_t>(rs, [](auto& r) { return r.capital_region; }),
+                              "", "1 if in the capital region (Seoul, Incheon, Gyeonggi)", comm);
+      detail::writeReplicated(g, "declining_area", column<std::uint8_t>(rs, [](auto& r) { return r.declining_area; }),
+                              "", "1 if a designated population-declining area (2021)", comm);
+      detail::writeReplicated(g, "centroid_lon", column<double>(rs, [](auto& r) { return r.centroid_lon; }), "degrees",
+                              "centroid longitude (WGS84)", comm);
+      detail::writeReplicated(g, "centroid_lat", column<double>(rs, [](auto& r) { return r.centroid_lat; }), "degrees",
+                              "centroid latitude (WGS84)", comm);
+      detail::writeReplicated(g, "area", column<double>(rs, [](auto& r) { return r.area_km2; }), "km2",
+                              "land area (approximate)", comm);
+      detail::writeReplicated(g, "rank", std::vector<std::int32_t>(owner.begin(), owner.end()), "",
+                              "MPI rank that owned the region when the file was written", comm);
+      detail::writeReplicated(g, "person_offset", person_offset, "",
+                              "first index of the region's persons in /persons (size regions+1)", comm);
+      detail::writeReplicated(g, "household_offset", household_offset, "",
+                              "first index of the region's households in /households (size regions+1)", comm);
 
-    const auto& ps = regions.provinces();
-    auto pg = detail::createGroup(file, "provinces");
-    std::vector<std::int32_t> pcode;
-    std::vector<std::string> pko, pen;
-    std::vector<std::uint8_t> pcap;
-    std::vector<double> ptfr;
-    for (const auto& p : ps) {
-      pcode.push_back(p.code);
-      pko.push_back(p.name_ko);
-      pen.push_back(p.name_en);
-      pcap.push_back(p.capital_region);
-      ptfr.push_back(p.tfr_base);
+      const auto& ps = regions.provinces();
+      auto pg = detail::createGroup(file, "provinces");
+      std::vector<std::int32_t> pcode;
+      std::vector<std::string> pko, pen;
+      std::vector<std::uint8_t> pcap;
+      std::vector<double> ptfr;
+      for (const auto& p : ps) {
+        pcode.push_back(p.code);
+        pko.push_back(p.name_ko);
+        pen.push_back(p.name_en);
+        pcap.push_back(p.capital_region);
+        ptfr.push_back(p.tfr_base);
+      }
+      detail::writeReplicated(pg, "code", pcode, "", "province (sido) code", comm);
+      detail::writeReplicatedStrings(pg, "name_ko", pko, "name in Korean (UTF-8)", comm);
+      detail::writeReplicatedStrings(pg, "name_en", pen, "romanised name", comm);
+      detail::writeReplicated(pg, "capital_region", pcap, "", "1 if in the capital region", comm);
+      detail::writeReplicated(pg, "tfr_base", ptfr, "children per woman", "total fertility rate in the base year",
+                              comm);
+
+      const auto& p = population.persons;
+      const std::uint64_t n_persons = person_offset.back();
+      auto pp = detail::createGroup(file, "persons");
+      detail::writeDistributed(pp, "id", p.id, person_ranges, n_persons, "", "person id, unique, never reused", comm);
+      detail::writeDistributed(pp, "partner", p.partner, person_ranges, n_persons, "", "spouse's id, 0 if none", comm);
+      detail::writeDistributed(pp, "mother", p.mother, person_ranges, n_persons, "",
+                               "mother's id where known (co-resident at synthesis), 0 if unknown", comm);
+      detail::writeDistributed(pp, "household", p.household, person_ranges, n_persons, "", "household id", comm);
+      detail::writeDistributed(pp, "birth_year", p.birth_year, person_ranges, n_persons, "year",
+                               "year of birth; age at the end of year t is t - birth_year", comm);
+      detail::writeDistributed(pp, "region", p.region, person_ranges, n_persons, "",
+                               "index into /regions of the region of residence", comm);
+      std::vector<std::uint8_t> sex(p.sex.size());
+      for (std::size_t i = 0; i < sex.size(); ++i) sex[i] = static_cast<std::uint8_t>(p.sex[i]);
+      detail::writeDistributed(pp, "sex", sex, person_ranges, n_persons, "", "0 male, 1 female", comm);
+      detail::writeDistributed(pp, "parity", p.parity, person_ranges, n_persons, "children",
+                               "children born to her (linked children at synthesis)", comm);
+      detail::writeDistributed(pp, "flags", p.flags, person_ranges, n_persons, "",
+                               "bit 0 lives with mother, bit 1 elderly parent living with a relative", comm);
+
+      const auto& h = population.households;
+      const std::uint64_t n_households = household_offset.back();
+      auto hg = detail::createGroup(file, "households");
+      detail::writeDistributed(hg, "id", h.id, household_ranges, n_households, "", "household id, unique", comm);
+      detail::writeDistributed(hg, "region", h.region, household_ranges, n_households, "",
+                               "index into /regions of the household's region", comm);
     }
-    detail::writeReplicated(pg, "code", pcode, "", "province (sido) code", comm);
-    detail::writeReplicatedStrings(pg, "name_ko", pko, "name in Korean (UTF-8)", comm);
-    detail::writeReplicatedStrings(pg, "name_en", pen, "romanised name", comm);
-    detail::writeReplicated(pg, "capital_region", pcap, "", "1 if in the capital region", comm);
-    detail::writeReplicated(pg, "tfr_base", ptfr, "children per woman", "total fertility rate in the base year", comm);
-
-    const auto& p = population.persons;
-    const std::uint64_t n_persons = person_offset.back();
-    auto pp = detail::createGroup(file, "persons");
-    detail::writeDistributed(pp, "id", p.id, person_ranges, n_persons, "", "person id, unique, never reused", comm);
-    detail::writeDistributed(pp, "partner", p.partner, person_ranges, n_persons, "", "spouse's id, 0 if none", comm);
-    detail::writeDistributed(pp, "mother", p.mother, person_ranges, n_persons, "",
-                             "mother's id where known (co-resident at synthesis), 0 if unknown", comm);
-    detail::writeDistributed(pp, "household", p.household, person_ranges, n_persons, "", "household id", comm);
-    detail::writeDistributed(pp, "birth_year", p.birth_year, person_ranges, n_persons, "year",
-                             "year of birth; age at the end of year t is t - birth_year", comm);
-    detail::writeDistributed(pp, "region", p.region, person_ranges, n_persons, "",
-                             "index into /regions of the region of residence", comm);
-    std::vector<std::uint8_t> sex(p.sex.size());
-    for (std::size_t i = 0; i < sex.size(); ++i) sex[i] = static_cast<std::uint8_t>(p.sex[i]);
-    detail::writeDistributed(pp, "sex", sex, person_ranges, n_persons, "", "0 male, 1 female", comm);
-    detail::writeDistributed(pp, "parity", p.parity, person_ranges, n_persons, "children",
-                             "children born to her (linked children at synthesis)", comm);
-    detail::writeDistributed(pp, "flags", p.flags, person_ranges, n_persons, "",
-                             "bit 0 lives with mother, bit 1 elderly parent living with a relative", comm);
-
-    const auto& h = population.households;
-    const std::uint64_t n_households = household_offset.back();
-    auto hg = detail::createGroup(file, "households");
-    detail::writeDistributed(hg, "id", h.id, household_ranges, n_households, "", "household id, unique", comm);
-    detail::writeDistributed(hg, "region", h.region, household_ranges, n_households, "",
-                             "index into /regions of the household's region", comm);
     detail::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + partial);
+    bool closed = true;
+    try {
+      file.close("closing " + partial);
+    } catch (const std::runtime_error&) {
+      closed = false;
+    }
+    if (!allRanks(closed, comm)) throw std::runtime_error("closing " + partial + " failed on some rank");
+  } catch (const std::runtime_error& e) {
+    // A failure inside a collective write fails on every rank (or the job is aborted).
+    if (rank == 0) std::filesystem::remove(partial);
+    throw std::runtime_error(fmt::format("writing {}: {}", path, e.what()));
   }
-  MPI_Barrier(comm);
+  bool renamed = true;
+  std::string failure;
   if (rank == 0) {
-    fsyncFile(partial);
-    std::filesystem::rename(partial, path);
+    try {
+      fsyncPath(partial);
+      std::filesystem::rename(partial, path);
+      const auto dir = std::filesystem::path(path).parent_path();
+      fsyncPath(dir.empty() ? std::string(".") : dir.string());
+    } catch (const std::exception& e) {
+      renamed = false;
+      failure = e.what();
+    }
   }
-  MPI_Barrier(comm);
+  if (!allRanks(renamed, comm))
+    throw std::runtime_error(fmt::format("writing {}: {}", path, rank == 0 ? failure : "failed on rank 0"));
 }
 
 CheckpointIndex readCheckpointIndex(const std::string& path) {
@@ -195,7 +227,8 @@ CheckpointIndex readCheckpointIndex(const std::string& path) {
   try {
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
     if (!detail::hasAttribute(file, "format") || detail::readStringAttribute(file, "format") != kCheckpointFormat)
-      throw core::InputError(fmt::format("{}: not a popsim checkpoint (attribute format != {})", path, kCheckpointFormat));
+      throw core::InputError(
+          fmt::format("{}: not a popsim checkpoint (attribute format != {})", path, kCheckpointFormat));
     const auto version = detail::readIntAttribute(file, "schema_version");
     if (version != kCheckpointSchemaVersion)
       throw core::InputError(fmt::format("{}: checkpoint schema version {} but this popsim reads version {}", path,
@@ -225,7 +258,8 @@ CheckpointIndex readCheckpointIndex(const std::string& path) {
     index.household_offset = detail::readAll<std::uint64_t>(g, "household_offset");
     std::vector<core::Region> regions(code.size());
     for (std::size_t i = 0; i < code.size(); ++i)
-      regions[i] = {code[i], name_ko[i], name_en[i], province[i], capital[i] != 0, declining[i] != 0, lon[i], lat[i], area[i]};
+      regions[i] = {code[i],           name_ko[i], name_en[i], province[i], capital[i] != 0,
+                    declining[i] != 0, lon[i],     lat[i],     area[i]};
     Handle pg(H5Gopen2(file, "provinces", H5P_DEFAULT), H5Gclose, "opening /provinces");
     const auto pcode = detail::readAll<std::int32_t>(pg, "code");
     const auto pko = detail::readAllStrings(pg, "name_ko");
@@ -256,7 +290,8 @@ core::Population readCheckpoint(const std::string& path, const CheckpointIndex& 
   population.person_offset.assign(1, 0);
   population.household_offset.assign(1, 0);
   for (const auto r : owned) {
-    population.person_offset.push_back(population.person_offset.back() + index.person_offset[r + 1] - index.person_offset[r]);
+    population.person_offset.push_back(population.person_offset.back() + index.person_offset[r + 1] -
+                                       index.person_offset[r]);
     population.household_offset.push_back(population.household_offset.back() + index.household_offset[r + 1] -
                                           index.household_offset[r]);
   }

@@ -105,7 +105,7 @@ Config readConfig(const std::string& path) {
   TableReader run(path, root, "run");
   config.start_year = static_cast<int>(run.integer("start_year", 1900, 2200));
   config.seed = static_cast<std::uint64_t>(run.integer("seed", 0, std::numeric_limits<std::int64_t>::max()));
-  config.scale = run.number("scale", 1e-6, 1.0);
+  config.scale = run.number("scale", kMinScale, 1.0);
   run.rejectUnknownKeys();
 
   const auto dir = std::filesystem::path(path).parent_path();

@@ -35,6 +35,9 @@ struct SynthesisParameters {
   double oldest_old_yearly_survival = 0.0;  // spreads the 100+ class over ages 100, 101, ...
 };
 
+// The smallest sampling fraction accepted (about 50 agents for Korea).
+inline constexpr double kMinScale = 1e-6;
+
 struct Config {
   std::string path;  // the configuration file
   std::string text;  // its full text, stored in results and checkpoints

@@ -147,6 +147,7 @@ std::int64_t CsvTable::integer(std::size_t row, int col, std::int64_t min, std::
 std::int64_t CsvTable::count(std::size_t row, int col) const {
   const auto value = integer(row, col);
   if (value < 0) fail(row, col, fmt::format("expected a non-negative count, found {}", value));
+  if (value > kMaxCount) fail(row, col, fmt::format("expected a count of at most {}, found {}", kMaxCount, value));
   return value;
 }
 

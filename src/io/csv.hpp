@@ -32,7 +32,9 @@ class CsvTable {
   double probability(std::size_t row, int col) const { return number(row, col, 0.0, 1.0, "a probability in [0, 1]"); }
   std::int64_t integer(std::size_t row, int col) const;
   std::int64_t integer(std::size_t row, int col, std::int64_t min, std::int64_t max) const;
-  std::int64_t count(std::size_t row, int col) const;  // a non-negative integer
+  // A non-negative integer no larger than kMaxCount (far above any population, far below overflow).
+  static constexpr std::int64_t kMaxCount = 10'000'000'000;
+  std::int64_t count(std::size_t row, int col) const;
 
   // Throws core::InputError located at (row, col); col < 0 locates the whole row.
   [[noreturn]] void fail(std::size_t row, int col, const std::string& message) const;

@@ -280,9 +280,11 @@ std::vector<std::array<double, kSexes>> readMortalityRegions(const std::string& 
   t.requireColumns({"region", "multiplier_male", "multiplier_female", "status"});
   const RegionKeyedRows rows(t, regions, false);
   std::vector<std::array<double, kSexes>> m(regions.size());
-  for (std::size_t row = 0; row < t.rows(); ++row)
+  for (std::size_t row = 0; row < t.rows(); ++row) {
     for (int s = 0; s < kSexes; ++s)
       m[rows.region(row)][s] = t.number(row, 1 + s, 0.05, 5.0, "a mortality multiplier in [0.05, 5]");
+    t.nonEmptyText(row, 3);
+  }
   return m;
 }
 

@@ -1,10 +1,12 @@
 #include "model/initial_population.hpp"
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <numeric>
 
+#include "core/error.hpp"
 #include "parallel/decomposition.hpp"
 
 namespace popsim::model {
@@ -45,6 +47,9 @@ InitialPopulation synthesizePopulation(const io::Config& config, const io::Count
     first_id[r] = next_id;
     next_id += persons[r];
   }
+
+  if (next_id == 1)
+    throw core::InputError(fmt::format("{}: scale {} leaves no agents; use a larger --scale", config.path, config.scale));
 
   InitialPopulation result;
   result.owner = parallel::assignRegions(persons, ranks);

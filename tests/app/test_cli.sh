@@ -26,14 +26,21 @@ expect_exit 0 "51,090,859" "$POPSIM" check "$config"
 # A bad table: the run must not start and the message must say where and what.
 cp -r "$POPSIM_SOURCE_DIR/inputs/korea" "$work/bad"
 sed -i '0,/^1111000000,M,/s//1111000000,M,x/' "$work/bad/population.csv"
-expect_exit 2 "population.csv:[0-9]+: column 'age_0' \(3\): expected an integer" "$POPSIM" check "$work/bad/baseline.toml"
-expect_exit 2 "population.csv:[0-9]+: column 'age_0'" "$POPSIM" synthesize "$work/bad/baseline.toml" --out "$work/bad.h5"
+expect_exit 2 "population.csv:[0-9]+:3: column 'age_0': expected an integer" "$POPSIM" check "$work/bad/baseline.toml"
+expect_exit 2 "population.csv:[0-9]+:3: column 'age_0'" "$POPSIM" synthesize "$work/bad/baseline.toml" --out "$work/bad.h5"
 [[ ! -e "$work/bad.h5" ]] || fail "synthesize wrote a file from invalid inputs"
 expect_exit 2 "cannot open the configuration file" "$POPSIM" check "$work/absent.toml"
 expect_exit 2 "the directory .* does not exist" "$POPSIM" synthesize "$config" --out "$work/no/such/dir/p.h5"
 expect_exit 2 "expected a file name ending in .h5" "$POPSIM" synthesize "$config" --out "$work/p.txt"
 expect_exit 2 "--scale must be in" "$POPSIM" synthesize "$config" --scale 0 --out "$work/p.h5"
 expect_exit 2 "not an HDF5 file" "$POPSIM" info "$config"
+
+# A failure on some ranks only ends every rank with the same message (no rank waits forever).
+expect_exit 2 "population.csv:[0-9]+:3: column 'age_0'" timeout 120 "$MPIEXEC" -n 2 --oversubscribe "$POPSIM" check "$work/bad/baseline.toml"
+expect_exit 2 "\(rank 1\) .*population.csv:[0-9]+:3: column 'age_0'" timeout 120 "$MPIEXEC" --oversubscribe \
+  -n 1 "$POPSIM" synthesize "$config" --scale 0.001 --out "$work/mixed.h5" : \
+  -n 1 "$POPSIM" synthesize "$work/bad/baseline.toml" --scale 0.001 --out "$work/mixed.h5"
+[[ ! -e "$work/mixed.h5" ]] || fail "a run with invalid inputs on one rank wrote a file"
 
 # The same population on every decomposition: data identical bit for bit.
 scale=0.003

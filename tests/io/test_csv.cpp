@@ -40,7 +40,7 @@ TEST_F(CsvTest, ReadsCommentsHeaderAndRows) {
 
 TEST_F(CsvTest, ReportsFileLineColumnAndExpectation) {
   const auto e = errorOf("# t\na,b\n1,0.5\n2,x\n");
-  EXPECT_NE(e.find("table.csv:4: column 'b' (2): expected a number, found \"x\""), std::string::npos) << e;
+  EXPECT_NE(e.find("table.csv:4:2: column 'b': expected a number, found \"x\""), std::string::npos) << e;
 }
 
 TEST_F(CsvTest, RejectsTruncatedFile) {

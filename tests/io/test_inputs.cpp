@@ -88,10 +88,10 @@ class BadInput : public ::testing::Test {
     l = join(f);
     setLines(name, ls);
   }
-  // "FILE:LINE: column 'NAME' (N): " for a data cell.
+  // "FILE:LINE:COL: column 'NAME': " for a data cell.
   std::string where(const std::string& name, std::size_t row, const std::string& column) const {
-    return fmt::format("{}:{}: column '{}' ({}): ", file(name).string(), lineOfRow(name, row), column,
-                       columnOf(name, column) + 1);
+    return fmt::format("{}:{}:{}: column '{}': ", file(name).string(), lineOfRow(name, row),
+                       columnOf(name, column) + 1, column);
   }
 
   std::string error() const {
@@ -112,6 +112,16 @@ class BadInput : public ::testing::Test {
 TEST_F(BadInput, NonNumericCell) {
   setCell("population.csv", 7, "age_35", "12a");
   EXPECT_HAS(error(), where("population.csv", 7, "age_35") + "expected an integer, found \"12a\"");
+}
+
+TEST_F(BadInput, CountBeyondAnyPopulation) {
+  setCell("population.csv", 2, "age_0", "9223372036854775807");
+  EXPECT_HAS(error(), where("population.csv", 2, "age_0") + "expected a count of at most");
+}
+
+TEST_F(BadInput, MoreHouseholdsThanAdults) {
+  setCell("households.csv", 3, "households", cell("households.csv", 3, "persons"));
+  EXPECT_HAS(error(), where("households.csv", 3, "households") + "expected between 1 and");
 }
 
 TEST_F(BadInput, NegativeCount) {

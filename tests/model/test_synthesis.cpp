@@ -161,8 +161,34 @@ TEST(Synthesis, IsIndependentOfTheThreadCount) {
   EXPECT_EQ(one.persons.mother, three.persons.mother);
   EXPECT_EQ(one.persons.household, three.persons.household);
   EXPECT_EQ(one.persons.birth_year, three.persons.birth_year);
+  EXPECT_EQ(one.persons.region, three.persons.region);
+  EXPECT_EQ(one.persons.sex, three.persons.sex);
   EXPECT_EQ(one.persons.parity, three.persons.parity);
+  EXPECT_EQ(one.persons.flags, three.persons.flags);
   EXPECT_EQ(one.households.id, three.households.id);
+  EXPECT_EQ(one.households.region, three.households.region);
+  EXPECT_EQ(one.person_offset, three.person_offset);
+  EXPECT_EQ(one.next_person_id, three.next_person_id);
+  EXPECT_EQ(one.next_household_id, three.next_household_id);
+}
+
+TEST_F(SampleSynthesis, HouseholdSizesAndParitiesArePlausible) {
+  const auto& p = sample_->persons;
+  std::vector<std::uint32_t> size(sample_->next_household_id, 0);
+  for (const auto h : p.household) ++size[h];
+  std::vector<double> share(9, 0.0);
+  for (std::size_t h = 1; h < size.size(); ++h) share[std::min<std::uint32_t>(size[h], 8)] += 1.0;
+  for (auto& s : share) s /= static_cast<double>(sample_->households.size());
+  // Census 2023: 1 person 35.5%, 2 persons 28.8%, 3 persons 19.2%, 4 persons 13.0%, 5+ 3.5%
+  // (registration counts more one-person units). Large households are rare and none is a hostel.
+  EXPECT_LT(share[8], 0.001) << "households of 8 or more";
+  EXPECT_LE(*std::max_element(size.begin(), size.end()), 16u);
+  EXPECT_GT(share[2], 0.22);
+  EXPECT_GT(share[3], 0.12);
+  EXPECT_GT(share[4], 0.06);
+  EXPECT_LT(share[5] + share[6] + share[7], 0.08);
+  const auto cap = test::baseline().synthesis.max_dependents_per_adult;
+  EXPECT_LE(*std::max_element(p.parity.begin(), p.parity.end()), cap);
 }
 
 }  // namespace

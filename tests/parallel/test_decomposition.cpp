@@ -33,9 +33,13 @@ TEST(Decomposition, BalancesKoreanRegionsByPersons) {
   }
 }
 
-TEST(Decomposition, IsDeterministic) {
-  const std::vector<std::uint64_t> work = {4, 4, 4, 4, 2, 2};
-  EXPECT_EQ(assignRegions(work, 3), assignRegions(work, 3));
+TEST(Decomposition, PutsTheLargestRegionsOnDifferentRanks) {
+  const std::vector<std::uint64_t> work = {100, 1, 90, 1, 80, 1};
+  const auto owner = assignRegions(work, 3);
+  EXPECT_NE(owner[0], owner[2]);
+  EXPECT_NE(owner[0], owner[4]);
+  EXPECT_NE(owner[2], owner[4]);
+  EXPECT_LT(imbalance(work, owner, 3), 1.12);  // 101 / 91 is the best possible
 }
 
 }  // namespace popsim::parallel

@@ -12,7 +12,7 @@ namespace popsim::test {
 
 // Every person in exactly one existing household of their own region, household members
 // contiguous, ids unique, partners mutual and in the same household, mothers in the child's
-// household and of plausible age, and no household of minors only.
+// household when flagged as living with her, 15-49 years older, and no household of minors only.
 inline void expectHouseholdInvariants(const core::Population& pop, int year) {
   const auto& p = pop.persons;
   const auto& h = pop.households;
@@ -50,14 +50,19 @@ inline void expectHouseholdInvariants(const core::Population& pop, int year) {
       ASSERT_EQ(p.household[q->second], p.household[i]) << "spouses of " << p.id[i] << " live apart";
       ASSERT_GE(year - p.birth_year[i], 18);
     }
+    if (p.flags[i] & core::kFlagLivesWithMother) {
+      ASSERT_NE(p.mother[i], core::kNoPerson);
+    }
     if (p.mother[i] != core::kNoPerson) {
       const auto m = person_index.find(p.mother[i]);
       ASSERT_NE(m, person_index.end()) << "mother of " << p.id[i] << " missing";
       ASSERT_EQ(p.sex[m->second], core::Sex::Female);
-      ASSERT_EQ(p.household[m->second], p.household[i]) << "mother of " << p.id[i] << " lives elsewhere";
+      if (p.flags[i] & core::kFlagLivesWithMother) {
+        ASSERT_EQ(p.household[m->second], p.household[i]) << "mother of " << p.id[i] << " lives elsewhere";
+      }
       const int gap = p.birth_year[i] - p.birth_year[m->second];
       ASSERT_GE(gap, 15) << "mother of " << p.id[i];
-      ASSERT_LE(gap, 55) << "mother of " << p.id[i];
+      ASSERT_LE(gap, 49) << "mother of " << p.id[i];
       ASSERT_GE(p.parity[m->second], 1);
     }
   }

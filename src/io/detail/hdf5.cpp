@@ -27,6 +27,12 @@ void Handle::reset() {
   id_ = -1;
 }
 
+void Handle::close(const std::string& what) {
+  const hid_t id = id_;
+  id_ = -1;
+  if (id >= 0 && closer_ != nullptr && closer_(id) < 0) throw std::runtime_error(fmt::format("HDF5: {} failed", what));
+}
+
 void check(herr_t status, const std::string& what) {
   if (status < 0) throw std::runtime_error(fmt::format("HDF5: {} failed", what));
 }

@@ -24,6 +24,9 @@ class Handle {
   hid_t get() const { return id_; }
   operator hid_t() const { return id_; }
   void reset();
+  // Closes now and throws std::runtime_error naming `what` if closing fails (for files, whose
+  // close is where the data reach the disk).
+  void close(const std::string& what);
 
  private:
   hid_t id_ = -1;
