@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <map>
 
 #include "core/error.hpp"
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
 #include "io/inputs.hpp"
 #include "model/initial_population.hpp"
+#include "model/population_summary.hpp"
 #include "parallel/agreement.hpp"
 #include "parallel/decomposition.hpp"
 
@@ -170,54 +170,14 @@ int info(const std::string& file, MPI_Comm comm) {
   fmt::print("  persons    {} (next id {})\n", thousands(persons), m.next_person_id);
   fmt::print("  households {} (next id {})\n", thousands(households), m.next_household_id);
 
-  struct Tally {
-    std::int64_t regions = 0, persons = 0, households = 0, one_person = 0, aged65 = 0, women20_39 = 0;
-  };
-  std::map<int, Tally> by_province;
-  Tally national;
-  for (std::size_t r = 0; r < regions.size(); ++r) {
-    auto& t = by_province[regions[static_cast<core::RegionIndex>(r)].province_code];
-    const auto p0 = index.person_offset[r];
-    const auto p1 = index.person_offset[r + 1];
-    const auto h0 = index.household_offset[r];
-    const auto h1 = index.household_offset[r + 1];
-    std::vector<std::uint32_t> size(h1 - h0, 0);
-    const auto first_household = p1 > p0 ? *std::min_element(columns.household.begin() + static_cast<std::ptrdiff_t>(p0),
-                                                              columns.household.begin() + static_cast<std::ptrdiff_t>(p1)) : 0;
-    for (auto i = p0; i < p1; ++i) {
-      const int age = m.year - columns.birth_year[i];
-      t.aged65 += age >= 65;
-      t.women20_39 += columns.sex[i] == 1 && age >= 20 && age <= 39;
-      const auto k = columns.household[i] - first_household;
-      if (k < size.size()) ++size[k];
-    }
-    t.regions += 1;
-    t.persons += static_cast<std::int64_t>(p1 - p0);
-    t.households += static_cast<std::int64_t>(h1 - h0);
-    t.one_person += std::count(size.begin(), size.end(), 1u);
-  }
-  fmt::print("\n  {:>4}  {:<18} {:>7} {:>12} {:>12} {:>6} {:>10} {:>6} {:>10}\n", "code", "province", "regions",
+  fmt::print("\n  {:>4}  {:<24} {:>7} {:>12} {:>12} {:>6} {:>10} {:>6} {:>10}\n", "code", "province", "regions",
              "persons", "households", "size", "one-person", "65+", "ext.index");
-  for (const auto& p : regions.provinces()) {
-    const auto& t = by_province[p.code];
-    national.regions += t.regions;
-    national.persons += t.persons;
-    national.households += t.households;
-    national.one_person += t.one_person;
-    national.aged65 += t.aged65;
-    national.women20_39 += t.women20_39;
-    fmt::print("  {:>4}  {:<18} {:>7} {:>12} {:>12} {:>6.2f} {:>9.1f}% {:>5.1f}% {:>10.2f}\n", p.code, p.name_en,
-               t.regions, thousands(t.persons), thousands(t.households),
-               static_cast<double>(t.persons) / static_cast<double>(std::max<std::int64_t>(t.households, 1)),
-               percent(t.one_person, t.households), percent(t.aged65, t.persons),
-               static_cast<double>(t.women20_39) / static_cast<double>(std::max<std::int64_t>(t.aged65, 1)));
+  for (const auto& t : model::summarizeByProvince(index, columns, "all")) {
+    fmt::print("  {:>4}  {:<24} {:>7} {:>12} {:>12} {:>6.2f} {:>9.1f}% {:>5.1f}% {:>10.2f}\n",
+               t.code == 0 ? std::string() : std::to_string(t.code), t.name, t.regions, thousands(t.persons),
+               thousands(t.households), t.meanHouseholdSize(), 100.0 * t.oneShare(), 100.0 * t.share65(),
+               t.extinctionIndex());
   }
-  const auto& t = national;
-  fmt::print("  {:>4}  {:<18} {:>7} {:>12} {:>12} {:>6.2f} {:>9.1f}% {:>5.1f}% {:>10.2f}\n", "", "Korea", t.regions,
-             thousands(t.persons), thousands(t.households),
-             static_cast<double>(t.persons) / static_cast<double>(std::max<std::int64_t>(t.households, 1)),
-             percent(t.one_person, t.households), percent(t.aged65, t.persons),
-             static_cast<double>(t.women20_39) / static_cast<double>(std::max<std::int64_t>(t.aged65, 1)));
   return kExitOk;
 }
 
