@@ -24,6 +24,7 @@ for config in "1 2" "2 1"; do
   read -r ranks threads <<<"$config"
   file="$work/population.h5"
   rm -f "$file"
+  sync  # the previous run's file must not be written back while this one is timed
   start=$(date +%s.%N)
   OMP_NUM_THREADS=$threads mpirun -n "$ranks" --bind-to none -x OMP_NUM_THREADS \
     /usr/bin/time -f "peak_rss_kb %M" "$popsim" synthesize "$here/inputs/korea/baseline.toml" --scale "$scale" \
