@@ -931,6 +931,233 @@ def table_living(pop1):
 
 
 # ----------------------------------------------------------------------------------------
+# 12. unions (marriage and divorce), 13. leaving the parental home, 14. international migration by age
+# ----------------------------------------------------------------------------------------
+# KOSTAT "2023 Marriage and Divorce Statistics" (혼인·이혼통계, released 2024-03-19), via press
+# (newsis NISX20240319_0002666177, wlv.kr 3002235, ccgnews 16275, datasom 200680, seattlen 16363): confirmed
+MARRIAGES_2023 = 193657            # crude marriage rate 3.8 per 1000
+MEAN_AGE_FIRST_MARRIAGE = {"M": 34.0, "F": 31.5}
+MEAN_AGE_REMARRIAGE = {"M": 51.4, "F": 46.9}
+FIRST_REMARRIAGE_PCT = {"M": (83.5, 16.3), "F": (81.3, 18.2)}   # % of marriages: first / remarriage of the groom / bride
+MARRIAGE_SHARE_GROUPS_M = {(25, 29): 0.179, (30, 34): 0.363, (35, 39): 0.192}   # grooms' age, % of all marriages
+MARRIAGE_RATE_30_34 = {"M": 0.0401, "F": 0.0427}   # marriages per person of the age group (per 1000: 40.1 / 42.7)
+DIVORCES_2023 = 92394              # crude divorce rate 1.8; per 1000 married persons 3.7
+MEAN_AGE_DIVORCE = {"M": 49.9, "F": 46.6}
+DIVORCE_SHARE_GROUPS = {"M": {(45, 49): 0.157, (50, 54): 0.161, (60, 100): 0.204},
+                        "F": {(40, 44): 0.168, (45, 49): 0.152, (50, 54): 0.142}}
+DIVORCE_RATE_GROUPS = {"M": {(40, 44): 0.0071, (45, 49): 0.0072, (50, 54): 0.0066},
+                       "F": {(35, 39): 0.0077, (40, 44): 0.0079, (45, 49): 0.0072}}   # per person of the age group (checks)
+DIVORCE_PER_1000_MARRIED = 3.7
+REMARRIAGE_SD = 9.0                # UNCONFIRMED spread (years) of the age at remarriage
+FIRST_MARRIAGE_ORIGIN = {"M": 22.0, "F": 19.5}   # UNCONFIRMED lognormal origins (M chosen for the best fit of the
+#                                                   grooms' age groups; F = M - 2.5, the first-marriage age gap)
+MIN_UNION_AGE = 18
+
+# KOSTAT "2023 International Migration Statistics" (국제인구이동통계, released 2024-07-11), via press
+# (edaily 03266886638953536, newspim/advfn, news1 mirror, 11study.kr/307): confirmed
+NIM_2023 = dict(total=121000, foreign=161000, korean=-39000, foreign_20s=81000, korean_20s=-22000,
+                korean_50s=4000, korean_60p=2000)
+# net migration by age group (persons): foreigners (all groups positive, 20s confirmed) + Koreans
+# (20s, 50s, 60+ confirmed; 40s and younger negative); the other group values are UNCONFIRMED allocations
+NIM_GROUP_EDGES = [0, 10, 20, 30, 40, 50, 60, 70]
+NIM_FOREIGN_GROUPS = [9000, 9000, 81000, 36000, 12000, 9000, 4000, 1000]
+NIM_KOREAN_GROUPS = [-3000, -4000, -22000, -12000, -4000, 4000, 1500, 500]
+NIM_MALE_SHARE = 0.57              # UNCONFIRMED (2022: 54.9 % of foreign movers were men; 2023 not found)
+NIM_PCLM_LAMBDA = 10.0
+
+LEAVE_MAX = 0.5
+
+
+def _event_groups(counts, lo, hi):
+    """Share of events at completed age lo..hi when events of persons aged x at the start of the
+    year fall half at age x and half at age x + 1."""
+    ev = 0.5 * counts
+    ev2 = np.zeros_like(counts)
+    ev2[1:] = 0.5 * counts[:-1]
+    e = ev + ev2
+    e[-1] += 0.5 * counts[-1]
+    return e[lo:hi + 1].sum() / counts.sum()
+
+
+def table_unions(pop1, liv):
+    ages = np.arange(MAXAGE + 1)
+    P = {s: pop1[pop1.sex == s][[f"age_{a}" for a in ages]].sum().to_numpy(float) for s in ("M", "F")}
+    ms = {s: liv[liv.sex == s].sort_values("age").married_share.to_numpy(float) for s in ("M", "F")}
+    U = {s: P[s] * (1 - ms[s]) for s in ("M", "F")}
+    Mar = {s: P[s] * ms[s] for s in ("M", "F")}
+    ok = ages >= MIN_UNION_AGE
+    a_ev = ages + 0.5           # mean (completed) age at the event of persons aged x at the start of the year
+
+    def lognorm_counts(mean, sd_log, origin):
+        # discrete lognormal counts over ages 18..100 with an exact mean age (solved by the location)
+        def dens(mu):
+            pos = ok & (a_ev > origin)
+            t = np.where(pos, a_ev - origin, 1.0)
+            d = np.exp(-0.5 * ((np.log(t) - mu) / sd_log) ** 2) / t
+            return np.where(pos, d, 0.0)
+
+        def gap(mu):
+            d = dens(mu)
+            return (d * a_ev).sum() / d.sum() - mean
+        mu = optimize.brentq(gap, np.log(1.0), np.log(80.0))
+        d = dens(mu)
+        return d / d.sum()
+
+    def rem_counts(s):
+        sd_log = REMARRIAGE_SD / (MEAN_AGE_REMARRIAGE[s] - MIN_UNION_AGE)
+        return lognorm_counts(MEAN_AGE_REMARRIAGE[s], sd_log, MIN_UNION_AGE - 0.5)
+
+    mar_rate, mrep = {}, {}
+    for s in ("M", "F"):
+        f1, f2 = FIRST_REMARRIAGE_PCT[s]
+        rem_share = f2 / (f1 + f2)
+        g2 = rem_counts(s)
+
+        def counts(sd_log):
+            g1 = lognorm_counts(MEAN_AGE_FIRST_MARRIAGE[s], sd_log, FIRST_MARRIAGE_ORIGIN[s])
+            return MARRIAGES_2023 * ((1 - rem_share) * g1 + rem_share * g2)
+
+        def resid(p):
+            B = counts(p[0])
+            lo, hi = 30, 34
+            r = [(_event_groups(B, lo, hi) * B.sum() / P[s][lo:hi + 1].sum() - MARRIAGE_RATE_30_34[s]) / MARRIAGE_RATE_30_34[s]]
+            if s == "M":
+                r += [(_event_groups(B, lo2, hi2) - v) / v for (lo2, hi2), v in MARRIAGE_SHARE_GROUPS_M.items()]
+            return np.array(r)
+        sol = optimize.least_squares(resid, [0.3], bounds=([0.05], [1.0]))
+        B = counts(sol.x[0])
+        r = np.where(ok, B / np.maximum(U[s], 1e-9), 0.0)
+        assert (r < 0.5).all() and (r >= 0).all(), f"marriage rate out of range ({s})"
+        mar_rate[s] = r
+        mrep[s] = dict(sd_log=sol.x[0], rem_share=rem_share, expected=(r * U[s]).sum(),
+                       mean_first=MEAN_AGE_FIRST_MARRIAGE[s], rate30_34=_event_groups(B, 30, 34) * B.sum() / P[s][30:35].sum(),
+                       groups={k: _event_groups(B, *k) for k in MARRIAGE_SHARE_GROUPS_M},
+                       peak_age=int(ages[np.argmax(r)]), peak=r.max(), r25=r[25], r30=r[30], r35=r[35], r40=r[40],
+                       r50=r[50], r60=r[60])
+
+    div_rate, drep = {}, {}
+    for s in ("M", "F"):
+        z = (a_ev - 45.0) / 10.0
+
+        def rates(p):
+            b, c = p
+            return np.where(ok, np.exp(b * z + c * z * z), 0.0)
+
+        def scaled(p):
+            d = rates(p)
+            D = d * Mar[s]
+            k = DIVORCES_2023 / D.sum()
+            return d * k, D * k
+
+        def resid(p):
+            d, D = scaled(p)
+            r = [((D * a_ev).sum() / D.sum() - MEAN_AGE_DIVORCE[s]) / 0.5]
+            r += [(_event_groups(D, lo, hi) - v) / 0.01 for (lo, hi), v in DIVORCE_SHARE_GROUPS[s].items()]
+            r += [(_event_groups(D, lo, hi) * D.sum() / P[s][lo:hi + 1].sum() - v) / (0.1 * v)
+                  for (lo, hi), v in DIVORCE_RATE_GROUPS[s].items()]
+            return np.array(r)
+        sol = optimize.least_squares(resid, [0.0, -0.5], bounds=([-3.0, -3.0], [3.0, 0.0]))
+        d, D = scaled(sol.x)
+        assert (d < 0.1).all() and (d >= 0).all()
+        div_rate[s] = d
+        drep[s] = dict(params=sol.x, expected=(d * Mar[s]).sum(), mean_age=(D * a_ev).sum() / D.sum(),
+                       groups={k: _event_groups(D, *k) for k in DIVORCE_SHARE_GROUPS[s]},
+                       rates={k: _event_groups(D, *k) * D.sum() / P[s][k[0]:k[1] + 1].sum() for k in DIVORCE_RATE_GROUPS[s]},
+                       peak_age=int(ages[np.argmax(d)]), peak=d.max(), d30=d[30], d40=d[40], d50=d[50], d60=d[60], d70=d[70])
+    rows = []
+    for s in ("M", "F"):
+        for a in ages:
+            rows.append(dict(age=a, sex=s, marriage_rate=mar_rate[s][a], divorce_rate=div_rate[s][a], status="DERIVED"))
+    df = pd.DataFrame(rows)
+    married_total = Mar["M"].sum() + Mar["F"].sum()
+    rep = dict(m=mrep, d=drep, U=U, Mar=Mar, mar_rate=mar_rate,
+               cmr=1000 * MARRIAGES_2023 / TOTAL_POP, cdr=1000 * DIVORCES_2023 / TOTAL_POP,
+               div_per_married=1000 * DIVORCES_2023 / married_total)
+    assert len(df) == 2 * (MAXAGE + 1)
+    for s in ("M", "F"):
+        assert abs(mrep[s]["expected"] / MARRIAGES_2023 - 1) < 0.01 and abs(drep[s]["expected"] / DIVORCES_2023 - 1) < 0.01
+    assert (df[df.age < MIN_UNION_AGE][["marriage_rate", "divorce_rate"]] == 0).all().all()
+    return df, rep
+
+
+def table_leaving_home(pop1, liv, urep):
+    """leave(x) = 1 - wp(x+1) / (wp(x) (1 - marriage_rate(x))): the cross-sectional decline of the
+    with-parent share between ages x and x+1 net of the exits through marriage; clipped to [0, 0.5],
+    smoothed with a 1-2-3-2-1 moving average and clipped again."""
+    ages = np.arange(MAXAGE + 1)
+    leave, lrep = {}, {}
+    for s in ("M", "F"):
+        wp = liv[liv.sex == s].sort_values("age").with_parent_share.to_numpy(float)
+        r = urep["mar_rate"][s]
+        raw = np.full(MAXAGE + 1, LEAVE_MAX)
+        for a in range(MIN_UNION_AGE, MAXAGE):
+            if wp[a] > 1e-9:
+                raw[a] = 1 - wp[a + 1] / (wp[a] * (1 - r[a]))
+        raw = np.clip(raw, 0.0, LEAVE_MAX)
+        w = np.array([1, 2, 3, 2, 1], float)
+        sm = raw.copy()
+        for a in range(MIN_UNION_AGE, MAXAGE + 1):
+            idx = np.arange(a - 2, a + 3)
+            keep = (idx >= MIN_UNION_AGE) & (idx <= MAXAGE)
+            sm[a] = (raw[idx[keep]] * w[keep]).sum() / w[keep].sum()
+        sm = np.clip(sm, 0.0, LEAVE_MAX)
+        sm[ages < MIN_UNION_AGE] = 0.0
+        leave[s] = sm
+        # check: one-year projection of the with-parent share with the rates (cross-sectional)
+        pred = wp[MIN_UNION_AGE:MAXAGE] * (1 - r[MIN_UNION_AGE:MAXAGE]) * (1 - sm[MIN_UNION_AGE:MAXAGE])
+        obs = wp[MIN_UNION_AGE + 1:]
+        P = pop1[pop1.sex == s][[f"age_{a}" for a in ages]].sum().to_numpy(float)
+        wgt = P[MIN_UNION_AGE + 1:]
+        lrep[s] = dict(max_abs_err=np.abs(pred - obs).max(),
+                       persons_err=((pred - obs) * wgt).sum(), persons_wp=(obs * wgt).sum(),
+                       l18=sm[18], l20=sm[20], l25=sm[25], l30=sm[30], l40=sm[40], l50=sm[50], l60=sm[60],
+                       n_clip=int(((raw >= LEAVE_MAX) & (ages >= MIN_UNION_AGE) & (ages < MAXAGE)).sum()))
+    rows = []
+    for s in ("M", "F"):
+        for a in ages:
+            rows.append(dict(age=a, sex=s, leave_rate=leave[s][a], status="UNCONFIRMED"))
+    df = pd.DataFrame(rows)
+    assert df.leave_rate.between(0, LEAVE_MAX).all()
+    return df, lrep
+
+
+def table_international_migration(pop1, mig):
+    ages = np.arange(MAXAGE + 1)
+    grp = np.array(NIM_FOREIGN_GROUPS, float) + np.array(NIM_KOREAN_GROUPS, float)
+    assert sum(NIM_FOREIGN_GROUPS) == NIM_2023["foreign"] and sum(NIM_KOREAN_GROUPS) == NIM_2023["korean"]
+    assert NIM_FOREIGN_GROUPS[2] == NIM_2023["foreign_20s"] and NIM_KOREAN_GROUPS[2] == NIM_2023["korean_20s"]
+    assert NIM_KOREAN_GROUPS[5] == NIM_2023["korean_50s"] and sum(NIM_KOREAN_GROUPS[6:]) == NIM_2023["korean_60p"]
+    assert (grp > 0).all()
+    C = comp_matrix(NIM_GROUP_EDGES, MAXAGE + 1)
+    # offset: log of the Rogers-Castro internal-migration schedule (migration_age.csv) as a labour-migration
+    # age shape; the PCLM penalty acts on the smooth log-deviation from it
+    offset = np.log(mig.sort_values("age").move_rate.to_numpy(float))
+    both = pclm(grp, C, offset, NIM_PCLM_LAMBDA)
+    both = both / both.sum()
+    # male fraction: 0.51 for children, plateau p at 22-50, 0.45 from 65 (shape assumed), p solved
+    def male_frac(p):
+        return np.interp(ages, [0, 15, 22, 50, 65, 100], [0.51, 0.51, p, p, 0.45, 0.45])
+    p = optimize.brentq(lambda q: (male_frac(q) * both).sum() - NIM_MALE_SHARE, 0.3, 0.95)
+    mf = male_frac(p)
+    cells = np.concatenate([both * mf, both * (1 - mf)])
+    units = np.round(cells * 1e6).astype(np.int64)
+    units[int(np.argmax(cells))] += 1_000_000 - int(units.sum())
+    assert (units >= 0).all() and units.sum() == 1_000_000
+    rows = []
+    for k, s in enumerate(("M", "F")):
+        for a in ages:
+            rows.append(dict(age=a, sex=s, share=units[k * (MAXAGE + 1) + a] / 1e6, status="UNCONFIRMED"))
+    df = pd.DataFrame(rows)
+    shares = {f"{lo}-{(NIM_GROUP_EDGES[g + 1] - 1) if g + 1 < len(NIM_GROUP_EDGES) else '100'}":
+              (both[lo:(NIM_GROUP_EDGES[g + 1] if g + 1 < len(NIM_GROUP_EDGES) else MAXAGE + 1)].sum(), grp[g] / grp.sum())
+              for g, lo in enumerate(NIM_GROUP_EDGES)}
+    rep = dict(p=p, groups=shares, male=(both * mf).sum(), share20_39=both[20:40].sum(), share0_14=both[:15].sum(),
+               peak_age=int(ages[np.argmax(both)]), mean_age=(both * (ages + 0.5)).sum(), grp_total=grp.sum(),
+               max_cell=int(np.argmax(cells)), remainder=int(1_000_000 - np.round(cells * 1e6).astype(np.int64).sum()))
+    return df, rep
+
+
+# ----------------------------------------------------------------------------------------
 # main
 # ----------------------------------------------------------------------------------------
 def main(argv=None):
@@ -1124,6 +1351,42 @@ def main(argv=None):
         "note: married_share is 0 below age 18 (legal minimum age); spouse-absent married couples are not separated out",
     ], liv, floatfmt=dict(married_share="%.5f", with_parent_share="%.5f"))
 
+    # 12 unions
+    uni, urep = table_unions(pop1, liv)
+    R["urep"] = urep
+    um, ud = urep["m"], urep["d"]
+    write_table(out, "unions.csv", [
+        "Union formation and dissolution by age and sex, 2023: annual probability that a currently unmarried person marries (marriage_rate) and that a currently married person divorces (divorce_rate); age in completed years at the start of the year",
+        "source: KOSTAT 2023 marriage and divorce statistics (혼인·이혼통계, 2024-03-19) via press (newsis, wlv.kr, ccgnews, datasom, seattlen): marriages 193657, mean age at first marriage M 34.0 F 31.5, at remarriage M 51.4 F 46.9, remarriage share M 16.3 % F 18.2 %, grooms 25-29/30-34/35-39 = 17.9/36.3/19.2 %, 30-34 marriage rate per 1000 M 40.1 F 42.7; divorces 92394, mean age M 49.9 F 46.6, age-group shares and rates",
+        "method: marriages by age = 193657 x [(1 - remarriage share) x lognormal first-marriage schedule (exact mean age; origin M 22 F 19.5; spread fitted to the grooms' age groups and the 30-34 rates) + remarriage share x lognormal remarriage schedule (exact mean age, sd 9 years)]; marriage_rate = marriages / unmarried persons (population.csv x (1 - married_share))",
+        "method: divorce_rate = exp(b z + c z^2) (z = (x + 0.5 - 45)/10) scaled so that divorce_rate x married persons (population.csv x married_share) = 92394 per sex; b, c fitted to the mean age at divorce and the published age-group shares and rates; events of persons aged x fall half at age x, half at x + 1",
+        f"status: DERIVED: levels, mean ages and group anchors confirmed (press); single-age shapes (lognormal, log-quadratic), remarriage spread and origins UNCONFIRMED; 0 below age {MIN_UNION_AGE}",
+        f"note: expected marriages with 2023 exposure M {um['M']['expected']:.0f} F {um['F']['expected']:.0f} (193657); expected divorces M {ud['M']['expected']:.0f} F {ud['F']['expected']:.0f} (92394); divorces per 1000 married persons {urep['div_per_married']:.2f} (published 3.7)",
+        "note: marriages include those with a foreign spouse (10.2 %), who is not in the resident exposure; calibrating each sex to the total therefore slightly overstates the rates of Korean residents",
+    ], uni, floatfmt=dict(marriage_rate="%.6f", divorce_rate="%.6f"))
+
+    # 13 leaving the parental home
+    lh, lhrep = table_leaving_home(pop1, liv, urep)
+    R["lhrep"] = lhrep
+    write_table(out, "leaving_home.csv", [
+        "Leaving the parental home: annual probability that an unmarried adult (18+) living in a parent's household leaves it (to live on their own), by age and sex",
+        "source: DERIVED from living_arrangements.csv (with_parent_share, itself UNCONFIRMED) and unions.csv (marriage_rate)",
+        f"method: leave(x) = 1 - wp(x+1) / (wp(x) (1 - marriage_rate(x))) (cross-sectional decline of the with-parent share net of exits by marriage), clipped to [0, {LEAVE_MAX}], smoothed with a 1-2-3-2-1 moving average over ages 18-100 and clipped again; {LEAVE_MAX} where nobody lives with a parent (wp = 0, ages 80+)",
+        "status: UNCONFIRMED (period/cohort stationarity assumed; the with-parent curve is an assumption)",
+        f"note: one-year check wp(x) (1 - marriage) (1 - leave) vs wp(x+1), 18-99: max abs error M {lhrep['M']['max_abs_err']:.4f} F {lhrep['F']['max_abs_err']:.4f} (smoothing); 0 below age {MIN_UNION_AGE}",
+    ], lh, floatfmt=dict(leave_rate="%.6f"))
+
+    # 14 international migration by age and sex
+    im, imrep = table_international_migration(pop1, mig)
+    R["imrep"] = imrep
+    write_table(out, "international_migration_age.csv", [
+        "Age-sex distribution of net international migration: share of the year's national net international migration (assumptions_*.csv net_international_migration) by age (completed years at the end of the year) and sex",
+        "source: KOSTAT 2023 international migration statistics (국제인구이동통계, 2024-07-11) via press (edaily, newspim, news1, 11study.kr): net +121000 = foreigners +161000 (all age groups positive, 20s +81000) + Koreans -39000 (20s -22000, 50s +4000, 60+ +2000, 40s and younger negative)",
+        "method: net by 10-year group = foreigners + Koreans (thousands: 0-9 9-3, 10-19 9-4, 20-29 81-22, 30-39 36-12, 40-49 12-4, 50-59 9+4, 60-69 4+1.5, 70+ 1+0.5); ungrouped by PCLM (lambda 10) with the log internal-migration Rogers-Castro schedule (migration_age.csv) as offset; male fraction 0.51 (0-15), plateau 22-50, 0.45 (65+), plateau solved for a 57 % male share",
+        "status: UNCONFIRMED: totals, foreign/Korean 20s, Korean 50s/60+ confirmed; other group values, the 60+ split and the sex split (57 % men; 2022 foreign movers 54.9 % men) assumed",
+        f"note: shares written with 6 decimals sum to exactly 1 (rounding remainder {imrep['remainder']:+d}e-6 put on the largest cell); 20-39 {100 * imrep['share20_39']:.1f} %, 0-14 {100 * imrep['share0_14']:.1f} %, men {100 * imrep['male']:.1f} %, peak age {imrep['peak_age']}",
+    ], im, floatfmt=dict(share="%.6f"))
+
     write_readme(out, R, regions, prov, pop1)
     print(f"wrote tables to {out}")
     return 0
@@ -1158,7 +1421,10 @@ def write_readme(out, R, regions, prov, pop1):
     a("| mortality.csv | 101 | 2023 life table by sex from a fitted parametric model |")
     a("| mortality_regions.csv | 229 | regional mortality multipliers by sex |")
     a("| migration_age.csv | 101 | move probability by age, between-province and cross-sigungu shares |")
-    a("| living_arrangements.csv | 202 | married share and with-parent share by sex and age |\n")
+    a("| living_arrangements.csv | 202 | married share and with-parent share by sex and age |")
+    a("| unions.csv | 202 | marriage probability (unmarried) and divorce probability (married) by sex and age |")
+    a("| leaving_home.csv | 202 | probability of leaving the parental home (unmarried adults) by sex and age |")
+    a("| international_migration_age.csv | 202 | age-sex shares of national net international migration |\n")
 
     a("## regions.csv\n")
     a("229 si/gun/gu-level units of the MOIS 2023-12 resident registration file (226 autonomous units + Sejong + "
@@ -1324,6 +1590,97 @@ def write_readme(out, R, regions, prov, pop1):
     a(f"* with_parent_share = 0.95 below 18 (UNCONFIRMED), then never-married share x a co-residence curve falling "
       f"from 0.92 at 18 to 0 at 80 (UNCONFIRMED); implied share of 19-34 year-olds living with a parent "
       f"{100 * lrep['wp19_34']:.1f} % (surveys of young adults report roughly half to 57 %).\n")
+    u, lh, im = R["urep"], R["lhrep"], R["imrep"]
+    um, ud = u["m"], u["d"]
+    a("## unions.csv\n")
+    a("marriage_rate = annual probability that a currently unmarried person (never married, divorced or widowed) aged x "
+      "(completed years at the start of the year) marries during the year; divorce_rate = annual probability that a "
+      f"currently married person divorces; both 0 below {MIN_UNION_AGE}. Confirmed 2023 figures (KOSTAT marriage and divorce "
+      "statistics, 2024-03-19, via newsis NISX20240319_0002666177, wlv.kr 3002235, ccgnews 16275, datasom 200680, seattlen 16363): "
+      "193,657 marriages (crude 3.8), mean age at first marriage M 34.0 / F 31.5, at remarriage M 51.4 / F 46.9, remarriages "
+      "16.3 % of grooms / 18.2 % of brides (first 83.5 / 81.3 %), grooms aged 25-29 / 30-34 / 35-39 = 17.9 / 36.3 / 19.2 % of "
+      "marriages, marriages per 1000 persons aged 30-34 M 40.1 / F 42.7; 92,394 divorces (crude 1.8; 3.7 per 1000 married "
+      "persons), mean age M 49.9 / F 46.6, men 45-49 / 50-54 / 60+ = 15.7 / 16.1 / 20.4 % and women 40-44 / 45-49 / 50-54 = "
+      "16.8 / 15.2 / 14.2 % of divorces, divorces per 1000 persons M 40-44 7.1, 45-49 7.2, 50-54 6.6; F 35-39 7.7, 40-44 7.9, 45-49 7.2.\n")
+    a("Method. Exposure = population.csv (national, 2023-12-31) x married_share (married) or x (1 - married_share) "
+      "(unmarried) of living_arrangements.csv. Marriages by age = 193,657 x [(1 - r) lognormal first-marriage schedule + "
+      "r lognormal remarriage schedule], r = remarriage share of the sex; each schedule has its exact published mean age "
+      "(event age of persons aged x taken as x + 0.5, i.e. half of the events fall at completed age x and half at x + 1). "
+      f"The first-marriage spread is fitted (M: to the three groom age-group shares and the 30-34 rate, sd(log) {um['M']['sd_log']:.3f}; "
+      f"F: to the 30-34 rate, {um['F']['sd_log']:.3f}); origins M 22 / F 19.5 and the remarriage sd of 9 years are UNCONFIRMED "
+      "shape choices (origin 22 gave the best fit of the groom groups among 12-23). marriage_rate = marriages / unmarried. "
+      "divorce_rate = k exp(b z + c z^2), z = (x + 0.5 - 45)/10, k set so that the expected divorces equal 92,394 per sex, "
+      "(b, c) fitted to the mean age, the three published group shares and the three group rates per 1000 persons. "
+      "Remarriage of the divorced and widowed is folded into the single unmarried rate (the engine does not distinguish "
+      "never married from previously married).\n")
+    a("| check (2023 exposure) | target | M | F |\n|---|---|---|---|")
+    a(f"| expected marriages | 193,657 | {um['M']['expected']:,.0f} | {um['F']['expected']:,.0f} |")
+    a(f"| expected divorces | 92,394 | {ud['M']['expected']:,.0f} | {ud['F']['expected']:,.0f} |")
+    a(f"| marriages per 1000 persons 30-34 | 40.1 / 42.7 | {1000 * um['M']['rate30_34']:.1f} | {1000 * um['F']['rate30_34']:.1f} |")
+    g = um["M"]["groups"]
+    a(f"| grooms 25-29 / 30-34 / 35-39 (% of marriages) | 17.9 / 36.3 / 19.2 | {100 * g[(25, 29)]:.1f} / {100 * g[(30, 34)]:.1f} / {100 * g[(35, 39)]:.1f} | - |")
+    g = um["F"]["groups"]
+    a(f"| brides 25-29 / 30-34 / 35-39 (% of marriages) | not found | - | {100 * g[(25, 29)]:.1f} / {100 * g[(30, 34)]:.1f} / {100 * g[(35, 39)]:.1f} |")
+    a(f"| mean age at divorce | 49.9 / 46.6 | {ud['M']['mean_age']:.2f} | {ud['F']['mean_age']:.2f} |")
+    gm, gf = ud["M"]["groups"], ud["F"]["groups"]
+    a(f"| divorce group shares (%) | M 15.7/16.1/20.4, F 16.8/15.2/14.2 | " + " / ".join(f"{100 * v:.1f}" for v in gm.values())
+      + " | " + " / ".join(f"{100 * v:.1f}" for v in gf.values()) + " |")
+    rm, rf = ud["M"]["rates"], ud["F"]["rates"]
+    a(f"| divorces per 1000 persons (groups as above) | M 7.1/7.2/6.6, F 7.7/7.9/7.2 | " + " / ".join(f"{1000 * v:.1f}" for v in rm.values())
+      + " | " + " / ".join(f"{1000 * v:.1f}" for v in rf.values()) + " |")
+    a(f"| divorces per 1000 married persons (both sexes) | 3.7 | {u['div_per_married']:.2f} | |")
+    a(f"| crude marriage / divorce rate per 1000 residents | 3.8 / 1.8 | {u['cmr']:.2f} / {u['cdr']:.2f} | |")
+    a(f"\nMen and women give the same expected totals by construction (each sex is calibrated to the published count). "
+      f"Resulting rates: marriage M peak {100 * um['M']['peak']:.1f} % at {um['M']['peak_age']}, 25/30/40/50/60: "
+      f"{100 * um['M']['r25']:.2f}/{100 * um['M']['r30']:.2f}/{100 * um['M']['r40']:.2f}/{100 * um['M']['r50']:.2f}/{100 * um['M']['r60']:.2f} %; "
+      f"F peak {100 * um['F']['peak']:.1f} % at {um['F']['peak_age']}, 25/30/40/50/60: {100 * um['F']['r25']:.2f}/{100 * um['F']['r30']:.2f}/"
+      f"{100 * um['F']['r40']:.2f}/{100 * um['F']['r50']:.2f}/{100 * um['F']['r60']:.2f} %; divorce M 30/40/50/60/70: "
+      f"{100 * ud['M']['d30']:.2f}/{100 * ud['M']['d40']:.2f}/{100 * ud['M']['d50']:.2f}/{100 * ud['M']['d60']:.2f}/{100 * ud['M']['d70']:.2f} %, "
+      f"F {100 * ud['F']['d30']:.2f}/{100 * ud['F']['d40']:.2f}/{100 * ud['F']['d50']:.2f}/{100 * ud['F']['d60']:.2f}/{100 * ud['F']['d70']:.2f} %. "
+      "Caveats: (1) 10.2 % of marriages involve a foreign spouse who is not in the resident exposure, so calibrating both "
+      "sexes to the total overstates Korean residents' rates slightly; (2) the lognormal cannot reproduce both the "
+      "men's mean age 34.0 and the 36.3 % concentration at 30-34 (the fit puts 34.5 %); (3) men's first-marriage rate is "
+      "~0 below 22 by the origin choice (a few hundred marriages in reality); (4) the exposure is the 2023-12-31 stock.\n")
+
+    a("## leaving_home.csv\n")
+    a("leave_rate = annual probability that an unmarried adult living in a parent's household leaves it (to live on their "
+      f"own); 0 below {MIN_UNION_AGE}. Derived from the with-parent shares wp(x) of living_arrangements.csv and the marriage "
+      "rates of unions.csv: wp(x+1) = wp(x) (1 - marriage_rate(x)) (1 - leave(x)), so leave(x) = 1 - wp(x+1) / "
+      f"(wp(x) (1 - marriage_rate(x))); clipped to [0, {LEAVE_MAX}], smoothed with weights 1-2-3-2-1 over ages 18-100 and "
+      f"clipped again; ages where wp = 0 (80+) get {LEAVE_MAX}. The cross-sectional decline is read as a cohort transition "
+      "(stationarity assumed). Status UNCONFIRMED: wp is itself an assumed curve (never-married share x co-residence curve "
+      "0.92 at 18 -> 0 at 80), so the rates mostly inherit that assumption.\n")
+    a(f"Values: M 18/20/25/30/40/50/60: {lh['M']['l18']:.3f}/{lh['M']['l20']:.3f}/{lh['M']['l25']:.3f}/{lh['M']['l30']:.3f}/"
+      f"{lh['M']['l40']:.3f}/{lh['M']['l50']:.3f}/{lh['M']['l60']:.3f}; F {lh['F']['l18']:.3f}/{lh['F']['l20']:.3f}/{lh['F']['l25']:.3f}/"
+      f"{lh['F']['l30']:.3f}/{lh['F']['l40']:.3f}/{lh['F']['l50']:.3f}/{lh['F']['l60']:.3f}. One-year consistency check "
+      f"(wp(x)(1 - marriage)(1 - leave) vs wp(x+1), ages 18-99): max abs error M {lh['M']['max_abs_err']:.4f}, F {lh['F']['max_abs_err']:.4f} "
+      f"(from smoothing); persons living with a parent at 19-100 predicted minus table: M {lh['M']['persons_err']:+,.0f} of "
+      f"{lh['M']['persons_wp']:,.0f}, F {lh['F']['persons_err']:+,.0f} of {lh['F']['persons_wp']:,.0f}. The rise after 45 and the "
+      "0.5 cap near 78-80 come from the assumed co-residence curve reaching 0 at 80 (parents die).\n")
+
+    a("## international_migration_age.csv\n")
+    a("share = fraction of the year's national net international migration (net_international_migration of "
+      "assumptions_*.csv) falling on persons of this age (completed years at the end of the year) and sex; all shares >= 0, "
+      "sum exactly 1.000000 as written (6 decimals; rounding remainder "
+      f"{im['remainder']:+d}e-6 put on the largest cell, M age {im['max_cell']}). Confirmed (KOSTAT 2023 international migration statistics, 2024-07-11, "
+      "via edaily 03266886638953536, newspim/advfn, news1, 11study.kr/307): net +121,000 (arrivals 698,000, departures "
+      "577,000, 90+ day stays); foreigners +161,000 (all age groups net positive, 20s +81,000; arrivals median age 31.0, "
+      "departures 36.3; 36.1 % of arrivals on work visas), Koreans -39,000 (20s -22,000; 50s +4,000 and 60+ +2,000 the only "
+      "positive groups). (Earlier working values of about +150,000 foreigners and -30,000 Koreans are superseded by these figures.)\n")
+    a("Method: net by 10-year group = foreigners + Koreans with the unconfirmed groups allocated (UNCONFIRMED), then "
+      "ungrouped to single years by PCLM (lambda 10) with the internal-migration Rogers-Castro schedule as log offset "
+      "(a labour-migration age shape), so every group share is reproduced. The net is positive in every group, so no "
+      "clipping is needed. Sex: male fraction 0.51 at 0-15, a plateau at 22-50 solved for an overall 57 % men "
+      f"(plateau {100 * im['p']:.1f} %), 0.45 at 65+ (UNCONFIRMED; 2022 foreign movers were 54.9 % men, 2023 sex split not found).\n")
+    a("| group | foreigners | Koreans | net (persons) | net share % | table share % |\n|---|---|---|---|---|---|")
+    for gi, (k, (tab, tgt)) in enumerate(im["groups"].items()):
+        a(f"| {k} | {NIM_FOREIGN_GROUPS[gi]:+,} | {NIM_KOREAN_GROUPS[gi]:+,} | {NIM_FOREIGN_GROUPS[gi] + NIM_KOREAN_GROUPS[gi]:+,} | {100 * tgt:.2f} | {100 * tab:.2f} |")
+    a(f"\nConfirmed cells: foreign total and 20s, Korean total, 20s, 50s and 60+ (split 1,500 / 500 between 60-69 and 70+ "
+      f"assumed). Group sum {im['grp_total']:,.0f} vs published +121,000 (rounding of the published components). Result: "
+      f"20-39 {100 * im['share20_39']:.1f} %, 0-14 {100 * im['share0_14']:.1f} %, men {100 * im['male']:.1f} %, peak at age "
+      f"{im['peak_age']}, mean age {im['mean_age']:.1f}. Applying one age-sex distribution to every year and to the negative "
+      "or small nets of the low variant is a simplification: a net that changes sign would flip the whole distribution.\n")
+
     a("## UNCONFIRMED choices (summary)\n")
     a("* births 2011-2014 and 2018-2021 (shape prior for ages 0-12 only; bins stay exact)")
     a("* ASFR split 15-19 / 20-24 (0.3 / 4.5 per 1000)")
@@ -1332,6 +1689,9 @@ def write_readme(out, R, regions, prov, pop1):
     a("* teen and 80+ mobility (from the fitted curve); between-province age profile; cross-sigungu 0.30")
     a("* living arrangements single-age shapes, divorce/widowhood, co-residence with parents")
     a("* sido TFR for 10 provinces (from provinces_2023.csv)")
+    a("* unions: single-age shapes (lognormal first marriage with origins M 22 / F 19.5, remarriage sd 9 years, log-quadratic divorce)")
+    a("* leaving home: whole table (inherits the assumed co-residence curve; stationarity; smoothing; cap 0.5)")
+    a("* international migration: group values other than the confirmed ones, 60+ split, sex split (57 % men, age profile)")
     with open(os.path.join(out, "README.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(L) + "\n")
 

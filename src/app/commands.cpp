@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <numeric>
 
 #include "core/error.hpp"
 #include "io/checkpoint.hpp"
@@ -14,6 +15,7 @@
 #include "io/inputs.hpp"
 #include "model/initial_population.hpp"
 #include "model/population_summary.hpp"
+#include "model/projection.hpp"
 #include "parallel/agreement.hpp"
 #include "parallel/decomposition.hpp"
 
@@ -68,6 +70,96 @@ int check(const std::string& config_path, MPI_Comm comm) {
   fmt::print("  mortality    e0 of the base-year life table M {:.2f}, F {:.2f}\n", inputs.mortality.ex[0][0],
              inputs.mortality.ex[1][0]);
   fmt::print("  synthesis    seed {}, scale {}\n", config.seed, config.scale);
+  return kExitOk;
+}
+
+namespace {
+
+// The configuration with command-line overrides, checked on every rank together.
+io::Config configure(const std::string& path, std::optional<double> scale, std::optional<std::uint64_t> seed,
+                     MPI_Comm comm) {
+  return parallel::agreeing(comm, [&] {
+    auto c = io::readConfig(path);
+    if (scale) {
+      if (!(*scale >= io::kMinScale && *scale <= 1.0))
+        throw core::InputError(fmt::format("--scale must be in [{}, 1], found {}", io::kMinScale, *scale));
+      c.scale = *scale;
+    }
+    if (seed) c.seed = *seed;
+    return c;
+  });
+}
+
+}  // namespace
+
+int run(const RunOptions& options, MPI_Comm comm) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto config = configure(options.config, options.scale, options.seed, comm);
+  const int rank = rankOf(comm);
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  const auto inputs = parallel::agreeing(comm, [&] {
+    auto in = io::loadInputs(config);
+    const int last = config.start_year + options.years;
+    if (last > in.assumptions.year.back())
+      throw core::InputError(fmt::format("--years {}: the run would end in {} but {} covers {}..{}", options.years, last,
+                                         config.inputs.assumptions, in.assumptions.year.front(),
+                                         in.assumptions.year.back()));
+    if (rank == 0) std::filesystem::create_directories(options.out);
+    return in;
+  });
+  MPI_Barrier(comm);
+  const auto results_path = (std::filesystem::path(options.out) / "results.h5").string();
+  if (rank == 0)
+    spdlog::info("projecting {} regions from {} for {} years at scale {} on {} rank(s) x {} thread(s) -> {}",
+                 inputs.regions.size(), config.start_year, options.years, config.scale, ranks, omp_get_max_threads(),
+                 results_path);
+
+  auto initial = model::synthesizePopulation(config, inputs, comm);
+  model::Projection projection(config, inputs, std::move(initial.population), std::move(initial.owner), comm);
+  io::RunMeta meta{config.path, config.text, config.seed, config.scale, config.start_year, options.years, ranks,
+                   omp_get_max_threads()};
+  io::ResultsWriter results(results_path, inputs.regions, meta, comm);
+  results.writeYear(0, projection.year(), projection.population().regions, projection.records());
+  results.writePerformance(0, {}, projection.population().persons.size(), 0);
+
+  const auto loop_start = std::chrono::steady_clock::now();
+  std::uint64_t agent_years = 0;
+  for (int t = 1; t <= options.years; ++t) {
+    std::uint64_t agents = projection.population().persons.size();
+    MPI_Allreduce(MPI_IN_PLACE, &agents, 1, MPI_UINT64_T, MPI_SUM, comm);
+    projection.step();
+    const auto out_start = std::chrono::steady_clock::now();
+    results.writeYear(t, projection.year(), projection.population().regions, projection.records());
+    auto seconds = projection.seconds();
+    seconds[5] = std::chrono::duration<double>(std::chrono::steady_clock::now() - out_start).count();
+    results.writePerformance(t, seconds, projection.population().persons.size(), 0);
+    agent_years += agents;
+
+    std::array<std::int64_t, 4> totals{};  // population, births, deaths, net international
+    for (const auto& rec : projection.records()) {
+      for (const auto& s : rec.population) totals[0] += std::accumulate(s.begin(), s.end(), std::int64_t{0});
+      totals[1] += std::accumulate(rec.births.begin(), rec.births.end(), std::int64_t{0});
+      for (const auto& s : rec.deaths) totals[2] += std::accumulate(s.begin(), s.end(), std::int64_t{0});
+      totals[3] += rec.immigrants - rec.emigrants;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, totals.data(), 4, MPI_INT64_T, MPI_SUM, comm);
+    if (rank == 0) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
+      spdlog::info("{}: population {} births {} deaths {} net international {:+} | {:.2f} M agent-years/s, ETA {:.0f} s",
+                   projection.year(), thousands(totals[0]), thousands(totals[1]), thousands(totals[2]), totals[3],
+                   static_cast<double>(agent_years) / elapsed / 1e6, elapsed / t * (options.years - t));
+    }
+  }
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, comm);
+  results.finish(wall);
+  if (rank == 0) {
+    const double loop = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
+    fmt::print("popsim run: {} years {}..{} in {:.1f} s ({:.2f} M agent-years/s); results in {}\n", options.years,
+               config.start_year + 1, config.start_year + options.years, wall,
+               static_cast<double>(agent_years) / loop / 1e6, results_path);
+  }
   return kExitOk;
 }
 

@@ -21,7 +21,16 @@ struct SynthesizeOptions {
   std::optional<std::uint64_t> seed;
 };
 
+struct RunOptions {
+  std::string config;
+  std::string out;
+  int years = 0;
+  std::optional<double> scale;
+  std::optional<std::uint64_t> seed;
+};
+
 int check(const std::string& config_path, MPI_Comm comm);
+int run(const RunOptions& options, MPI_Comm comm);
 int synthesize(const SynthesizeOptions& options, MPI_Comm comm);
 int info(const std::string& file, MPI_Comm comm);
 

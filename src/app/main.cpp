@@ -18,6 +18,14 @@ int main(int argc, char** argv) {
   auto* check = cli.add_subcommand("check", "validate the configuration and every input table; runs nothing");
   check->add_option("CONFIG", check_config, "configuration file (TOML)")->required();
 
+  popsim::app::RunOptions run_options;
+  auto* run = cli.add_subcommand("run", "project the population year by year; writes DIR/results.h5");
+  run->add_option("CONFIG", run_options.config, "configuration file (TOML)")->required();
+  run->add_option("--years", run_options.years, "years to simulate after the start year")->required()->check(CLI::Range(1, 1000));
+  run->add_option("--out", run_options.out, "output directory (created if missing)")->required();
+  run->add_option("--scale", run_options.scale, "sampling fraction in (0, 1]; overrides [run] scale");
+  run->add_option("--seed", run_options.seed, "random seed; overrides [run] seed");
+
   popsim::app::SynthesizeOptions synth;
   auto* synthesize = cli.add_subcommand("synthesize", "build the base-year population and write it as a checkpoint");
   synthesize->add_option("CONFIG", synth.config, "configuration file (TOML)")->required();
@@ -39,6 +47,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*check) return popsim::app::check(check_config, MPI_COMM_WORLD);
+    if (*run) return popsim::app::run(run_options, MPI_COMM_WORLD);
     if (*synthesize) return popsim::app::synthesize(synth, MPI_COMM_WORLD);
     if (*info) return popsim::app::info(info_file, MPI_COMM_WORLD);
   } catch (const popsim::core::InputError& e) {

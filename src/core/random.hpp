@@ -25,6 +25,16 @@ enum class Event : std::uint16_t {
   KinChoice = 11,              // person (minor): which relative hosts a minor without a parent
   ElderChoice = 12,            // person (elder): which relative hosts an elderly person
   Calibration = 13,            // person: priority for moving into or out of the parental home
+  Death = 20,                  // person: dies this year
+  Birth = 21,                  // person (woman): gives birth this year; index 1: the child's sex
+  Divorce = 22,                // person (wife): the couple divorces this year
+  MarriageEntry = 23,          // person: enters the marriage market this year
+  LeaveHome = 24,              // person: leaves the parental home this year
+  ElderlyMove = 25,            // person (75+): moves in with a child this year
+  Emigration = 26,             // person: priority to emigrate when the cell has emigrants
+  OrphanHost = 27,             // person (orphan): which household takes the minor
+  MigrationRounding = 28,      // year: rounding of national migrant counts per cell
+  MigrationAllocation = 29,    // year: allocation of migrants to regions
 };
 
 // Region-level entities carry the top bit so they can never collide with a person id.

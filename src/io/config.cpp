@@ -59,6 +59,12 @@ class TableReader {
     return v;
   }
 
+  bool boolean(const std::string& key) {
+    const auto& n = node(key);
+    if (!n.is_boolean()) throw core::InputError(where(n, fmt::format("[{}] {} must be true or false", name_, key)));
+    return n.as_boolean()->get();
+  }
+
   void rejectUnknownKeys() const {
     for (const auto& [key, value] : *table_)
       if (!used_.contains(std::string(key.str())))
@@ -96,10 +102,10 @@ Config readConfig(const std::string& path) {
     throw core::InputError(fmt::format("{}:{}:{}: invalid TOML: {}", path, e.source().begin.line,
                                        e.source().begin.column, e.description()));
   }
-  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis"};
+  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis", "model"};
   for (const auto& [key, value] : root)
     if (!known_tables.contains(std::string(key.str())))
-      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis])",
+      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis], [model])",
                                          path, value.source().begin.line, value.source().begin.column, key.str()));
 
   TableReader run(path, root, "run");
@@ -122,6 +128,9 @@ Config readConfig(const std::string& path) {
   config.inputs.mortality_regions = file("mortality_regions");
   config.inputs.migration_age = file("migration_age");
   config.inputs.living_arrangements = file("living_arrangements");
+  config.inputs.unions = file("unions");
+  config.inputs.leaving_home = file("leaving_home");
+  config.inputs.international_migration_age = file("international_migration_age");
   in.rejectUnknownKeys();
 
   TableReader syn(path, root, "synthesis");
@@ -136,6 +145,14 @@ Config readConfig(const std::string& path) {
   s.elderly_with_child_share = syn.number("elderly_with_child_share", 0.0, 1.0);
   s.oldest_old_yearly_survival = syn.number("oldest_old_yearly_survival", 0.0, 0.95);
   syn.rejectUnknownKeys();
+
+  TableReader model(path, root, "model");
+  auto& m = config.model;
+  m.sex_ratio_at_birth = model.number("sex_ratio_at_birth", 0.8, 1.3);
+  m.marital_birth_share = model.number("marital_birth_share", 0.0, 0.999);
+  m.elderly_join_child_rate = model.number("elderly_join_child_rate", 0.0, 1.0);
+  m.checks = model.boolean("checks");
+  model.rejectUnknownKeys();
   return config;
 }
 

@@ -20,6 +20,9 @@ struct InputPaths {
   std::string mortality_regions;
   std::string migration_age;
   std::string living_arrangements;
+  std::string unions;
+  std::string leaving_home;
+  std::string international_migration_age;
 };
 
 // Parameters of the initial-population synthesis (see docs/synthesis.md).
@@ -38,6 +41,14 @@ struct SynthesisParameters {
 // The smallest sampling fraction accepted (about 50 agents for Korea).
 inline constexpr double kMinScale = 1e-6;
 
+// Parameters of the yearly projection (see docs/model.md).
+struct ModelParameters {
+  double sex_ratio_at_birth = 0.0;        // boys per girl
+  double marital_birth_share = 0.0;       // share of births to married women
+  double elderly_join_child_rate = 0.0;   // yearly probability that a woman 75+ living alone moves to a child
+  bool checks = true;                     // the yearly invariant checks (switch off only for benchmarks)
+};
+
 struct Config {
   std::string path;  // the configuration file
   std::string text;  // its full text, stored in results and checkpoints
@@ -46,6 +57,7 @@ struct Config {
   double scale = 1.0;
   InputPaths inputs;
   SynthesisParameters synthesis;
+  ModelParameters model;
 };
 
 // Reads and validates a configuration file; throws core::InputError.

@@ -305,28 +305,66 @@ MigrationSchedule readMigration(const std::string& path) {
   return m;
 }
 
-LivingArrangements readLivingArrangements(const std::string& path) {
-  const auto t = CsvTable::read(path);
-  t.requireColumns({"age", "sex", "married_share", "with_parent_share", "status"});
+// Tables with one row per sex and age: M ages 0..100, then F ages 0..100; `read` gets each row.
+template <typename Read>
+void readBySexAndAge(const CsvTable& t, Read read) {
   if (t.rows() != 2 * kAgeClasses)
     t.failFile(fmt::format("expected {} rows (sex M ages 0..100, then sex F ages 0..100), found {}", 2 * kAgeClasses,
                            t.rows()));
   requireAgeSequence(t, 0, 0, core::kOpenAge, 0);
   requireAgeSequence(t, 0, 0, core::kOpenAge, kAgeClasses);
-  LivingArrangements l;
   for (std::size_t row = 0; row < t.rows(); ++row) {
     const auto expected_sex = row < kAgeClasses ? core::Sex::Male : core::Sex::Female;
     if (parseSex(t, row, 1) != expected_sex)
       t.fail(row, 1, fmt::format("expected {} (all M rows first, then all F rows)", row < kAgeClasses ? "M" : "F"));
-    const int s = static_cast<int>(expected_sex);
-    const auto age = row % kAgeClasses;
-    l.married_share[s][age] = t.probability(row, 2);
-    l.with_parent_share[s][age] = t.probability(row, 3);
-    if (l.married_share[s][age] + l.with_parent_share[s][age] > 1.0 + kShareTolerance)
+    read(row, static_cast<int>(expected_sex), static_cast<int>(row % kAgeClasses));
+  }
+}
+
+UnionRates readUnions(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"age", "sex", "marriage_rate", "divorce_rate", "status"});
+  UnionRates u;
+  readBySexAndAge(t, [&](std::size_t row, int s, int a) {
+    u.marriage[s][a] = t.probability(row, 2);
+    u.divorce[s][a] = t.probability(row, 3);
+    if (a < 18 && (u.marriage[s][a] > 0.0 || u.divorce[s][a] > 0.0))
+      t.fail(row, 2, "expected 0 below age 18 (the legal minimum age of marriage)");
+  });
+  return u;
+}
+
+LeavingHomeRates readLeavingHome(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"age", "sex", "leave_rate", "status"});
+  LeavingHomeRates l;
+  readBySexAndAge(t, [&](std::size_t row, int s, int a) { l.rate[s][a] = t.probability(row, 2); });
+  return l;
+}
+
+LivingArrangements readLivingArrangements(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"age", "sex", "married_share", "with_parent_share", "status"});
+  LivingArrangements l;
+  readBySexAndAge(t, [&](std::size_t row, int s, int a) {
+    l.married_share[s][a] = t.probability(row, 2);
+    l.with_parent_share[s][a] = t.probability(row, 3);
+    if (l.married_share[s][a] + l.with_parent_share[s][a] > 1.0 + kShareTolerance)
       t.fail(row, 3, "married_share + with_parent_share must not exceed 1 (a married person is not counted as "
                      "living in a parent's household)");
-  }
+  });
   return l;
+}
+
+MigrationProfile readMigrationProfile(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"age", "sex", "share", "status"});
+  MigrationProfile m;
+  double sum = 0.0;
+  readBySexAndAge(t, [&](std::size_t row, int s, int a) { sum += m.share[s][a] = t.probability(row, 2); });
+  if (std::abs(sum - 1.0) > kShareTolerance)
+    t.failFile(fmt::format("the shares must sum to 1 over all sexes and ages, they sum to {:.8f}", sum));
+  return m;
 }
 
 }  // namespace
@@ -359,6 +397,9 @@ CountryInputs loadInputs(const Config& config) {
   in.mortality_multiplier = readMortalityRegions(p.mortality_regions, in.regions);
   in.migration = readMigration(p.migration_age);
   in.living = readLivingArrangements(p.living_arrangements);
+  in.unions = readUnions(p.unions);
+  in.leaving_home = readLeavingHome(p.leaving_home);
+  in.international_migration = readMigrationProfile(p.international_migration_age);
   return in;
 }
 

@@ -58,6 +58,24 @@ struct LivingArrangements {
   std::array<std::array<double, core::kAgeClasses>, core::kSexes> with_parent_share{};
 };
 
+// Yearly marriage probability of unmarried persons and divorce probability of married persons,
+// by sex and age at the start of the year.
+struct UnionRates {
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> marriage{};
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> divorce{};
+};
+
+// Yearly probability that an unmarried adult living with a parent leaves home, by sex and age.
+struct LeavingHomeRates {
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> rate{};
+};
+
+// The share of the year's net international migration at each sex and age (at the end of the
+// year); sums to 1.
+struct MigrationProfile {
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> share{};
+};
+
 struct CountryInputs {
   core::RegionTable regions;
   std::vector<AgeSexCounts> population;  // by region index
@@ -68,6 +86,9 @@ struct CountryInputs {
   std::vector<std::array<double, core::kSexes>> mortality_multiplier;  // by region index
   MigrationSchedule migration;
   LivingArrangements living;
+  UnionRates unions;
+  LeavingHomeRates leaving_home;
+  MigrationProfile international_migration;
 
   std::int64_t totalPopulation() const;
   std::int64_t regionPopulation(core::RegionIndex r) const;

@@ -1,0 +1,50 @@
+// The yearly kernels, in the order the year step calls them. Each works on one region; the
+// rates they take are national coefficients already normalised for the year (model/rates).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "kernels/region_year.hpp"
+
+namespace popsim::kernels {
+
+using BySexAge = std::array<std::array<double, core::kAgeClasses>, core::kSexes>;
+
+// 1. Deaths: person i dies with probability min(1, coefficient[sex][age] x multiplier[sex]).
+// Partner links stay until unions() so that fertility sees the union status of the year's start.
+void mortality(RegionYear& r, const BySexAge& coefficient, const std::array<double, core::kSexes>& multiplier);
+
+// Fertility coefficients by age (15..49), parity group (0, 1, 2+) and union status
+// (0 unmarried, 1 married); a woman's probability is coefficient x region multiplier.
+using FertilityCoefficients = std::array<std::array<std::array<double, 2>, kParityGroups>, kFertileAges>;
+
+// 2. Births: every surviving woman aged 15-49 gives birth with her probability; the newborn
+// joins her household at the end of the year. Her parity goes up by one.
+void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double multiplier, double sex_ratio_at_birth);
+
+// 3. Unions: widowhood (partners of the dead are unlinked), divorces (by the wife's age), then a
+// marriage market: unmarried adults enter it
+// with their age-sex probability; women and men are each sorted by (age, id) and paired by
+// rank (quantile matching when their numbers differ). A new couple sets up a new household
+// with the bride's co-resident minor children; a divorced husband moves to a new household.
+void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce);
+
+// 4. Leaving home and household transitions: unmarried adults living with their mother leave
+// with their age-sex probability (new one-person household); women 75+ living alone join the
+// household of a child in the region with probability `elderly_join_child_rate`.
+void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_join_child_rate);
+
+// 5. International emigration: remove quota[sex][age] persons of that sex and age at the end
+// of the year, those with the smallest random keys; immigration: `immigrants[sex][age]` new
+// persons, each in a new one-person household.
+void internationalMigration(RegionYear& r, const std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>& emigrants,
+                            const std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>& immigrants);
+
+// 6. Clean-up: minors left in a household without an adult (their parents died or left) move
+// to their grandmother's household if she lives in the region, otherwise to the household of an
+// adult woman of the region chosen at random (kin or foster care). Partners of emigrants and
+// of the dead are unlinked.
+void placeOrphans(RegionYear& r);
+
+}  // namespace popsim::kernels

@@ -1,0 +1,205 @@
+#include "io/results.hpp"
+
+#include <fmt/format.h>
+
+#include <numeric>
+
+#include "popsim/version.hpp"
+
+namespace popsim::io {
+namespace {
+
+using detail::Handle;
+
+// An N-D int64 or double dataset [Y, ...] with units and a description, filled with zeros.
+void createDataset(hid_t file, const std::string& path, hid_t type, const std::vector<hsize_t>& dims,
+                   const std::string& units, const std::string& description, const std::string& axes) {
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, "creating a dataspace");
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating a dataset property list");
+  detail::check(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "early allocation");
+  detail::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC), "fill at allocation");
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "creating a link property list");
+  detail::check(H5Pset_create_intermediate_group(lcpl, 1), "intermediate groups");
+  Handle d(H5Dcreate2(file, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), H5Dclose, "creating " + path);
+  detail::writeAttribute(d, "units", units);
+  detail::writeAttribute(d, "description", description);
+  detail::writeAttribute(d, "axes", axes);
+}
+
+// Writes rows [t, index, ...] for each index in `rows` (ascending) from `data`, `inner` values
+// per row, collectively.
+template <typename T>
+void writeRows(hid_t file, const std::string& path, int t, const std::vector<std::size_t>& rows, std::size_t inner,
+               const std::vector<T>& data) {
+  Handle d(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose, "opening " + path);
+  Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  detail::check(H5Sselect_none(space), "clearing a selection");
+  for (const auto row : rows) {
+    std::vector<hsize_t> start(dims.size(), 0), count(dims);
+    start[0] = static_cast<hsize_t>(t);
+    count[0] = 1;
+    if (dims.size() > 1) {
+      start[1] = row;
+      count[1] = 1;
+    }
+    detail::check(H5Sselect_hyperslab(space, H5S_SELECT_OR, start.data(), nullptr, count.data(), nullptr),
+                  "selecting rows of " + path);
+  }
+  hsize_t n = std::max<hsize_t>(rows.size() * inner, 1);
+  Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "creating a memory space");
+  if (rows.empty()) detail::check(H5Sselect_none(mem), "clearing a memory selection");
+  Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating a transfer list");
+  detail::check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "collective I/O");
+  detail::check(H5Dwrite(d, detail::nativeType<T>(), mem, space, dxpl, data.empty() ? nullptr : data.data()),
+                "writing " + path);
+}
+
+}  // namespace
+
+ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& regions, const RunMeta& meta,
+                             MPI_Comm comm)
+    : path_(path), comm_(comm), regions_(regions.size()) {
+  MPI_Comm_rank(comm, &rank_);
+  MPI_Comm_size(comm, &ranks_);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating a file access list");
+  detail::check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
+  file_ = Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, "creating " + path);
+
+  const auto Y = static_cast<hsize_t>(meta.years + 1);
+  const auto R = static_cast<hsize_t>(regions.size());
+  {
+    auto m = detail::createGroup(file_, "meta");
+    detail::writeAttribute(m, "popsim_version", std::string(kVersion));
+    detail::writeAttribute(m, "git_revision", std::string(kGitRevision));
+    detail::writeAttribute(m, "config_path", meta.config_path);
+    detail::writeAttribute(m, "config", meta.config_text);
+    detail::writeAttribute(m, "seed", meta.seed);
+    detail::writeAttribute(m, "scale", meta.scale);
+    detail::writeAttribute(m, "ranks", std::int64_t{meta.ranks});
+    detail::writeAttribute(m, "threads", std::int64_t{meta.threads});
+    detail::writeAttribute(m, "start_year", std::int64_t{meta.start_year});
+    detail::writeAttribute(m, "end_year", std::int64_t{meta.start_year + meta.years});
+    detail::writeAttribute(m, "wall_seconds", 0.0);
+    detail::writeAttribute(m, "counts",
+                           std::string("counts are of simulated agents; divide by scale for national figures"));
+  }
+  {
+    auto g = detail::createGroup(file_, "regions");
+    std::vector<std::int64_t> code;
+    std::vector<std::int32_t> province;
+    std::vector<std::uint8_t> capital, declining;
+    std::vector<std::string> name_ko, name_en;
+    for (const auto& r : regions.regions()) {
+      code.push_back(r.code);
+      province.push_back(r.province_code);
+      capital.push_back(r.capital_region);
+      declining.push_back(r.declining_area);
+      name_ko.push_back(r.name_ko);
+      name_en.push_back(r.name_en);
+    }
+    detail::writeReplicated(g, "code", code, "", "administrative code (MOIS 10-digit)", comm);
+    detail::writeReplicatedStrings(g, "name_ko", name_ko, "name in Korean (UTF-8)", comm);
+    detail::writeReplicatedStrings(g, "name_en", name_en, "romanised name", comm);
+    detail::writeReplicated(g, "province", province, "", "province (sido) code", comm);
+    detail::writeReplicated(g, "capital_region", capital, "", "1 if in the capital region", comm);
+    detail::writeReplicated(g, "declining_area", declining, "", "1 if a population-declining area (2021)", comm);
+  }
+  createDataset(file_, "years", H5T_NATIVE_INT32, {Y}, "year",
+                "calendar year at whose end states are recorded; entry 0 is the start state", "year");
+  createDataset(file_, "population", H5T_NATIVE_INT64, {Y, R, 2, 101}, "persons",
+                "persons at the end of the year by sex (0 male, 1 female) and age 0..100 (100 = 100+)",
+                "year,region,sex,age");
+  createDataset(file_, "births", H5T_NATIVE_INT64, {Y, R, 35}, "births",
+                "live births during the year by the mother's age 15..49 at the start of the year", "year,region,mother_age");
+  createDataset(file_, "deaths", H5T_NATIVE_INT64, {Y, R, 2, 101}, "deaths",
+                "deaths during the year by sex and age 0..100+ at the start of the year", "year,region,sex,age");
+  createDataset(file_, "households/size", H5T_NATIVE_INT64, {Y, R, kHouseholdSizes}, "households",
+                "households at the end of the year by size 1..7+", "year,region,size");
+  createDataset(file_, "households/type", H5T_NATIVE_INT64, {Y, R, kHouseholdTypes.size()}, "households",
+                "households at the end of the year by type (see attribute types)", "year,region,type");
+  {
+    Handle d(H5Dopen2(file_, "households/type", H5P_DEFAULT), H5Dclose, "opening households/type");
+    std::string types;
+    for (std::size_t k = 0; k < kHouseholdTypes.size(); ++k) types += fmt::format("{}{}: {}", k ? "; " : "", k, kHouseholdTypes[k]);
+    detail::writeAttribute(d, "types", types);
+  }
+  createDataset(file_, "international/immigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "immigrants from abroad during the year", "year,region");
+  createDataset(file_, "international/emigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "emigrants abroad during the year", "year,region");
+  createDataset(file_, "unions/marriages", H5T_NATIVE_INT64, {Y, R}, "marriages", "marriages during the year",
+                "year,region");
+  createDataset(file_, "unions/divorces", H5T_NATIVE_INT64, {Y, R}, "divorces", "divorces during the year",
+                "year,region");
+  const auto P = static_cast<hsize_t>(ranks_);
+  createDataset(file_, "performance/seconds", H5T_NATIVE_DOUBLE, {Y, P, kPhases.size()}, "s",
+                "wall seconds per phase of the year on each rank (see attribute phases)", "year,rank,phase");
+  {
+    Handle d(H5Dopen2(file_, "performance/seconds", H5P_DEFAULT), H5Dclose, "opening performance/seconds");
+    std::string phases;
+    for (std::size_t k = 0; k < kPhases.size(); ++k) phases += fmt::format("{}{}", k ? "," : "", kPhases[k]);
+    detail::writeAttribute(d, "phases", phases);
+  }
+  createDataset(file_, "performance/agents", H5T_NATIVE_INT64, {Y, P}, "persons",
+                "agents on each rank at the end of the year", "year,rank");
+  createDataset(file_, "performance/bytes_exchanged", H5T_NATIVE_INT64, {Y, P}, "bytes",
+                "bytes each rank sent to other ranks during the year", "year,rank");
+}
+
+ResultsWriter::~ResultsWriter() = default;
+
+void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionIndex>& owned,
+                              const std::vector<RegionYearRecord>& records) {
+  std::vector<std::size_t> rows(owned.begin(), owned.end());
+  auto gather = [&](auto field, std::size_t inner) {
+    std::vector<std::int64_t> v;
+    v.reserve(rows.size() * inner);
+    for (const auto& rec : records) field(rec, v);
+    return v;
+  };
+  writeRows(file_, "population", t, rows, 202, gather([](const auto& r, auto& v) {
+              for (const auto& s : r.population) v.insert(v.end(), s.begin(), s.end());
+            }, 202));
+  writeRows(file_, "deaths", t, rows, 202, gather([](const auto& r, auto& v) {
+              for (const auto& s : r.deaths) v.insert(v.end(), s.begin(), s.end());
+            }, 202));
+  writeRows(file_, "births", t, rows, 35,
+            gather([](const auto& r, auto& v) { v.insert(v.end(), r.births.begin(), r.births.end()); }, 35));
+  writeRows(file_, "households/size", t, rows, kHouseholdSizes, gather([](const auto& r, auto& v) {
+              v.insert(v.end(), r.household_size.begin(), r.household_size.end());
+            }, kHouseholdSizes));
+  writeRows(file_, "households/type", t, rows, kHouseholdTypes.size(), gather([](const auto& r, auto& v) {
+              v.insert(v.end(), r.household_type.begin(), r.household_type.end());
+            }, kHouseholdTypes.size()));
+  writeRows(file_, "international/immigrants", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.immigrants); }, 1));
+  writeRows(file_, "international/emigrants", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.emigrants); }, 1));
+  writeRows(file_, "unions/marriages", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.marriages); }, 1));
+  writeRows(file_, "unions/divorces", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.divorces); }, 1));
+  const std::vector<std::int32_t> y = {year};
+  writeRows(file_, "years", t, rank_ == 0 ? std::vector<std::size_t>{0} : std::vector<std::size_t>{}, 1,
+            rank_ == 0 ? y : std::vector<std::int32_t>{});
+}
+
+void ResultsWriter::writePerformance(int t, const std::array<double, kPhases.size()>& seconds, std::uint64_t agents,
+                                     std::uint64_t bytes_exchanged) {
+  const std::vector<std::size_t> row = {static_cast<std::size_t>(rank_)};
+  writeRows(file_, "performance/seconds", t, row, kPhases.size(), std::vector<double>(seconds.begin(), seconds.end()));
+  writeRows(file_, "performance/agents", t, row, 1, std::vector<std::int64_t>{static_cast<std::int64_t>(agents)});
+  writeRows(file_, "performance/bytes_exchanged", t, row, 1,
+            std::vector<std::int64_t>{static_cast<std::int64_t>(bytes_exchanged)});
+}
+
+void ResultsWriter::finish(double wall_seconds) {
+  {
+    Handle m(H5Gopen2(file_, "meta", H5P_DEFAULT), H5Gclose, "opening /meta");
+    detail::writeAttribute(m, "wall_seconds", wall_seconds);
+  }
+  file_.close("closing " + path_);
+}
+
+}  // namespace popsim::io

@@ -1,0 +1,73 @@
+// The results file, DIR/results.h5: one time axis for every dataset (/years: the start year,
+// then each simulated year), written collectively during the run: every rank writes the rows
+// of the regions it owns. Layout and units: docs/files.md.
+#pragma once
+
+#include <mpi.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/regions.hpp"
+#include "io/detail/hdf5.hpp"
+
+namespace popsim::io {
+
+inline constexpr int kHouseholdSizes = 7;  // 1..7+
+inline constexpr std::array<const char*, 5> kHouseholdTypes = {"one person", "couple", "couple with others",
+                                                               "lone parent with children", "other"};
+inline constexpr std::array<const char*, 6> kPhases = {"rates", "kernels", "rebuild", "accounting", "checks", "output"};
+
+// One region's rows for one year.
+struct RegionYearRecord {
+  std::array<std::array<std::int64_t, 101>, 2> population{};  // end of year, sex x age 0..100+
+  std::array<std::int64_t, 35> births{};                       // by mother's age 15..49
+  std::array<std::array<std::int64_t, 101>, 2> deaths{};      // sex x age
+  std::array<std::int64_t, kHouseholdSizes> household_size{};
+  std::array<std::int64_t, kHouseholdTypes.size()> household_type{};
+  std::int64_t immigrants = 0;
+  std::int64_t emigrants = 0;
+  std::int64_t marriages = 0;
+  std::int64_t divorces = 0;
+};
+
+struct RunMeta {
+  std::string config_path;
+  std::string config_text;
+  std::uint64_t seed = 0;
+  double scale = 1.0;
+  int start_year = 0;
+  int years = 0;
+  int ranks = 1;
+  int threads = 1;
+};
+
+class ResultsWriter {
+ public:
+  // Creates `path` (collective) with room for meta.years + 1 time points.
+  ResultsWriter(const std::string& path, const core::RegionTable& regions, const RunMeta& meta, MPI_Comm comm);
+  ~ResultsWriter();
+  ResultsWriter(const ResultsWriter&) = delete;
+  ResultsWriter& operator=(const ResultsWriter&) = delete;
+
+  // Writes time point t (0 = start state) for the `owned` regions (ascending); collective.
+  void writeYear(int t, int year, const std::vector<core::RegionIndex>& owned,
+                 const std::vector<RegionYearRecord>& records);
+  // This rank's seconds per phase and agents at time point t; collective.
+  void writePerformance(int t, const std::array<double, kPhases.size()>& seconds, std::uint64_t agents,
+                        std::uint64_t bytes_exchanged);
+  // Records the wall time and closes the file; collective.
+  void finish(double wall_seconds);
+
+ private:
+  std::string path_;
+  MPI_Comm comm_;
+  int rank_ = 0;
+  int ranks_ = 1;
+  std::size_t regions_ = 0;
+  detail::Handle file_;
+};
+
+}  // namespace popsim::io

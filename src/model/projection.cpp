@@ -1,0 +1,493 @@
+#include "model/projection.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/random.hpp"
+#include "kernels/demography.hpp"
+#include "parallel/region_rows.hpp"
+
+namespace popsim::model {
+namespace {
+
+using core::kAgeClasses;
+using core::kSexes;
+using kernels::kFertileAges;
+using kernels::kFertileMin;
+using kernels::kParityGroups;
+
+constexpr std::uint32_t kNewAgent = 0x80000000u;
+
+class Stopwatch {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return s;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+kernels::BySexAge bySexAge(const std::array<std::array<double, kAgeClasses>, kSexes>& t) { return t; }
+
+std::int64_t roundUnbiased(double x, double u) {
+  const double f = std::floor(x);
+  return static_cast<std::int64_t>(f) + (u < x - f ? 1 : 0);
+}
+
+// Regions in descending order of persons, for the dynamic schedule.
+std::vector<std::size_t> bySizeDescending(const core::Population& pop) {
+  std::vector<std::size_t> order(pop.regions.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return pop.person_offset[a + 1] - pop.person_offset[a] > pop.person_offset[b + 1] - pop.person_offset[b];
+  });
+  return order;
+}
+
+// The new order of one region's persons: sources are local indices of survivors, or
+// kNewAgent | j for newborn j (j < newborns) and immigrant j - newborns.
+struct Plan {
+  std::vector<std::uint32_t> source;
+  std::vector<std::uint32_t> newborn_rank;  // id offset of each kept newborn; kNewAgent if not kept
+  std::uint32_t kept_newborns = 0;
+};
+
+Plan planRegion(kernels::RegionYear& r) {
+  const auto& p = r.p();
+  Plan plan;
+  using Keyed = std::pair<core::HouseholdId, std::uint32_t>;
+  std::vector<Keyed> joiners, newcomers;
+  auto place = [&](core::HouseholdId h, std::uint32_t source, bool moved) {
+    if (!moved) plan.source.push_back(source);  // stayers arrive in household order
+    else if (kernels::isNewHousehold(h)) newcomers.emplace_back(h & ~kernels::kNewHousehold, source);
+    else joiners.emplace_back(h, source);
+  };
+  for (std::size_t i = 0; i < r.size(); ++i)
+    if (r.alive(i)) place(p.household[r.at(i)], static_cast<std::uint32_t>(i), r.moved[i] != 0);
+  const std::size_t stayers = plan.source.size();
+  plan.newborn_rank.assign(r.newborns.size(), kNewAgent);
+  for (std::size_t j = 0; j < r.newborns.size(); ++j) {
+    const auto mother = r.newborns[j].mother;
+    if (r.removed[mother] == kernels::Removal::Emigrated) {  // the baby leaves with its mother
+      ++r.emigrants[static_cast<int>(r.newborns[j].sex)][0];
+      continue;
+    }
+    plan.newborn_rank[j] = plan.kept_newborns++;
+    place(p.household[r.at(mother)], kNewAgent | static_cast<std::uint32_t>(j), true);
+  }
+  for (std::size_t j = 0; j < r.immigrants.size(); ++j)
+    place(r.immigrants[j].household, kNewAgent | static_cast<std::uint32_t>(r.newborns.size() + j), true);
+
+  // Joiners go after the stayers of their household (merge by household id).
+  std::sort(joiners.begin(), joiners.end());
+  std::vector<std::uint32_t> merged;
+  merged.reserve(stayers + joiners.size() + newcomers.size());
+  std::size_t j = 0;
+  for (std::size_t k = 0; k < stayers; ++k) {
+    const auto h = p.household[r.at(plan.source[k])];
+    while (j < joiners.size() && joiners[j].first < h) merged.push_back(joiners[j++].second);
+    merged.push_back(plan.source[k]);
+  }
+  while (j < joiners.size()) merged.push_back(joiners[j++].second);
+  std::stable_sort(newcomers.begin(), newcomers.end(),
+                   [](const Keyed& a, const Keyed& b) { return a.first < b.first; });
+  for (const auto& n : newcomers) merged.push_back(n.second);
+  plan.source = std::move(merged);
+  return plan;
+}
+
+}  // namespace
+
+struct Projection::Census {
+  std::array<std::array<std::int64_t, kAgeClasses>, kSexes> start{};    // by age at the start of the year
+  std::array<std::array<std::int64_t, kAgeClasses>, kSexes> end_age{};  // by age at its end
+  std::array<std::array<std::array<std::int64_t, 2>, kParityGroups>, kFertileAges> women{};  // age, parity, married
+};
+
+Projection::Projection(const io::Config& config, const io::CountryInputs& inputs, core::Population population,
+                       std::vector<int> owner, MPI_Comm comm)
+    : config_(config),
+      inputs_(inputs),
+      population_(std::move(population)),
+      owner_(std::move(owner)),
+      comm_(comm),
+      regions_(inputs.regions.size()) {
+  marriage_ = bySexAge(inputs.unions.marriage);
+  divorce_ = bySexAge(inputs.unions.divorce);
+  leave_ = bySexAge(inputs.leaving_home.rate);
+  account(false);
+}
+
+void Projection::computeCoefficients(const YearRates& rates, const std::vector<Census>& census) {
+  const auto& owned = population_.regions;
+  constexpr std::size_t kStartWidth = kSexes * kAgeClasses;
+  constexpr std::size_t kWomenWidth = kFertileAges * kParityGroups * 2;
+  std::vector<std::int64_t> local;
+  for (const auto& c : census) {
+    for (const auto& s : c.start) local.insert(local.end(), s.begin(), s.end());
+    for (const auto& a : c.women)
+      for (const auto& g : a) local.insert(local.end(), g.begin(), g.end());
+  }
+  const auto all = parallel::allRegionRows(owned, local, regions_, kStartWidth + kWomenWidth, comm_);
+  auto row = [&](std::size_t r) { return all.begin() + static_cast<std::ptrdiff_t>(r * (kStartWidth + kWomenWidth)); };
+
+  // Mortality: national expected deaths q x N by sex and age, spread by regional multipliers.
+  for (int s = 0; s < kSexes; ++s)
+    for (int a = 0; a < kAgeClasses; ++a) {
+      double persons = 0.0;
+      double weighted = 0.0;
+      for (std::size_t r = 0; r < regions_; ++r) {
+        const auto n = static_cast<double>(row(r)[s * kAgeClasses + a]);
+        persons += n;
+        weighted += n * inputs_.mortality_multiplier[r][s];
+      }
+      const double q = rates.death_probability[s][a];
+      death_coefficient_[s][a] = weighted > 0.0 ? q * persons / weighted : q;
+    }
+
+  // Fertility: national expected births asfr x women by age, split by birth order over the
+  // parity groups and spread by regional (province TFR) and union-status weights.
+  const double base_tfr = inputs_.fertility.tfr();
+  std::array<std::array<std::array<double, 2>, kParityGroups>, kFertileAges> den{};
+  std::array<double, kFertileAges> women{};
+  for (std::size_t r = 0; r < regions_; ++r) {
+    const auto& province = inputs_.regions.provinces()[*inputs_.regions.findProvince(inputs_.regions[static_cast<core::RegionIndex>(r)].province_code)];
+    const double f = province.tfr_base / base_tfr;
+    for (int a = 0; a < kFertileAges; ++a)
+      for (int g = 0; g < kParityGroups; ++g)
+        for (int m = 0; m < 2; ++m) {
+          const auto n = static_cast<double>(row(r)[kStartWidth + (a * kParityGroups + g) * 2 + m]);
+          den[a][g][m] += n * f;
+          women[a] += n;
+        }
+  }
+  std::array<std::array<double, kParityGroups>, kFertileAges> births{};
+  double total = 0.0;
+  for (int a = 0; a < kFertileAges; ++a)
+    for (int g = 0; g < kParityGroups; ++g) total += births[a][g] = rates.asfr[a] * women[a] * inputs_.fertility.order_share[a][g];
+  // The weight of married relative to unmarried women that gives the configured marital share.
+  auto marital_share = [&](double w) {
+    double marital = 0.0;
+    for (int a = 0; a < kFertileAges; ++a)
+      for (int g = 0; g < kParityGroups; ++g) {
+        const double d = w * den[a][g][1] + den[a][g][0];
+        if (d > 0.0) marital += births[a][g] * w * den[a][g][1] / d;
+      }
+    return total > 0.0 ? marital / total : 0.0;
+  };
+  double lo = -20.0, hi = 20.0;
+  for (int it = 0; it < 200; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (marital_share(std::exp(mid)) < config_.model.marital_birth_share ? lo : hi) = mid;
+  }
+  marital_weight_ = std::exp(0.5 * (lo + hi));
+  for (int a = 0; a < kFertileAges; ++a)
+    for (int g = 0; g < kParityGroups; ++g) {
+      const double d = marital_weight_ * den[a][g][1] + den[a][g][0];
+      fertility_coefficient_[a][g][0] = d > 0.0 ? births[a][g] / d : 0.0;
+      fertility_coefficient_[a][g][1] = d > 0.0 ? births[a][g] * marital_weight_ / d : 0.0;
+    }
+}
+
+void Projection::allocateMigrants(const YearRates& rates, const std::vector<Census>& census) {
+  const auto& owned = population_.regions;
+  constexpr std::size_t kWidth = kSexes * kAgeClasses;
+  std::vector<std::int64_t> local;
+  for (const auto& c : census)
+    for (const auto& s : c.end_age) local.insert(local.end(), s.begin(), s.end());
+  const auto key = parallel::allRegionRows(owned, local, regions_, kWidth, comm_);
+  immigrants_.assign(owned.size(), {});
+  emigrants_.assign(owned.size(), {});
+  const double net = rates.net_international_migration * config_.scale;
+  const core::Stream rounding(config_.seed, 0, rates.year, core::Event::MigrationRounding);
+  std::vector<std::int64_t> quota(regions_);
+  std::vector<std::size_t> by_remainder(regions_);
+  for (int s = 0; s < kSexes; ++s)
+    for (int a = 0; a < kAgeClasses; ++a) {
+      const auto cell = static_cast<std::size_t>(s * kAgeClasses + a);
+      const std::int64_t count =
+          roundUnbiased(std::abs(net) * inputs_.international_migration.share[s][a], rounding.uniform(static_cast<std::uint32_t>(cell)));
+      if (count == 0) continue;
+      // Largest-remainder allocation in proportion to the region's persons of this sex and age
+      // (newcomers settle where people like them live; emigrants leave from there).
+      std::int64_t weight_total = 0;
+      for (std::size_t r = 0; r < regions_; ++r) weight_total += key[r * kWidth + cell];
+      if (weight_total == 0) continue;
+      std::vector<std::int64_t> remainder(regions_);
+      std::int64_t given = 0;
+      for (std::size_t r = 0; r < regions_; ++r) {
+        const std::int64_t x = count * key[r * kWidth + cell];
+        quota[r] = x / weight_total;
+        remainder[r] = x % weight_total;
+        given += quota[r];
+      }
+      std::iota(by_remainder.begin(), by_remainder.end(), 0);
+      std::stable_sort(by_remainder.begin(), by_remainder.end(),
+                       [&](std::size_t x, std::size_t y) { return remainder[x] > remainder[y]; });
+      for (std::int64_t k = 0; k < count - given; ++k) ++quota[by_remainder[static_cast<std::size_t>(k)]];
+      for (std::size_t k = 0; k < owned.size(); ++k)
+        (net >= 0.0 ? immigrants_ : emigrants_)[k][s][a] = quota[owned[k]];
+    }
+}
+
+void Projection::step() {
+  Stopwatch watch;
+  seconds_ = {};
+  const int year = population_.year + 1;
+  const auto rates = ratesFor(inputs_, year);
+  auto& pop = population_;
+  auto& p = pop.persons;
+  const auto& owned = pop.regions;
+  const auto order = bySizeDescending(pop);
+
+  std::vector<Census> census(owned.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    auto& c = census[k];
+    for (std::size_t i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) {
+      const int s = static_cast<int>(p.sex[i]);
+      const int a = year - 1 - p.birth_year[i];
+      ++c.start[s][core::ageClass(a)];
+      ++c.end_age[s][core::ageClass(a + 1)];
+      if (s == 1 && a >= kFertileMin && a < kFertileMin + kFertileAges)
+        ++c.women[a - kFertileMin][std::min<int>(p.parity[i], kParityGroups - 1)][p.partner[i] != core::kNoPerson];
+    }
+  }
+  computeCoefficients(rates, census);
+  allocateMigrants(rates, census);
+  seconds_[0] = watch.lap();
+
+  std::vector<std::int64_t> persons_before(owned.size());
+  for (std::size_t k = 0; k < owned.size(); ++k)
+    persons_before[k] = static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]);
+  const double base_tfr = inputs_.fertility.tfr();
+  work_.resize(owned.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    const std::size_t k = order[n];
+    const auto region = owned[k];
+    auto& r = work_[k];
+    r.persons = &p;
+    r.begin = pop.person_offset[k];
+    r.end = pop.person_offset[k + 1];
+    r.region = region;
+    r.year = year;
+    r.seed = config_.seed;
+    r.index();
+    const auto& province =
+        inputs_.regions.provinces()[*inputs_.regions.findProvince(inputs_.regions[region].province_code)];
+    kernels::mortality(r, death_coefficient_, inputs_.mortality_multiplier[region]);
+    kernels::fertility(r, fertility_coefficient_, province.tfr_base / base_tfr, config_.model.sex_ratio_at_birth);
+    kernels::unions(r, marriage_, divorce_);
+    kernels::householdTransitions(r, leave_, config_.model.elderly_join_child_rate);
+    // Internal migration between regions (and ranks) takes its place here.
+    kernels::internationalMigration(r, emigrants_[k], immigrants_[k]);
+    kernels::placeOrphans(r);
+    r.releaseIndex();
+  }
+  seconds_[1] = watch.lap();
+
+  rebuild();
+  pop.year = static_cast<core::Year>(year);
+  seconds_[2] = watch.lap();
+  account(true);
+  seconds_[3] = watch.lap();
+  if (config_.model.checks) check(persons_before);
+  seconds_[4] = watch.lap();
+}
+
+void Projection::rebuild() {
+  auto& pop = population_;
+  auto& p = pop.persons;
+  const auto& owned = pop.regions;
+  std::vector<Plan> plans(owned.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < owned.size(); ++k) plans[k] = planRegion(work_[k]);
+
+  // New ids: regions in table order take consecutive blocks, the same on any decomposition.
+  std::vector<std::int64_t> local;
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    local.push_back(plans[k].kept_newborns + static_cast<std::int64_t>(work_[k].immigrants.size()));
+    local.push_back(work_[k].new_households);
+  }
+  const auto all = parallel::allRegionRows(owned, local, regions_, 2, comm_);
+  std::vector<core::PersonId> person_base(regions_ + 1, pop.next_person_id);
+  std::vector<std::uint64_t> household_base(regions_ + 1, pop.next_household_id);
+  for (std::size_t r = 0; r < regions_; ++r) {
+    person_base[r + 1] = person_base[r] + static_cast<core::PersonId>(all[2 * r]);
+    household_base[r + 1] = household_base[r] + static_cast<std::uint64_t>(all[2 * r + 1]);
+  }
+  if (household_base[regions_] >= kernels::kNewHousehold)
+    throw std::runtime_error("household ids exhausted (2^31): the projection is too long for 32-bit household ids");
+
+  std::vector<std::size_t> offset(owned.size() + 1, 0);
+  for (std::size_t k = 0; k < owned.size(); ++k) offset[k + 1] = offset[k] + plans[k].source.size();
+  const std::size_t total = offset.back();
+
+  auto translate = [&](std::size_t k, core::HouseholdId h) {
+    return kernels::isNewHousehold(h) ? static_cast<core::HouseholdId>(household_base[owned[k]] + (h & ~kernels::kNewHousehold))
+                                      : h;
+  };
+  // Rebuilds one column: old persons keep (a function of) their value, new agents get theirs.
+  auto column = [&](auto& vec, auto old_value, auto new_value) {
+    using T = typename std::decay_t<decltype(vec)>::value_type;
+    std::vector<T> next(total);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::size_t k = 0; k < owned.size(); ++k) {
+      const auto& src = plans[k].source;
+      const auto begin = pop.person_offset[k];
+      for (std::size_t n = 0; n < src.size(); ++n)
+        next[offset[k] + n] = (src[n] & kNewAgent) ? new_value(k, src[n] & ~kNewAgent) : old_value(k, begin + src[n]);
+    }
+    vec.swap(next);
+  };
+  auto newborn = [&](std::size_t k, std::uint32_t j) { return j < work_[k].newborns.size(); };
+  auto newId = [&](std::size_t k, std::uint32_t j) -> core::PersonId {
+    const auto& w = work_[k];
+    const auto base = person_base[owned[k]];
+    return j < w.newborns.size() ? base + plans[k].newborn_rank[j] : base + plans[k].kept_newborns + (j - w.newborns.size());
+  };
+  const int year = pop.year + 1;
+
+  // The mother column reads the old ids, so it goes before them.
+  column(p.mother, [&](std::size_t, std::size_t i) { return p.mother[i]; },
+         [&](std::size_t k, std::uint32_t j) {
+           return newborn(k, j) ? p.id[work_[k].at(work_[k].newborns[j].mother)] : core::kNoPerson;
+         });
+  column(p.household, [&](std::size_t k, std::size_t i) { return translate(k, p.household[i]); },
+         [&](std::size_t k, std::uint32_t j) {
+           const auto& w = work_[k];
+           return translate(k, newborn(k, j) ? p.household[w.at(w.newborns[j].mother)]
+                                             : w.immigrants[j - w.newborns.size()].household);
+         });
+  column(p.id, [&](std::size_t, std::size_t i) { return p.id[i]; }, newId);
+  column(p.partner, [&](std::size_t, std::size_t i) { return p.partner[i]; },
+         [](std::size_t, std::uint32_t) { return core::kNoPerson; });
+  column(p.birth_year, [&](std::size_t, std::size_t i) { return p.birth_year[i]; },
+         [&](std::size_t k, std::uint32_t j) {
+           const auto& w = work_[k];
+           return static_cast<core::Year>(newborn(k, j) ? year : year - w.immigrants[j - w.newborns.size()].age);
+         });
+  column(p.region, [&](std::size_t, std::size_t i) { return p.region[i]; },
+         [&](std::size_t k, std::uint32_t) { return owned[k]; });
+  column(p.sex, [&](std::size_t, std::size_t i) { return p.sex[i]; },
+         [&](std::size_t k, std::uint32_t j) {
+           const auto& w = work_[k];
+           return newborn(k, j) ? w.newborns[j].sex : w.immigrants[j - w.newborns.size()].sex;
+         });
+  column(p.parity, [&](std::size_t, std::size_t i) { return p.parity[i]; },
+         [](std::size_t, std::uint32_t) { return std::uint8_t{0}; });
+  column(p.flags, [&](std::size_t, std::size_t i) { return p.flags[i]; },
+         [&](std::size_t k, std::uint32_t j) {
+           return newborn(k, j) ? std::uint8_t{core::kFlagLivesWithMother} : std::uint8_t{core::kFlagNone};
+         });
+  pop.person_offset = offset;
+
+  // Households: the runs of the new household column, region by region.
+  std::vector<std::vector<core::HouseholdId>> ids(owned.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < owned.size(); ++k)
+    for (std::size_t i = offset[k]; i < offset[k + 1]; ++i)
+      if (i == offset[k] || p.household[i] != p.household[i - 1]) ids[k].push_back(p.household[i]);
+  pop.household_offset.assign(1, 0);
+  for (const auto& v : ids) pop.household_offset.push_back(pop.household_offset.back() + v.size());
+  pop.households.resize(pop.household_offset.back());
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    std::copy(ids[k].begin(), ids[k].end(), pop.households.id.begin() + static_cast<std::ptrdiff_t>(pop.household_offset[k]));
+    std::fill_n(pop.households.region.begin() + static_cast<std::ptrdiff_t>(pop.household_offset[k]), ids[k].size(), owned[k]);
+  }
+  pop.next_person_id = person_base[regions_];
+  pop.next_household_id = static_cast<core::HouseholdId>(household_base[regions_]);
+}
+
+void Projection::account(bool with_events) {
+  const auto& pop = population_;
+  const auto& p = pop.persons;
+  records_.assign(pop.regions.size(), {});
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    auto& rec = records_[k];
+    const auto b = pop.person_offset[k];
+    const auto e = pop.person_offset[k + 1];
+    for (auto i = b; i < e; ++i) ++rec.population[static_cast<int>(p.sex[i])][core::ageClass(pop.year - p.birth_year[i])];
+    for (auto i = b; i < e;) {
+      auto j = i;
+      bool couple = false;
+      bool child_with_mother = false;
+      while (j < e && p.household[j] == p.household[i]) {
+        couple |= p.partner[j] != core::kNoPerson;
+        child_with_mother |= (p.flags[j] & core::kFlagLivesWithMother) != 0;
+        ++j;
+      }
+      const auto size = j - i;
+      ++rec.household_size[std::min<std::size_t>(size, io::kHouseholdSizes) - 1];
+      const int type = size == 1 ? 0 : couple ? (size == 2 ? 1 : 2) : child_with_mother ? 3 : 4;
+      ++rec.household_type[type];
+      i = j;
+    }
+    if (!with_events) continue;
+    const auto& w = work_[k];
+    rec.deaths = w.deaths;
+    std::copy(w.births.begin(), w.births.end(), rec.births.begin());
+    rec.immigrants = static_cast<std::int64_t>(w.immigrants.size());
+    for (const auto& s : w.emigrants) rec.emigrants += std::accumulate(s.begin(), s.end(), std::int64_t{0});
+    rec.marriages = w.marriages;
+    rec.divorces = w.divorces;
+  }
+}
+
+void Projection::check(const std::vector<std::int64_t>& persons_before) const {
+  const auto& pop = population_;
+  const auto& p = pop.persons;
+  std::vector<std::string> failures(pop.regions.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    const auto& rec = records_[k];
+    const auto region = inputs_.regions[pop.regions[k]];
+    auto fail = [&](const std::string& check, const std::string& detail) {
+      if (failures[k].empty())
+        failures[k] = fmt::format("check '{}' failed in year {}, region {} ({}): {}", check, pop.year, region.code,
+                                  region.name_en, detail);
+    };
+    std::int64_t deaths = 0;
+    for (const auto& s : rec.deaths) deaths += std::accumulate(s.begin(), s.end(), std::int64_t{0});
+    const std::int64_t births = std::accumulate(rec.births.begin(), rec.births.end(), std::int64_t{0});
+    const auto after = static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]);
+    const auto expected = persons_before[k] + births - deaths + rec.immigrants - rec.emigrants;
+    if (after != expected)
+      fail("conservation", fmt::format("{} persons, expected {} = {} + {} births - {} deaths + {} immigrants - {} emigrants",
+                                       after, expected, persons_before[k], births, deaths, rec.immigrants, rec.emigrants));
+    const auto b = pop.person_offset[k];
+    const auto e = pop.person_offset[k + 1];
+    for (auto i = b; i < e && failures[k].empty();) {
+      auto j = i;
+      while (j < e && p.household[j] == p.household[i]) ++j;
+      if (j < e && p.household[j] < p.household[i])
+        fail("one household per person", fmt::format("household {} is not contiguous", p.household[j]));
+      for (auto x = i; x < j; ++x) {
+        if (p.id[x] >= pop.next_person_id || p.id[x] == core::kNoPerson)
+          fail("unique ids", fmt::format("id {} was never issued", p.id[x]));
+        if (p.partner[x] == core::kNoPerson) continue;
+        auto y = i;
+        while (y < j && p.id[y] != p.partner[x]) ++y;
+        if (y == j || p.partner[y] != p.id[x])
+          fail("partners", fmt::format("person {} and partner {} are not a mutual couple in one household", p.id[x], p.partner[x]));
+      }
+      i = j;
+    }
+  }
+  for (const auto& f : failures)
+    if (!f.empty()) throw std::runtime_error(f);
+}
+
+}  // namespace popsim::model

@@ -1,0 +1,69 @@
+// The yearly step: takes the population of this rank's regions from the end of one year to the
+// end of the next. Order (each region independently, OpenMP over regions, unless stated):
+//   rates and national normalisation (all regions) -> mortality -> fertility -> unions ->
+//   leaving home and household transitions -> [internal migration: next issue] ->
+//   international migration (national counts allocated to regions) -> orphans ->
+//   new ids (all regions) -> rebuild of the state -> accounting -> invariant checks.
+// Results depend only on the inputs and the seed: not on threads or ranks.
+#pragma once
+
+#include <mpi.h>
+
+#include <array>
+#include <vector>
+
+#include "core/population.hpp"
+#include "io/config.hpp"
+#include "io/inputs.hpp"
+#include "io/results.hpp"
+#include "kernels/region_year.hpp"
+#include "model/rates.hpp"
+
+namespace popsim::model {
+
+class Projection {
+ public:
+  Projection(const io::Config& config, const io::CountryInputs& inputs, core::Population population,
+             std::vector<int> owner, MPI_Comm comm);
+
+  // Simulates the year after the current one.
+  void step();
+
+  int year() const { return population_.year; }
+  const core::Population& population() const { return population_; }
+  const std::vector<int>& owner() const { return owner_; }
+  // The accounts of the current state: end-of-year states and the year's events, per owned region.
+  const std::vector<io::RegionYearRecord>& records() const { return records_; }
+  // Seconds per phase of the last step (io::kPhases order, "output" left to the caller).
+  const std::array<double, io::kPhases.size()>& seconds() const { return seconds_; }
+  // National marital fertility weight of the last step (married vs unmarried women).
+  double maritalWeight() const { return marital_weight_; }
+
+ private:
+  struct Census;
+  void computeCoefficients(const YearRates& rates, const std::vector<Census>& census);
+  void allocateMigrants(const YearRates& rates, const std::vector<Census>& census);
+  void rebuild();
+  void account(bool with_events);
+  void check(const std::vector<std::int64_t>& persons_before) const;
+
+  const io::Config& config_;
+  const io::CountryInputs& inputs_;
+  core::Population population_;
+  std::vector<int> owner_;
+  MPI_Comm comm_;
+  std::size_t regions_ = 0;
+
+  // The year's national coefficients and per-region quotas.
+  kernels::BySexAge death_coefficient_{};
+  kernels::FertilityCoefficients fertility_coefficient_{};
+  kernels::BySexAge marriage_{}, divorce_{}, leave_{};
+  double marital_weight_ = 1.0;
+  std::vector<std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>> immigrants_, emigrants_;
+
+  std::vector<kernels::RegionYear> work_;  // per owned region
+  std::vector<io::RegionYearRecord> records_;
+  std::array<double, io::kPhases.size()> seconds_{};
+};
+
+}  // namespace popsim::model
