@@ -179,15 +179,49 @@ void internationalMigration(RegionYear& r,
       unlinkPartner(r, i);
     }
   }
+  // Adults arrive in households of their own; children arrive with an adult immigrant woman of
+  // parenting age (any adult immigrant if there is none), or join a resident woman's household.
+  std::vector<std::size_t> parents, adults;
   for (int s = 0; s < core::kSexes; ++s)
-    for (int a = 0; a < kAgeClasses; ++a)
-      for (std::int64_t k = 0; k < immigrants[s][a]; ++k)
+    for (int a = kAdultAge; a < kAgeClasses; ++a)
+      for (std::int64_t k = 0; k < immigrants[s][a]; ++k) {
+        (s == 1 && a >= 20 && a <= 49 ? parents : adults).push_back(r.immigrants.size());
         r.immigrants.push_back({static_cast<core::Sex>(s), static_cast<std::int16_t>(a), r.newHousehold()});
-  (void)p;
+      }
+  if (parents.empty()) parents = adults;
+  std::size_t next_parent = 0;
+  for (int s = 0; s < core::kSexes; ++s)
+    for (int a = 0; a < kAdultAge; ++a)
+      for (std::int64_t k = 0; k < immigrants[s][a]; ++k) {
+        core::HouseholdId h = 0;
+        if (!parents.empty()) {
+          h = r.immigrants[parents[next_parent++ % parents.size()]].household;
+        } else {
+          const auto draw = core::Stream(r.seed, core::regionEntity(r.region), r.year, Event::OrphanHost);
+          for (std::uint32_t d = 0; d < 4096 && h == 0; ++d) {
+            const auto i = static_cast<std::size_t>(draw.uniform(d + static_cast<std::uint32_t>(r.immigrants.size()) * 4096u) *
+                                                    static_cast<double>(r.size()));
+            const int age = r.ageAtStart(i) + 1;
+            if (r.alive(i) && p.sex[r.at(i)] == core::Sex::Female && age >= 25 && age <= 60) h = p.household[r.at(i)];
+          }
+          if (h == 0) h = r.newHousehold();  // a region without a possible host: the check reports it
+        }
+        r.immigrants.push_back({static_cast<core::Sex>(s), static_cast<std::int16_t>(a), h});
+      }
 }
 
 void placeOrphans(RegionYear& r) {
   auto& p = r.p();
+  // Children whose mother died or emigrated no longer live with her.
+  for (std::size_t hh = 0; hh + 1 < r.household_start.size(); ++hh)
+    for (auto k = r.household_start[hh]; k < r.household_start[hh + 1]; ++k) {
+      const auto g = r.at(k);
+      if (!r.alive(k) || !(p.flags[g] & core::kFlagLivesWithMother)) continue;
+      bool with_mother = false;
+      for (auto m = r.household_start[hh]; m < r.household_start[hh + 1] && !with_mother; ++m)
+        with_mother = p.id[r.at(m)] == p.mother[g] && r.alive(m) && p.household[r.at(m)] == p.household[g];
+      if (!with_mother) p.flags[g] &= static_cast<std::uint8_t>(~core::kFlagLivesWithMother);
+    }
   // Households that gained an adult this year (elderly moving in) still have one.
   std::vector<core::HouseholdId> gained_adult;
   for (std::size_t i = 0; i < r.size(); ++i)

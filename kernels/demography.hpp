@@ -37,11 +37,13 @@ void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_j
 
 // 5. International emigration: remove quota[sex][age] persons of that sex and age at the end
 // of the year, those with the smallest random keys; immigration: `immigrants[sex][age]` new
-// persons, each in a new one-person household.
+// persons, adults each in a new household, children with an adult immigrant (a woman 20-49 if
+// there is one) or, if no adult arrives in the region, with a resident woman aged 25-60.
 void internationalMigration(RegionYear& r, const std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>& emigrants,
                             const std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>& immigrants);
 
-// 6. Clean-up: minors left in a household without an adult (their parents died or left) move
+// 6. Clean-up: children whose mother died or emigrated no longer live with her; minors left in
+// a household without an adult (their parents died or left) move
 // to their grandmother's household if she lives in the region, otherwise to the household of an
 // adult woman of the region chosen at random (kin or foster care). Partners of emigrants and
 // of the dead are unlinked.

@@ -23,6 +23,8 @@ using kernels::kFertileMin;
 using kernels::kParityGroups;
 
 constexpr std::uint32_t kNewAgent = 0x80000000u;
+// The highest yearly birth probability of any woman (before the regional multiplier's share).
+constexpr double kMaxBirthProbability = 0.6;
 
 class Stopwatch {
  public:
@@ -173,8 +175,19 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   }
   std::array<std::array<double, kParityGroups>, kFertileAges> births{};
   double total = 0.0;
-  for (int a = 0; a < kFertileAges; ++a)
+  for (int a = 0; a < kFertileAges; ++a) {
     for (int g = 0; g < kParityGroups; ++g) total += births[a][g] = rates.asfr[a] * women[a] * inputs_.fertility.order_share[a][g];
+    // Births of an order whose parity group has no women of this age go to the largest group,
+    // so that expected births still follow the TFR path.
+    int largest = 0;
+    for (int g = 1; g < kParityGroups; ++g)
+      if (den[a][g][0] + den[a][g][1] > den[a][largest][0] + den[a][largest][1]) largest = g;
+    for (int g = 0; g < kParityGroups; ++g)
+      if (g != largest && den[a][g][0] + den[a][g][1] == 0.0) {
+        births[a][largest] += births[a][g];
+        births[a][g] = 0.0;
+      }
+  }
   // The weight of married relative to unmarried women that gives the configured marital share.
   auto marital_share = [&](double w) {
     double marital = 0.0;
@@ -191,12 +204,43 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
     (marital_share(std::exp(mid)) < config_.model.marital_birth_share ? lo : hi) = mid;
   }
   marital_weight_ = std::exp(0.5 * (lo + hi));
-  for (int a = 0; a < kFertileAges; ++a)
+
+  // Per age, the births are spread over the six (parity group, union status) groups in those
+  // proportions, but no woman's yearly probability may exceed kMaxBirthProbability: where a
+  // group is too small for its share (few married childless women when marriage lags behind a
+  // rising TFR), its excess goes to the other groups (water-filling), so that the expected
+  // births still follow the TFR path.
+  double max_multiplier = 0.0;
+  for (const auto& p : inputs_.regions.provinces()) max_multiplier = std::max(max_multiplier, p.tfr_base / base_tfr);
+  const double cap = kMaxBirthProbability / max_multiplier;
+  for (int a = 0; a < kFertileAges; ++a) {
+    std::array<std::array<double, 2>, kParityGroups> intensity{};
+    double target = 0.0;
     for (int g = 0; g < kParityGroups; ++g) {
+      target += births[a][g];
       const double d = marital_weight_ * den[a][g][1] + den[a][g][0];
-      fertility_coefficient_[a][g][0] = d > 0.0 ? births[a][g] / d : 0.0;
-      fertility_coefficient_[a][g][1] = d > 0.0 ? births[a][g] * marital_weight_ / d : 0.0;
+      for (int m = 0; m < 2; ++m) intensity[g][m] = d > 0.0 ? births[a][g] * (m ? marital_weight_ : 1.0) / d : 0.0;
     }
+    auto expected = [&](double scale) {
+      double e = 0.0;
+      for (int g = 0; g < kParityGroups; ++g)
+        for (int m = 0; m < 2; ++m) e += std::min(scale * intensity[g][m], cap) * den[a][g][m];
+      return e;
+    };
+    // expected(1) == target when no cap binds; otherwise find the scale (>= 1) that restores it.
+    double scale = 1.0;
+    if (expected(1.0) < target * (1.0 - 1e-12)) {
+      double lo_s = 1.0, hi_s = 2.0;
+      while (expected(hi_s) < target && hi_s < 1e12) hi_s *= 2.0;
+      for (int it = 0; it < 100; ++it) {
+        const double mid = 0.5 * (lo_s + hi_s);
+        (expected(mid) < target ? lo_s : hi_s) = mid;
+      }
+      scale = hi_s;
+    }
+    for (int g = 0; g < kParityGroups; ++g)
+      for (int m = 0; m < 2; ++m) fertility_coefficient_[a][g][m] = std::min(scale * intensity[g][m], cap);
+  }
 }
 
 void Projection::allocateMigrants(const YearRates& rates, const std::vector<Census>& census) {

@@ -1,0 +1,177 @@
+// The projection agrees with the cohort-component oracle in expectation, keeps its invariants
+// every year, and is bit-identical for any number of threads and ranks.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "model/initial_population.hpp"
+#include "model/projection.hpp"
+#include "oracle/cohort_component.hpp"
+#include "parallel/region_rows.hpp"
+#include "support/population_checks.hpp"
+#include "support/test_support.hpp"
+
+namespace popsim::model {
+namespace {
+
+struct National {
+  oracle::BySexAge population{};
+  double births = 0.0;
+  double deaths = 0.0;
+  std::array<double, 35> births_by_age{};
+};
+
+// National totals of the records (summed over all ranks).
+National national(const Projection& p, MPI_Comm comm) {
+  std::vector<double> v(202 + 2 + 35, 0.0);
+  for (const auto& r : p.records()) {
+    for (int s = 0; s < 2; ++s)
+      for (int a = 0; a <= 100; ++a) {
+        v[s * 101 + a] += static_cast<double>(r.population[s][a]);
+        v[202 + 1] += static_cast<double>(r.deaths[s][a]);
+      }
+    for (int a = 0; a < 35; ++a) {
+      v[202] += static_cast<double>(r.births[a]);
+      v[204 + a] += static_cast<double>(r.births[a]);
+    }
+  }
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_SUM, comm);
+  National n;
+  for (int s = 0; s < 2; ++s)
+    for (int a = 0; a <= 100; ++a) n.population[s][a] = v[s * 101 + a];
+  n.births = v[202];
+  n.deaths = v[203];
+  for (int a = 0; a < 35; ++a) n.births_by_age[a] = v[204 + a];
+  return n;
+}
+
+Projection start(const io::Config& config, MPI_Comm comm) {
+  auto initial = synthesizePopulation(config, test::baselineInputs(), comm);
+  return Projection(config, test::baselineInputs(), std::move(initial.population), std::move(initial.owner), comm);
+}
+
+io::Config scaled(double scale) {
+  auto c = test::baseline();
+  c.scale = scale;
+  return c;
+}
+
+TEST(Projection, AgreesWithTheCohortComponentOracle) {
+  if (test::rank() != 0) return;
+  constexpr int kYears = 30;
+  const auto config = scaled(0.01);
+  auto projection = start(config, MPI_COMM_SELF);
+  std::vector<National> sim = {national(projection, MPI_COMM_SELF)};
+  for (int t = 1; t <= kYears; ++t) {
+    projection.step();
+    sim.push_back(national(projection, MPI_COMM_SELF));
+  }
+  const auto expected = oracle::project(test::baselineInputs(), sim[0].population, config.start_year, kYears,
+                                        config.scale, config.model.sex_ratio_at_birth);
+  // (b) births and deaths every year, within 4 standard deviations (Poisson, >= binomial).
+  for (int t = 1; t <= kYears; ++t) {
+    const auto& o = expected[static_cast<std::size_t>(t - 1)];
+    double deaths = 0.0;
+    for (const auto& s : o.deaths) deaths += std::accumulate(s.begin(), s.end(), 0.0);
+    EXPECT_NEAR(sim[t].births, o.births, 4.0 * std::sqrt(o.births)) << o.year;
+    EXPECT_NEAR(sim[t].deaths, deaths, 4.0 * std::sqrt(deaths)) << o.year;
+    // (c) the TFR measured from simulated births and women at the start of the year.
+    double tfr = 0.0;
+    double variance = 0.0;
+    for (int a = 15; a <= 49; ++a) {
+      const double women = sim[t - 1].population[1][a];
+      if (women == 0.0) continue;
+      tfr += sim[t].births_by_age[a - 15] / women;
+      variance += std::max(sim[t].births_by_age[a - 15], 1.0) / (women * women);
+    }
+    EXPECT_NEAR(tfr, o.tfr, 4.0 * std::sqrt(variance)) << o.year;
+  }
+  // (a) population by sex and 5-year age group after 30 years.
+  const auto& final_sim = sim.back().population;
+  const auto& final_oracle = expected.back().population;
+  for (int s = 0; s < 2; ++s)
+    for (int g = 0; g <= 20; ++g) {
+      double x = 0.0, e = 0.0;
+      for (int a = 5 * g; a < std::min(5 * g + 5, 101); ++a) {
+        x += final_sim[s][a];
+        e += final_oracle[s][a];
+      }
+      EXPECT_NEAR(x, e, 4.0 * std::sqrt(std::max(e, 1.0)) + 1.0) << "sex " << s << " ages " << 5 * g << "+";
+    }
+  // The projection moved: deaths outnumber births in Korea's first decades.
+  EXPECT_GT(sim[10].deaths, sim[10].births);
+}
+
+TEST(Projection, KeepsItsInvariantsEveryYear) {
+  if (test::rank() != 0) return;
+  auto config = scaled(0.003);
+  ASSERT_TRUE(config.model.checks);
+  auto projection = start(config, MPI_COMM_SELF);
+  for (int t = 1; t <= 12; ++t) {
+    ASSERT_NO_THROW(projection.step()) << "year " << projection.year() + 1;
+    test::expectHouseholdInvariants(projection.population(), projection.year());
+  }
+  std::int64_t marriages = 0, divorces = 0;
+  for (const auto& r : projection.records()) {
+    marriages += r.marriages;
+    divorces += r.divorces;
+  }
+  EXPECT_GT(marriages, 0);
+  EXPECT_GT(divorces, 0);
+}
+
+void expectSameRecords(const io::RegionYearRecord& a, const io::RegionYearRecord& b, const std::string& where) {
+  EXPECT_EQ(a.population, b.population) << where;
+  EXPECT_EQ(a.births, b.births) << where;
+  EXPECT_EQ(a.deaths, b.deaths) << where;
+  EXPECT_EQ(a.household_size, b.household_size) << where;
+  EXPECT_EQ(a.household_type, b.household_type) << where;
+  EXPECT_EQ(a.immigrants, b.immigrants) << where;
+  EXPECT_EQ(a.emigrants, b.emigrants) << where;
+  EXPECT_EQ(a.marriages, b.marriages) << where;
+  EXPECT_EQ(a.divorces, b.divorces) << where;
+}
+
+TEST(Projection, IsIdenticalForAnyThreadCount) {
+  if (test::rank() != 0) return;
+  const auto config = scaled(0.003);
+  auto run = [&](int threads) {
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    auto p = start(config, MPI_COMM_SELF);
+    for (int t = 0; t < 5; ++t) p.step();
+    omp_set_num_threads(saved);
+    return p;
+  };
+  const auto one = run(1);
+  for (int threads : {2, 4}) {
+    const auto many = run(threads);
+    EXPECT_EQ(one.population().persons.id, many.population().persons.id) << threads;
+    EXPECT_EQ(one.population().persons.partner, many.population().persons.partner) << threads;
+    EXPECT_EQ(one.population().persons.household, many.population().persons.household) << threads;
+    EXPECT_EQ(one.population().persons.parity, many.population().persons.parity) << threads;
+    EXPECT_EQ(one.population().households.id, many.population().households.id) << threads;
+    for (std::size_t k = 0; k < one.records().size(); ++k)
+      expectSameRecords(one.records()[k], many.records()[k], "region " + std::to_string(k));
+  }
+}
+
+TEST(Projection, IsIdenticalOnAnyNumberOfRanks) {
+  const auto config = scaled(0.003);
+  auto distributed = start(config, MPI_COMM_WORLD);
+  auto single = start(config, MPI_COMM_SELF);
+  for (int t = 0; t < 4; ++t) {
+    distributed.step();
+    single.step();
+  }
+  const auto& owned = distributed.population().regions;
+  for (std::size_t k = 0; k < owned.size(); ++k)
+    expectSameRecords(distributed.records()[k], single.records()[owned[k]], "region " + std::to_string(owned[k]));
+  EXPECT_EQ(distributed.population().next_person_id, single.population().next_person_id);
+  EXPECT_EQ(distributed.population().next_household_id, single.population().next_household_id);
+}
+
+}  // namespace
+}  // namespace popsim::model
