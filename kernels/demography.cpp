@@ -127,27 +127,34 @@ void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_j
     ++r.left_home;
   }
 
-  // Women 75+ living alone who move to a child: children are found through their mother link.
-  std::vector<std::pair<core::PersonId, std::uint32_t>> children;  // (mother id, local index), built on demand
+  // Women 75+ living alone who move to a child: first who moves, then one scan of the region
+  // for their adult children (through the children's mother links), the first of each by index.
+  std::vector<std::pair<core::PersonId, std::size_t>> movers;  // (id, local index), sorted by id
   for (std::size_t i = 0; i < r.size(); ++i) {
     const auto g = r.at(i);
     const auto hh = r.household_of[i];
     if (!r.alive(i) || p.sex[g] != core::Sex::Female || r.ageAtStart(i) < 75 ||
-        r.household_start[hh + 1] - r.household_start[hh] != 1 || isNewHousehold(p.household[g]))
+        r.household_start[hh + 1] - r.household_start[hh] != 1 || r.moved[i])
       continue;
-    if (r.stream(i, Event::ElderlyMove).uniform(0) >= elderly_join_child_rate) continue;
-    if (children.empty()) {
-      for (std::size_t k = 0; k < r.size(); ++k)
-        if (p.mother[r.at(k)] != core::kNoPerson) children.emplace_back(p.mother[r.at(k)], static_cast<std::uint32_t>(k));
-      std::sort(children.begin(), children.end());
-      if (children.empty()) return;
+    if (r.stream(i, Event::ElderlyMove).uniform(0) < elderly_join_child_rate) movers.emplace_back(p.id[g], i);
+  }
+  if (movers.empty()) return;
+  std::sort(movers.begin(), movers.end());
+  std::vector<std::int64_t> child(movers.size(), -1);
+  for (std::size_t k = 0; k < r.size(); ++k) {
+    const auto mother = p.mother[r.at(k)];
+    if (mother == core::kNoPerson || !r.alive(k) || r.ageAtStart(k) < kAdultAge) continue;
+    const auto it = std::lower_bound(movers.begin(), movers.end(), std::make_pair(mother, std::size_t{0}));
+    if (it != movers.end() && it->first == mother) {
+      auto& c = child[static_cast<std::size_t>(it - movers.begin())];
+      if (c < 0) c = static_cast<std::int64_t>(k);
     }
-    auto it = std::lower_bound(children.begin(), children.end(), std::make_pair(p.id[g], std::uint32_t{0}));
-    for (; it != children.end() && it->first == p.id[g]; ++it)
-      if (r.alive(it->second) && r.ageAtStart(it->second) >= kAdultAge) break;
-    if (it == children.end() || it->first != p.id[g]) continue;
-    r.moveTo(i, p.household[r.at(it->second)]);
-    p.flags[g] |= core::kFlagLivesWithChild;
+  }
+  for (std::size_t m = 0; m < movers.size(); ++m) {
+    if (child[m] < 0) continue;
+    const auto i = movers[m].second;
+    r.moveTo(i, p.household[r.at(static_cast<std::size_t>(child[m]))]);
+    p.flags[r.at(i)] |= core::kFlagLivesWithChild;
     ++r.elderly_moved;
   }
 }
@@ -229,16 +236,20 @@ void placeOrphans(RegionYear& r) {
       gained_adult.push_back(p.household[r.at(i)]);
   std::sort(gained_adult.begin(), gained_adult.end());
 
-  std::vector<std::pair<core::PersonId, std::uint32_t>> by_id;  // built on demand
+  // Orphan groups: start-of-year households whose remaining members are all minors.
+  struct Orphans {
+    std::size_t household;    // start-of-year household position
+    std::size_t first_minor;  // local index
+    std::int64_t mother = -1, grandmother = -1;
+  };
+  std::vector<Orphans> groups;
   const std::size_t households = r.household_start.size() - 1;
   for (std::size_t hh = 0; hh < households; ++hh) {
-    const auto b = r.household_start[hh];
-    const auto e = r.household_start[hh + 1];
     const core::HouseholdId h = r.household_id[hh];
     bool minor = false;
     bool adult = std::binary_search(gained_adult.begin(), gained_adult.end(), h);
     std::size_t first_minor = 0;
-    for (auto k = b; k < e && !adult; ++k) {
+    for (auto k = r.household_start[hh]; k < r.household_start[hh + 1] && !adult; ++k) {
       if (!r.alive(k) || p.household[r.at(k)] != h) continue;
       if (r.ageAtStart(k) + 1 >= kAdultAge) adult = true;
       else if (!minor) {
@@ -246,35 +257,45 @@ void placeOrphans(RegionYear& r) {
         first_minor = k;
       }
     }
-    if (adult || !minor) continue;
-    // A grandmother in the region, through the mother link of the first minor's mother.
+    if (!adult && minor) groups.push_back({hh, first_minor});
+  }
+  if (groups.empty()) return;
+
+  // Their grandmothers, through two scans of the region: the minors' mothers, then theirs.
+  auto locate = [&](auto id_of, auto store) {
+    std::vector<std::pair<core::PersonId, std::size_t>> wanted;
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (const auto id = id_of(groups[g]); id != core::kNoPerson) wanted.emplace_back(id, g);
+    std::sort(wanted.begin(), wanted.end());
+    for (std::size_t k = 0; k < r.size() && !wanted.empty(); ++k) {
+      const auto id = p.id[r.at(k)];
+      for (auto it = std::lower_bound(wanted.begin(), wanted.end(), std::make_pair(id, std::size_t{0}));
+           it != wanted.end() && it->first == id; ++it)
+        store(groups[it->second], static_cast<std::int64_t>(k));
+    }
+  };
+  locate([&](const Orphans& o) { return p.mother[r.at(o.first_minor)]; },
+         [](Orphans& o, std::int64_t k) { o.mother = k; });
+  locate([&](const Orphans& o) { return o.mother >= 0 ? p.mother[r.at(static_cast<std::size_t>(o.mother))] : core::kNoPerson; },
+         [](Orphans& o, std::int64_t k) { o.grandmother = k; });
+
+  for (const auto& o : groups) {
+    const core::HouseholdId h = r.household_id[o.household];
     std::int64_t host = -1;
-    if (by_id.empty()) {
-      for (std::size_t k = 0; k < r.size(); ++k) by_id.emplace_back(p.id[r.at(k)], static_cast<std::uint32_t>(k));
-      std::sort(by_id.begin(), by_id.end());
-    }
-    auto find = [&](core::PersonId id) -> std::int64_t {
-      auto it = std::lower_bound(by_id.begin(), by_id.end(), std::make_pair(id, std::uint32_t{0}));
-      return it != by_id.end() && it->first == id ? static_cast<std::int64_t>(it->second) : -1;
-    };
-    const auto mother = p.mother[r.at(first_minor)] != core::kNoPerson ? find(p.mother[r.at(first_minor)]) : -1;
-    if (mother >= 0 && p.mother[r.at(static_cast<std::size_t>(mother))] != core::kNoPerson) {
-      const auto grandmother = find(p.mother[r.at(static_cast<std::size_t>(mother))]);
-      if (grandmother >= 0 && r.alive(static_cast<std::size_t>(grandmother)) &&
-          r.ageAtStart(static_cast<std::size_t>(grandmother)) + 1 >= kAdultAge)
-        host = grandmother;
-    }
+    if (o.grandmother >= 0 && r.alive(static_cast<std::size_t>(o.grandmother)) &&
+        p.household[r.at(static_cast<std::size_t>(o.grandmother))] != h)
+      host = o.grandmother;
     // Otherwise a woman of the region aged 35-75, drawn at random.
-    const auto s = r.stream(first_minor, Event::OrphanHost);
+    const auto s = r.stream(o.first_minor, Event::OrphanHost);
     for (std::uint32_t draw = 0; host < 0 && draw < 4096; ++draw) {
       const auto k = static_cast<std::size_t>(s.uniform(draw) * static_cast<double>(r.size()));
       const int a = r.ageAtStart(k) + 1;
       if (r.alive(k) && p.sex[r.at(k)] == core::Sex::Female && a >= 35 && a <= 75 && p.household[r.at(k)] != h)
         host = static_cast<std::int64_t>(k);
     }
-    if (host < 0) continue;  // no possible host: the minors stay (the yearly check reports it)
+    if (host < 0) continue;  // no possible host: the minors stay (the invariant tests report it)
     const auto target = p.household[r.at(static_cast<std::size_t>(host))];
-    for (auto k = b; k < e; ++k)
+    for (auto k = r.household_start[o.household]; k < r.household_start[o.household + 1]; ++k)
       if (r.alive(k) && p.household[r.at(k)] == h) {
         r.moveTo(k, target);
         p.flags[r.at(k)] &= static_cast<std::uint8_t>(~core::kFlagLivesWithMother);

@@ -383,9 +383,13 @@ void Projection::rebuild() {
                                       : h;
   };
   // Rebuilds one column: old persons keep (a function of) their value, new agents get theirs.
+  // The new values go to a spare buffer kept from year to year (no fresh pages to fault in and
+  // zero), then back into the column, whose capacity is kept with some slack.
+  if (spare_.size() < total) spare_.resize(total + total / 50);
   auto column = [&](auto& vec, auto old_value, auto new_value) {
     using T = typename std::decay_t<decltype(vec)>::value_type;
-    std::vector<T> next(total);
+    static_assert(sizeof(T) <= sizeof(std::uint64_t));
+    T* next = reinterpret_cast<T*>(spare_.data());
 #pragma omp parallel for schedule(dynamic, 1)
     for (std::size_t k = 0; k < owned.size(); ++k) {
       const auto& src = plans[k].source;
@@ -393,7 +397,11 @@ void Projection::rebuild() {
       for (std::size_t n = 0; n < src.size(); ++n)
         next[offset[k] + n] = (src[n] & kNewAgent) ? new_value(k, src[n] & ~kNewAgent) : old_value(k, begin + src[n]);
     }
-    vec.swap(next);
+    if (vec.capacity() < total) vec.reserve(total + total / 50);
+    vec.resize(total);
+#pragma omp parallel for schedule(static)
+    for (std::size_t k = 0; k < owned.size(); ++k)
+      std::copy(next + offset[k], next + offset[k + 1], vec.begin() + static_cast<std::ptrdiff_t>(offset[k]));
   };
   auto newborn = [&](std::size_t k, std::uint32_t j) { return j < work_[k].newborns.size(); };
   auto newId = [&](std::size_t k, std::uint32_t j) -> core::PersonId {

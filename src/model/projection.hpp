@@ -62,6 +62,7 @@ class Projection {
   std::vector<std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>> immigrants_, emigrants_;
 
   std::vector<kernels::RegionYear> work_;  // per owned region
+  std::vector<std::uint64_t> spare_;       // scratch column for the rebuild (8 bytes per agent)
   std::vector<io::RegionYearRecord> records_;
   std::array<double, io::kPhases.size()> seconds_{};
 };
