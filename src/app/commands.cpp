@@ -13,6 +13,7 @@
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
 #include "io/inputs.hpp"
+#include "io/results.hpp"
 #include "model/initial_population.hpp"
 #include "model/population_summary.hpp"
 #include "model/projection.hpp"
@@ -240,8 +241,41 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
   return kExitOk;
 }
 
+namespace {
+
+int resultsInfo(const std::string& file) {
+  const auto s = io::readResultsSummary(file);
+  fmt::print("{}: popsim results, {}..{} ({} years), seed {}, scale {}, {} rank(s) x {} thread(s), config {}\n", file,
+             s.years.front(), s.years.back(), s.meta.years, s.meta.seed, s.meta.scale, s.meta.ranks, s.meta.threads,
+             s.meta.config_path);
+  fmt::print("  counts are of simulated agents{}\n\n",
+             s.meta.scale == 1.0 ? "" : fmt::format(" (divide by {} for national figures)", s.meta.scale));
+  fmt::print("  {:>6} {:>12} {:>10} {:>10} {:>10} {:>12} {:>6} {:>6} {:>9}\n", "year", "population", "births", "deaths",
+             "net intl", "households", "0-14", "65+", "ext.index");
+  for (std::size_t t = 0; t < s.years.size(); ++t) {
+    if (t != 0 && t + 1 != s.years.size() && s.years[t] % 5 != 0) continue;
+    std::int64_t total = 0, young = 0, old = 0, women = 0;
+    for (int x = 0; x < 2; ++x)
+      for (int a = 0; a <= 100; ++a) {
+        const auto n = s.population[t][x][a];
+        total += n;
+        young += a < 15 ? n : 0;
+        old += a >= 65 ? n : 0;
+        women += x == 1 && a >= 20 && a <= 39 ? n : 0;
+      }
+    fmt::print("  {:>6} {:>12} {:>10} {:>10} {:>10} {:>12} {:>5.1f}% {:>5.1f}% {:>9.2f}\n", s.years[t], thousands(total),
+               thousands(s.births[t]), thousands(s.deaths[t]), thousands(s.immigrants[t] - s.emigrants[t]),
+               thousands(s.households[t]), percent(young, total), percent(old, total),
+               old > 0 ? static_cast<double>(women) / static_cast<double>(old) : 0.0);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 int info(const std::string& file, MPI_Comm comm) {
   if (rankOf(comm) != 0) return kExitOk;
+  if (io::isResultsFile(file)) return resultsInfo(file);
   const auto index = io::readCheckpointIndex(file);
   const auto columns = io::readPersonSummaryColumns(file);
   const auto& m = index.meta;

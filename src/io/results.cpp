@@ -202,4 +202,82 @@ void ResultsWriter::finish(double wall_seconds) {
   file_.close("closing " + path_);
 }
 
+bool isResultsFile(const std::string& path) {
+  H5E_auto2_t handler = nullptr;
+  void* data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &handler, &data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  bool yes = false;
+  if (H5Fis_hdf5(path.c_str()) > 0) {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f >= 0) {
+      yes = H5Lexists(f, "meta", H5P_DEFAULT) > 0 && H5Lexists(f, "population", H5P_DEFAULT) > 0;
+      H5Fclose(f);
+    }
+  }
+  H5Eset_auto2(H5E_DEFAULT, handler, data);
+  return yes;
+}
+
+namespace {
+
+// Reads a whole int64 dataset and sums it over the given number of trailing elements per
+// (time point, region) -> national per time point and trailing index.
+std::vector<std::int64_t> readInt64(hid_t file, const std::string& name, std::vector<hsize_t>& dims) {
+  Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
+  dims.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)), 0);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  std::size_t n = 1;
+  for (const auto x : dims) n *= x;
+  std::vector<std::int64_t> v(n);
+  detail::check(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
+  return v;
+}
+
+std::vector<std::int64_t> nationalTotals(hid_t file, const std::string& name) {
+  std::vector<hsize_t> dims;
+  const auto v = readInt64(file, name, dims);
+  std::vector<std::int64_t> out(dims[0], 0);
+  const std::size_t per_year = v.size() / dims[0];
+  for (std::size_t t = 0; t < dims[0]; ++t)
+    for (std::size_t k = 0; k < per_year; ++k) out[t] += v[t * per_year + k];
+  return out;
+}
+
+}  // namespace
+
+ResultsSummary readResultsSummary(const std::string& path) {
+  ResultsSummary s;
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+  {
+    Handle m(H5Gopen2(file, "meta", H5P_DEFAULT), H5Gclose, "opening /meta");
+    s.meta.config_path = detail::readStringAttribute(m, "config_path");
+    s.meta.seed = detail::readUintAttribute(m, "seed");
+    s.meta.scale = detail::readDoubleAttribute(m, "scale");
+    s.meta.start_year = static_cast<int>(detail::readIntAttribute(m, "start_year"));
+    s.meta.years = static_cast<int>(detail::readIntAttribute(m, "end_year")) - s.meta.start_year;
+    s.meta.ranks = static_cast<int>(detail::readIntAttribute(m, "ranks"));
+    s.meta.threads = static_cast<int>(detail::readIntAttribute(m, "threads"));
+  }
+  {
+    Handle d(H5Dopen2(file, "years", H5P_DEFAULT), H5Dclose, "opening /years");
+    s.years.resize(static_cast<std::size_t>(s.meta.years + 1));
+    detail::check(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.years.data()), "reading /years");
+  }
+  std::vector<hsize_t> dims;
+  const auto pop = readInt64(file, "population", dims);
+  s.population.assign(dims[0], {});
+  for (std::size_t t = 0; t < dims[0]; ++t)
+    for (std::size_t r = 0; r < dims[1]; ++r)
+      for (std::size_t x = 0; x < 2; ++x)
+        for (std::size_t a = 0; a < 101; ++a) s.population[t][x][a] += pop[((t * dims[1] + r) * 2 + x) * 101 + a];
+  s.births = nationalTotals(file, "births");
+  s.deaths = nationalTotals(file, "deaths");
+  s.immigrants = nationalTotals(file, "international/immigrants");
+  s.emigrants = nationalTotals(file, "international/emigrants");
+  s.households = nationalTotals(file, "households/size");
+  return s;
+}
+
 }  // namespace popsim::io

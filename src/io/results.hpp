@@ -70,4 +70,14 @@ class ResultsWriter {
   detail::Handle file_;
 };
 
+// National series of a results file (serial read), for `popsim info`.
+struct ResultsSummary {
+  RunMeta meta;
+  std::vector<int> years;
+  std::vector<std::array<std::array<std::int64_t, 101>, 2>> population;  // national, per time point
+  std::vector<std::int64_t> births, deaths, immigrants, emigrants, households;
+};
+bool isResultsFile(const std::string& path);
+ResultsSummary readResultsSummary(const std::string& path);
+
 }  // namespace popsim::io

@@ -66,6 +66,28 @@ expect_exit 0 "regions +229 in 17 provinces" "$POPSIM" info "$work/pop-2.h5"
 expect_exit 0 "Seoul" "$POPSIM" info "$work/pop-2.h5"
 expect_exit 0 "written by 4 rank" "$POPSIM" info "$work/pop-4.h5"
 
+# popsim run: results.h5 with the documented datasets, identical on 1 and 2 ranks.
+expect_exit 2 "--years 200: the run would end in 2223" "$POPSIM" run "$config" --years 200 --scale 0.001 --out "$work/long"
+for np in 1 2; do
+  OMP_NUM_THREADS=$np expect_exit 0 "popsim run: 3 years 2024..2026" \
+    "$MPIEXEC" -n "$np" --oversubscribe --bind-to none "$POPSIM" run "$config" --years 3 --scale 0.002 --out "$work/run-$np"
+done
+listing=$(h5ls -r "$work/run-1/results.h5" | tr -s ' ')
+for entry in "/years Dataset {4}" "/population Dataset {4, 229, 2, 101}" "/births Dataset {4, 229, 35}" \
+             "/deaths Dataset {4, 229, 2, 101}" "/households/size Dataset {4, 229, 7}" \
+             "/households/type Dataset {4, 229, 5}" "/international/immigrants Dataset {4, 229}" \
+             "/regions/code Dataset {229}" "/performance/seconds Dataset {4, 1, 6}" "/meta Group"; do
+  grep -qxF -- "$entry" <<<"$listing" || fail "results.h5 lacks $entry"
+done
+expect_exit 0 "popsim results, 2023..2026 \\(3 years\\)" "$POPSIM" info "$work/run-1/results.h5"
+h5dump -a /population/units "$work/run-1/results.h5" | grep -q persons || fail "/population has no units attribute"
+h5dump -a /meta/seed "$work/run-1/results.h5" | grep -q 20231231 || fail "/meta lacks the seed"
+for dataset in years population births deaths households/size households/type international/immigrants \
+               international/emigrants unions/marriages unions/divorces; do
+  h5diff -q "$work/run-1/results.h5" "$work/run-2/results.h5" /$dataset /$dataset \
+    || fail "/$dataset differs between 1 and 2 ranks"
+done
+
 if ((failures)); then
   echo "$failures failure(s)" >&2
   exit 1
