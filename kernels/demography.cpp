@@ -29,6 +29,37 @@ void moveWithChildren(RegionYear& r, std::size_t i, core::HouseholdId h) {
   }
 }
 
+// A small open-addressing table from person ids to values (linear probing, power-of-two size),
+// for scans of a whole region that look up every person's mother among a few candidates.
+class IdTable {
+ public:
+  explicit IdTable(std::size_t expected) {
+    std::size_t n = 16;
+    while (n < 2 * expected) n *= 2;
+    keys_.assign(n, core::kNoPerson);
+    values_.resize(n);
+    mask_ = n - 1;
+  }
+  void insert(core::PersonId id, std::size_t value) {
+    auto k = slot(id);
+    while (keys_[k] != core::kNoPerson && keys_[k] != id) k = (k + 1) & mask_;
+    keys_[k] = id;
+    values_[k] = value;
+  }
+  // The value stored for `id`, or -1.
+  std::int64_t find(core::PersonId id) const {
+    for (auto k = slot(id); keys_[k] != core::kNoPerson; k = (k + 1) & mask_)
+      if (keys_[k] == id) return static_cast<std::int64_t>(values_[k]);
+    return -1;
+  }
+
+ private:
+  std::size_t slot(core::PersonId id) const { return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> 17) & mask_; }
+  std::vector<core::PersonId> keys_;
+  std::vector<std::size_t> values_;
+  std::size_t mask_ = 0;
+};
+
 void unlinkPartner(RegionYear& r, std::size_t i) {
   const auto j = r.partner[i];
   if (j < 0) return;
@@ -129,7 +160,7 @@ void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_j
 
   // Women 75+ living alone who move to a child: first who moves, then one scan of the region
   // for their adult children (through the children's mother links), the first of each by index.
-  std::vector<std::pair<core::PersonId, std::size_t>> movers;  // (id, local index), sorted by id
+  std::vector<std::pair<core::PersonId, std::size_t>> movers;  // (id, local index)
   for (std::size_t i = 0; i < r.size(); ++i) {
     const auto g = r.at(i);
     const auto hh = r.household_of[i];
@@ -139,16 +170,14 @@ void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_j
     if (r.stream(i, Event::ElderlyMove).uniform(0) < elderly_join_child_rate) movers.emplace_back(p.id[g], i);
   }
   if (movers.empty()) return;
-  std::sort(movers.begin(), movers.end());
+  IdTable mover_of(movers.size());
+  for (std::size_t m = 0; m < movers.size(); ++m) mover_of.insert(movers[m].first, m);
   std::vector<std::int64_t> child(movers.size(), -1);
   for (std::size_t k = 0; k < r.size(); ++k) {
     const auto mother = p.mother[r.at(k)];
     if (mother == core::kNoPerson || !r.alive(k) || r.ageAtStart(k) < kAdultAge) continue;
-    const auto it = std::lower_bound(movers.begin(), movers.end(), std::make_pair(mother, std::size_t{0}));
-    if (it != movers.end() && it->first == mother) {
-      auto& c = child[static_cast<std::size_t>(it - movers.begin())];
-      if (c < 0) c = static_cast<std::int64_t>(k);
-    }
+    const auto m = mover_of.find(mother);
+    if (m >= 0 && child[static_cast<std::size_t>(m)] < 0) child[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
   }
   for (std::size_t m = 0; m < movers.size(); ++m) {
     if (child[m] < 0) continue;
@@ -263,15 +292,19 @@ void placeOrphans(RegionYear& r) {
 
   // Their grandmothers, through two scans of the region: the minors' mothers, then theirs.
   auto locate = [&](auto id_of, auto store) {
-    std::vector<std::pair<core::PersonId, std::size_t>> wanted;
+    std::vector<std::pair<core::PersonId, std::size_t>> wanted;  // (id, group), sorted
     for (std::size_t g = 0; g < groups.size(); ++g)
       if (const auto id = id_of(groups[g]); id != core::kNoPerson) wanted.emplace_back(id, g);
+    if (wanted.empty()) return;
     std::sort(wanted.begin(), wanted.end());
-    for (std::size_t k = 0; k < r.size() && !wanted.empty(); ++k) {
+    IdTable first(wanted.size());  // id -> first position in `wanted`
+    for (std::size_t w = wanted.size(); w-- > 0;) first.insert(wanted[w].first, w);
+    for (std::size_t k = 0; k < r.size(); ++k) {
       const auto id = p.id[r.at(k)];
-      for (auto it = std::lower_bound(wanted.begin(), wanted.end(), std::make_pair(id, std::size_t{0}));
-           it != wanted.end() && it->first == id; ++it)
-        store(groups[it->second], static_cast<std::int64_t>(k));
+      const auto w0 = first.find(id);
+      if (w0 < 0) continue;
+      for (auto w = static_cast<std::size_t>(w0); w < wanted.size() && wanted[w].first == id; ++w)
+        store(groups[wanted[w].second], static_cast<std::int64_t>(k));
     }
   };
   locate([&](const Orphans& o) { return p.mother[r.at(o.first_minor)]; },

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/random.hpp"
 #include "kernels/demography.hpp"
@@ -397,11 +398,18 @@ void Projection::rebuild() {
       for (std::size_t n = 0; n < src.size(); ++n)
         next[offset[k] + n] = (src[n] & kNewAgent) ? new_value(k, src[n] & ~kNewAgent) : old_value(k, begin + src[n]);
     }
-    if (vec.capacity() < total) vec.reserve(total + total / 50);
-    vec.resize(total);
+    if constexpr (std::is_same_v<T, std::uint64_t>) {
+      // 64-bit columns trade places with the spare buffer instead of being copied back.
+      spare_.resize(total);
+      vec.swap(spare_);
+      if (spare_.size() < total) spare_.resize(total + total / 50);
+    } else {
+      if (vec.capacity() < total) vec.reserve(total + total / 50);
+      vec.resize(total);
 #pragma omp parallel for schedule(static)
-    for (std::size_t k = 0; k < owned.size(); ++k)
-      std::copy(next + offset[k], next + offset[k + 1], vec.begin() + static_cast<std::ptrdiff_t>(offset[k]));
+      for (std::size_t k = 0; k < owned.size(); ++k)
+        std::copy(next + offset[k], next + offset[k + 1], vec.begin() + static_cast<std::ptrdiff_t>(offset[k]));
+    }
   };
   auto newborn = [&](std::size_t k, std::uint32_t j) { return j < work_[k].newborns.size(); };
   auto newId = [&](std::size_t k, std::uint32_t j) -> core::PersonId {
