@@ -1,6 +1,7 @@
 #include "kernels/demography.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 namespace popsim::kernels {
@@ -11,21 +12,28 @@ using core::kAgeClasses;
 
 int sexIndex(const RegionYear& r, std::size_t i) { return static_cast<int>(r.p().sex[r.at(i)]); }
 
-// Moves person i to household h and takes her co-resident minor children along; her adult
-// children stay where they are, no longer living with her.
+// Moves person i to household h with her co-resident minor children; her adult children stay,
+// no longer living with her. A man takes the minors of his household who live without their
+// mother and are at least 15 years younger (his children: fathers are not linked).
 void moveWithChildren(RegionYear& r, std::size_t i, core::HouseholdId h) {
   auto& p = r.p();
   const core::HouseholdId old = p.household[r.at(i)];
   const core::PersonId id = p.id[r.at(i)];
   r.moveTo(i, h);
   p.flags[r.at(i)] &= static_cast<std::uint8_t>(~(core::kFlagLivesWithMother | core::kFlagLivesWithChild));
-  if (p.sex[r.at(i)] != core::Sex::Female) return;
+  const bool woman = p.sex[r.at(i)] == core::Sex::Female;
   const auto hh = r.household_of[i];
   for (std::uint32_t k = r.household_start[hh]; k < r.household_start[hh + 1]; ++k) {
     const auto g = r.at(k);
-    if (!r.alive(k) || p.mother[g] != id || !(p.flags[g] & core::kFlagLivesWithMother) || p.household[g] != old) continue;
-    if (r.ageAtStart(k) + 1 < kAdultAge) r.moveTo(k, h);
-    else p.flags[g] &= static_cast<std::uint8_t>(~core::kFlagLivesWithMother);
+    if (!r.alive(k) || p.household[g] != old || k == i) continue;
+    if (woman) {
+      if (p.mother[g] != id || !(p.flags[g] & core::kFlagLivesWithMother)) continue;
+      if (r.ageAtStart(k) + 1 < kAdultAge) r.moveTo(k, h);
+      else p.flags[g] &= static_cast<std::uint8_t>(~core::kFlagLivesWithMother);
+    } else if (!(p.flags[g] & core::kFlagLivesWithMother) && r.ageAtStart(k) + 1 < kAdultAge &&
+               r.ageAtStart(i) - r.ageAtStart(k) >= 15) {
+      r.moveTo(k, h);  // a lone father's children (fathers are not linked) go with him
+    }
   }
 }
 
@@ -116,25 +124,44 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce) {
     moveWithChildren(r, husband, r.newHousehold());
     ++r.divorces;
   }
-  // The marriage market.
-  using Candidate = std::tuple<int, core::PersonId, std::size_t>;  // (age, id, local index)
+  // The marriage market. The region's number of marriages is the mean of the expected entrants
+  // of the two sexes (rounded without bias), so that it does not depend on the sample size;
+  // that many women and men are drawn with probability proportional to their age-sex rates
+  // (weighted sampling without replacement, Efraimidis-Spirakis keys), each side sorted by
+  // (age, id), and paired by rank.
+  using Candidate = std::pair<double, std::size_t>;  // (key, local index)
   std::vector<Candidate> women, men;
+  double expected = 0.0;
   for (std::size_t i = 0; i < r.size(); ++i) {
     if (!r.alive(i) || p.partner[r.at(i)] != core::kNoPerson) continue;
     const int a = r.ageAtStart(i);
     if (a < kAdultAge) continue;
     const int s = sexIndex(r, i);
-    if (r.stream(i, Event::MarriageEntry).uniform(0) >= marriage[s][core::ageClass(a)]) continue;
-    (s == 1 ? women : men).emplace_back(a, p.id[r.at(i)], i);
+    const double rate = marriage[s][core::ageClass(a)];
+    if (rate <= 0.0) continue;
+    expected += 0.5 * rate;
+    const double u = r.stream(i, Event::MarriageEntry).uniform(0);
+    (s == 1 ? women : men).emplace_back(std::log1p(-u) / rate, i);
   }
-  std::sort(women.begin(), women.end());
-  std::sort(men.begin(), men.end());
-  const std::size_t pairs = std::min(women.size(), men.size());
+  const double whole = std::floor(expected);
+  const double u = core::Stream(r.seed, core::regionEntity(r.region_code), r.year, Event::MarriageCount).uniform(0);
+  const auto pairs = std::min<std::size_t>({static_cast<std::size_t>(whole) + (u < expected - whole ? 1 : 0),
+                                            women.size(), men.size()});
+  auto chosen = [&](std::vector<Candidate>& side) {
+    // The `pairs` largest keys (ties by index), then by (age, id).
+    std::partial_sort(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(pairs), side.end(),
+                      [](const Candidate& x, const Candidate& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+    std::vector<std::tuple<int, core::PersonId, std::size_t>> picked;
+    for (std::size_t k = 0; k < pairs; ++k)
+      picked.emplace_back(r.ageAtStart(side[k].second), p.id[r.at(side[k].second)], side[k].second);
+    std::sort(picked.begin(), picked.end());
+    return picked;
+  };
+  const auto brides = chosen(women);
+  const auto grooms = chosen(men);
   for (std::size_t k = 0; k < pairs; ++k) {
-    // Quantile matching: the k-th of `pairs` couples takes the person at the same quantile of
-    // each (age-sorted) list, so the surplus side loses people evenly across ages.
-    const std::size_t w = std::get<2>(women[(2 * k + 1) * women.size() / (2 * pairs)]);
-    const std::size_t m = std::get<2>(men[(2 * k + 1) * men.size() / (2 * pairs)]);
+    const std::size_t w = std::get<2>(brides[k]);
+    const std::size_t m = std::get<2>(grooms[k]);
     p.partner[r.at(w)] = p.id[r.at(m)];
     p.partner[r.at(m)] = p.id[r.at(w)];
     r.partner[w] = static_cast<std::int32_t>(m);
@@ -148,14 +175,25 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce) {
 
 void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_join_child_rate) {
   auto& p = r.p();
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    const auto g = r.at(i);
-    if (!r.alive(i) || !(p.flags[g] & core::kFlagLivesWithMother) || p.partner[g] != core::kNoPerson) continue;
-    const int a = r.ageAtStart(i);
-    if (a < kAdultAge) continue;
-    if (r.stream(i, Event::LeaveHome).uniform(0) >= leave[sexIndex(r, i)][core::ageClass(a)]) continue;
-    moveWithChildren(r, i, r.newHousehold());
-    ++r.left_home;
+  // Unmarried adults living with a parent or guardian (someone at least 15 years older in the
+  // household: the mother, a lone father, a grandmother who took them in) may leave.
+  for (std::size_t hh = 0; hh + 1 < r.household_start.size(); ++hh) {
+    const auto b = r.household_start[hh];
+    const auto e = r.household_start[hh + 1];
+    if (e - b < 2) continue;
+    int oldest = 0;
+    for (auto k = b; k < e; ++k)
+      if (r.alive(k)) oldest = std::max(oldest, r.ageAtStart(k));
+    for (auto i = b; i < e; ++i) {
+      const auto g = r.at(i);
+      const int a = r.ageAtStart(i);
+      if (!r.alive(i) || a < kAdultAge || oldest - a < 15 || p.partner[g] != core::kNoPerson || r.moved[i] ||
+          (p.flags[g] & core::kFlagLivesWithChild))
+        continue;
+      if (r.stream(i, Event::LeaveHome).uniform(0) >= leave[sexIndex(r, i)][core::ageClass(a)]) continue;
+      moveWithChildren(r, i, r.newHousehold());
+      ++r.left_home;
+    }
   }
 
   // Women 75+ living alone who move to a child: first who moves, then one scan of the region
@@ -180,8 +218,19 @@ void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_j
     if (m >= 0 && child[static_cast<std::size_t>(m)] < 0) child[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
   }
   for (std::size_t m = 0; m < movers.size(); ++m) {
-    if (child[m] < 0) continue;
     const auto i = movers[m].second;
+    if (child[m] < 0) {
+      // No linked child in the region (links exist only for children known at the start): a
+      // married woman 25-35 years younger, drawn at random, stands for a child's family.
+      const auto s = r.stream(i, Event::ElderlyMove);
+      for (std::uint32_t d = 1; d < 2048 && child[m] < 0; ++d) {
+        const auto k = static_cast<std::size_t>(s.uniform(d) * static_cast<double>(r.size()));
+        const int gap = r.ageAtStart(i) - r.ageAtStart(k);
+        if (r.alive(k) && p.sex[r.at(k)] == core::Sex::Female && r.partner[k] >= 0 && gap >= 25 && gap <= 35)
+          child[m] = static_cast<std::int64_t>(k);
+      }
+      if (child[m] < 0) continue;
+    }
     r.moveTo(i, p.household[r.at(static_cast<std::size_t>(child[m]))]);
     p.flags[r.at(i)] |= core::kFlagLivesWithChild;
     ++r.elderly_moved;
@@ -233,7 +282,7 @@ void internationalMigration(RegionYear& r,
         if (!parents.empty()) {
           h = r.immigrants[parents[next_parent++ % parents.size()]].household;
         } else {
-          const auto draw = core::Stream(r.seed, core::regionEntity(r.region), r.year, Event::OrphanHost);
+          const auto draw = core::Stream(r.seed, core::regionEntity(r.region_code), r.year, Event::OrphanHost);
           for (std::uint32_t d = 0; d < 4096 && h == 0; ++d) {
             const auto i = static_cast<std::size_t>(draw.uniform(d + static_cast<std::uint32_t>(r.immigrants.size()) * 4096u) *
                                                     static_cast<double>(r.size()));
@@ -245,6 +294,50 @@ void internationalMigration(RegionYear& r,
         r.immigrants.push_back({static_cast<core::Sex>(s), static_cast<std::int16_t>(a), h});
       }
 }
+
+namespace {
+
+// The household of a woman of the region aged 35-75 other than h, drawn with `s`; 0 if none.
+core::HouseholdId randomHost(const RegionYear& r, const core::Stream& s, core::HouseholdId h) {
+  const auto& p = r.p();
+  for (std::uint32_t draw = 0; draw < 4096; ++draw) {
+    const auto k = static_cast<std::size_t>(s.uniform(draw) * static_cast<double>(r.size()));
+    const int a = r.ageAtStart(k) + 1;
+    if (r.alive(k) && p.sex[r.at(k)] == core::Sex::Female && a >= 35 && a <= 75 && p.household[r.at(k)] != h)
+      return p.household[r.at(k)];
+  }
+  return 0;
+}
+
+void placeNewHouseholdOrphans(RegionYear& r) {
+  auto& p = r.p();
+  if (r.new_households == 0) return;
+  std::vector<std::uint8_t> adult(r.new_households, 0);
+  std::vector<std::int64_t> first_minor(r.new_households, -1);
+  for (const auto& im : r.immigrants)
+    if (isNewHousehold(im.household) && im.age >= kAdultAge) adult[im.household & ~kNewHousehold] = 1;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    const auto h = p.household[r.at(i)];
+    if (!r.alive(i) || !r.moved[i] || !isNewHousehold(h)) continue;
+    const auto n = h & ~kNewHousehold;
+    if (r.ageAtStart(i) + 1 >= kAdultAge) adult[n] = 1;
+    else if (first_minor[n] < 0) first_minor[n] = static_cast<std::int64_t>(i);
+  }
+  for (std::uint32_t n = 0; n < r.new_households; ++n) {
+    if (adult[n] || first_minor[n] < 0) continue;
+    const core::HouseholdId h = kNewHousehold | n;
+    const auto target = randomHost(r, r.stream(static_cast<std::size_t>(first_minor[n]), Event::OrphanHost), h);
+    if (target == 0) continue;
+    for (std::size_t i = static_cast<std::size_t>(first_minor[n]); i < r.size(); ++i)
+      if (r.alive(i) && p.household[r.at(i)] == h) {
+        r.moveTo(i, target);
+        p.flags[r.at(i)] &= static_cast<std::uint8_t>(~core::kFlagLivesWithMother);
+        ++r.orphans_placed;
+      }
+  }
+}
+
+}  // namespace
 
 void placeOrphans(RegionYear& r) {
   auto& p = r.p();
@@ -288,6 +381,9 @@ void placeOrphans(RegionYear& r) {
     }
     if (!adult && minor) groups.push_back({hh, first_minor});
   }
+  // Households created this year left without an adult (a mother who moved out with her
+  // children and then emigrated) join the orphan groups through a separate pass below.
+  placeNewHouseholdOrphans(r);
   if (groups.empty()) return;
 
   // Their grandmothers, through two scans of the region: the minors' mothers, then theirs.
@@ -319,15 +415,9 @@ void placeOrphans(RegionYear& r) {
         p.household[r.at(static_cast<std::size_t>(o.grandmother))] != h)
       host = o.grandmother;
     // Otherwise a woman of the region aged 35-75, drawn at random.
-    const auto s = r.stream(o.first_minor, Event::OrphanHost);
-    for (std::uint32_t draw = 0; host < 0 && draw < 4096; ++draw) {
-      const auto k = static_cast<std::size_t>(s.uniform(draw) * static_cast<double>(r.size()));
-      const int a = r.ageAtStart(k) + 1;
-      if (r.alive(k) && p.sex[r.at(k)] == core::Sex::Female && a >= 35 && a <= 75 && p.household[r.at(k)] != h)
-        host = static_cast<std::int64_t>(k);
-    }
-    if (host < 0) continue;  // no possible host: the minors stay (the invariant tests report it)
-    const auto target = p.household[r.at(static_cast<std::size_t>(host))];
+    const auto target = host >= 0 ? p.household[r.at(static_cast<std::size_t>(host))]
+                                  : randomHost(r, r.stream(o.first_minor, Event::OrphanHost), h);
+    if (target == 0) continue;  // no possible host: the minors stay (the yearly check reports it)
     for (auto k = r.household_start[o.household]; k < r.household_start[o.household + 1]; ++k)
       if (r.alive(k) && p.household[r.at(k)] == h) {
         r.moveTo(k, target);

@@ -44,6 +44,7 @@ struct RegionYear {
   std::size_t begin = 0;
   std::size_t end = 0;
   core::RegionIndex region = 0;
+  std::int64_t region_code = 0;  // keys region-level random streams
   int year = 0;  // the simulated year; ages at its start are year - 1 - birth_year
   std::uint64_t seed = 0;
 

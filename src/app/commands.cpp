@@ -118,8 +118,9 @@ int run(const RunOptions& options, MPI_Comm comm) {
 
   auto initial = model::synthesizePopulation(config, inputs, comm);
   model::Projection projection(config, inputs, std::move(initial.population), std::move(initial.owner), comm);
-  io::RunMeta meta{config.path, config.text, config.seed, config.scale, config.start_year, options.years, ranks,
-                   omp_get_max_threads()};
+  int threads = omp_get_max_threads();  // attributes must be the same on every rank
+  MPI_Allreduce(MPI_IN_PLACE, &threads, 1, MPI_INT, MPI_MAX, comm);
+  io::RunMeta meta{config.path, config.text, config.seed, config.scale, config.start_year, options.years, ranks, threads};
   io::ResultsWriter results(results_path, inputs.regions, meta, comm);
   results.writeYear(0, projection.year(), projection.population().regions, projection.records());
   results.writePerformance(0, {}, projection.population().persons.size(), 0);

@@ -35,6 +35,7 @@ enum class Event : std::uint16_t {
   OrphanHost = 27,             // person (orphan): which household takes the minor
   MigrationRounding = 28,      // year: rounding of national migrant counts per cell
   MigrationAllocation = 29,    // year: allocation of migrants to regions
+  MarriageCount = 30,          // region: rounding of the expected number of marriages
 };
 
 // Region-level entities carry the top bit so they can never collide with a person id.

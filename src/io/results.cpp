@@ -134,6 +134,12 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
                 "year,region");
   createDataset(file_, "unions/divorces", H5T_NATIVE_INT64, {Y, R}, "divorces", "divorces during the year",
                 "year,region");
+  createDataset(file_, "households/left_home", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "unmarried adults who left a parent's or guardian's household during the year", "year,region");
+  createDataset(file_, "households/elderly_moved", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "women 75+ living alone who moved in with a child's family during the year", "year,region");
+  createDataset(file_, "households/orphans_placed", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "minors left without an adult who were placed with kin or a foster household", "year,region");
   const auto P = static_cast<hsize_t>(ranks_);
   createDataset(file_, "performance/seconds", H5T_NATIVE_DOUBLE, {Y, P, kPhases.size()}, "s",
                 "wall seconds per phase of the year on each rank (see attribute phases)", "year,rank,phase");
@@ -180,9 +186,16 @@ void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionInd
             gather([](const auto& r, auto& v) { v.push_back(r.emigrants); }, 1));
   writeRows(file_, "unions/marriages", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.marriages); }, 1));
   writeRows(file_, "unions/divorces", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.divorces); }, 1));
+  writeRows(file_, "households/left_home", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.left_home); }, 1));
+  writeRows(file_, "households/elderly_moved", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.elderly_moved); }, 1));
+  writeRows(file_, "households/orphans_placed", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.orphans_placed); }, 1));
   const std::vector<std::int32_t> y = {year};
   writeRows(file_, "years", t, rank_ == 0 ? std::vector<std::size_t>{0} : std::vector<std::size_t>{}, 1,
             rank_ == 0 ? y : std::vector<std::int32_t>{});
+  detail::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flushing " + path_);
 }
 
 void ResultsWriter::writePerformance(int t, const std::array<double, kPhases.size()>& seconds, std::uint64_t agents,

@@ -31,6 +31,9 @@ struct RegionYearRecord {
   std::int64_t emigrants = 0;
   std::int64_t marriages = 0;
   std::int64_t divorces = 0;
+  std::int64_t left_home = 0;
+  std::int64_t elderly_moved = 0;
+  std::int64_t orphans_placed = 0;
 };
 
 struct RunMeta {
@@ -52,7 +55,8 @@ class ResultsWriter {
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;
 
-  // Writes time point t (0 = start state) for the `owned` regions (ascending); collective.
+  // Writes time point t (0 = start state) for the `owned` regions (ascending) and flushes, so
+  // that a run stopped later keeps a readable file with the years done; collective.
   void writeYear(int t, int year, const std::vector<core::RegionIndex>& owned,
                  const std::vector<RegionYearRecord>& records);
   // This rank's seconds per phase and agents at time point t; collective.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 #include <type_traits>
@@ -265,13 +266,16 @@ void Projection::allocateMigrants(const YearRates& rates, const std::vector<Cens
       if (count == 0) continue;
       // Largest-remainder allocation in proportion to the region's persons of this sex and age
       // (newcomers settle where people like them live; emigrants leave from there).
+      // Nobody is aged 0 at the end of the year before the births: newborn immigrants are
+      // allocated like the region's youngest children (age 1 at the end of the year).
+      const std::size_t key_cell = a == 0 ? cell + 1 : cell;
       std::int64_t weight_total = 0;
-      for (std::size_t r = 0; r < regions_; ++r) weight_total += key[r * kWidth + cell];
+      for (std::size_t r = 0; r < regions_; ++r) weight_total += key[r * kWidth + key_cell];
       if (weight_total == 0) continue;
       std::vector<std::int64_t> remainder(regions_);
       std::int64_t given = 0;
       for (std::size_t r = 0; r < regions_; ++r) {
-        const std::int64_t x = count * key[r * kWidth + cell];
+        const std::int64_t x = count * key[r * kWidth + key_cell];
         quota[r] = x / weight_total;
         remainder[r] = x % weight_total;
         given += quota[r];
@@ -326,6 +330,7 @@ void Projection::step() {
     r.begin = pop.person_offset[k];
     r.end = pop.person_offset[k + 1];
     r.region = region;
+    r.region_code = inputs_.regions[region].code;
     r.year = year;
     r.seed = config_.seed;
     r.index();
@@ -356,8 +361,24 @@ void Projection::rebuild() {
   auto& p = pop.persons;
   const auto& owned = pop.regions;
   std::vector<Plan> plans(owned.size());
+  std::vector<std::string> duplicated(owned.size());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k) plans[k] = planRegion(work_[k]);
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    plans[k] = planRegion(work_[k]);
+    if (!config_.model.checks) continue;
+    // No agent may be carried into the new state twice (ids are then unique: the old state's
+    // were, and new ids are fresh).
+    const auto& w = work_[k];
+    std::vector<std::uint8_t> used(w.size() + w.newborns.size() + w.immigrants.size(), 0);
+    for (const auto src : plans[k].source) {
+      const std::size_t slot = (src & kNewAgent) ? w.size() + (src & ~kNewAgent) : src;
+      if (used[slot]++ != 0 && duplicated[k].empty())
+        duplicated[k] = fmt::format("check 'no id twice' failed in year {}, region {} ({}): agent {} would be copied twice",
+                                    pop.year + 1, inputs_.regions[owned[k]].code, inputs_.regions[owned[k]].name_en, src);
+    }
+  }
+  for (const auto& d : duplicated)
+    if (!d.empty()) throw std::runtime_error(d);
 
   // New ids: regions in table order take consecutive blocks, the same on any decomposition.
   std::vector<std::int64_t> local;
@@ -390,13 +411,16 @@ void Projection::rebuild() {
   auto column = [&](auto& vec, auto old_value, auto new_value) {
     using T = typename std::decay_t<decltype(vec)>::value_type;
     static_assert(sizeof(T) <= sizeof(std::uint64_t));
-    T* next = reinterpret_cast<T*>(spare_.data());
+    // Written as bytes (character access may alias any object), read back the same way.
+    auto* bytes = reinterpret_cast<unsigned char*>(spare_.data());
 #pragma omp parallel for schedule(dynamic, 1)
     for (std::size_t k = 0; k < owned.size(); ++k) {
       const auto& src = plans[k].source;
       const auto begin = pop.person_offset[k];
-      for (std::size_t n = 0; n < src.size(); ++n)
-        next[offset[k] + n] = (src[n] & kNewAgent) ? new_value(k, src[n] & ~kNewAgent) : old_value(k, begin + src[n]);
+      for (std::size_t n = 0; n < src.size(); ++n) {
+        const T value = (src[n] & kNewAgent) ? new_value(k, src[n] & ~kNewAgent) : old_value(k, begin + src[n]);
+        std::memcpy(bytes + (offset[k] + n) * sizeof(T), &value, sizeof(T));
+      }
     }
     if constexpr (std::is_same_v<T, std::uint64_t>) {
       // 64-bit columns trade places with the spare buffer instead of being copied back.
@@ -408,7 +432,7 @@ void Projection::rebuild() {
       vec.resize(total);
 #pragma omp parallel for schedule(static)
       for (std::size_t k = 0; k < owned.size(); ++k)
-        std::copy(next + offset[k], next + offset[k + 1], vec.begin() + static_cast<std::ptrdiff_t>(offset[k]));
+        std::memcpy(vec.data() + offset[k], bytes + offset[k] * sizeof(T), (offset[k + 1] - offset[k]) * sizeof(T));
     }
   };
   auto newborn = [&](std::size_t k, std::uint32_t j) { return j < work_[k].newborns.size(); };
@@ -503,6 +527,9 @@ void Projection::account(bool with_events) {
     for (const auto& s : w.emigrants) rec.emigrants += std::accumulate(s.begin(), s.end(), std::int64_t{0});
     rec.marriages = w.marriages;
     rec.divorces = w.divorces;
+    rec.left_home = w.left_home;
+    rec.elderly_moved = w.elderly_moved;
+    rec.orphans_placed = w.orphans_placed;
   }
 }
 
@@ -531,9 +558,11 @@ void Projection::check(const std::vector<std::int64_t>& persons_before) const {
     const auto e = pop.person_offset[k + 1];
     for (auto i = b; i < e && failures[k].empty();) {
       auto j = i;
-      while (j < e && p.household[j] == p.household[i]) ++j;
+      bool adult = false;
+      while (j < e && p.household[j] == p.household[i]) adult |= pop.year - p.birth_year[j++] >= kernels::kAdultAge;
       if (j < e && p.household[j] < p.household[i])
         fail("one household per person", fmt::format("household {} is not contiguous", p.household[j]));
+      if (!adult) fail("an adult in every household", fmt::format("household {} has only minors", p.household[i]));
       for (auto x = i; x < j; ++x) {
         if (p.id[x] >= pop.next_person_id || p.id[x] == core::kNoPerson)
           fail("unique ids", fmt::format("id {} was never issued", p.id[x]));

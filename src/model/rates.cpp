@@ -72,8 +72,15 @@ YearRates ratesFor(const io::CountryInputs& inputs, int year) {
     r.death_probability[s] = deathProbabilities(m);
   }
   r.tfr = path.tfr[t];
-  const double base = inputs.fertility.tfr();
-  for (int a = 0; a < kernels::kFertileAges; ++a) r.asfr[a] = inputs.fertility.asfr[a] * r.tfr / base;
+  // The schedule is by age at the birth; a woman aged x at the start of the year is x or x+1 at a
+  // birth during it, so her rate is the mean of ASFR(x) and ASFR(x+1), rescaled to the TFR.
+  std::array<double, kernels::kFertileAges> start{};
+  double sum = 0.0;
+  for (int a = 0; a < kernels::kFertileAges; ++a) {
+    const double next = a + 1 < kernels::kFertileAges ? inputs.fertility.asfr[a + 1] : 0.0;
+    sum += start[a] = 0.5 * (inputs.fertility.asfr[a] + next);
+  }
+  for (int a = 0; a < kernels::kFertileAges; ++a) r.asfr[a] = start[a] * r.tfr / sum;
   r.net_international_migration = path.net_international_migration[t];
   return r;
 }

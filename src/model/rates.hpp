@@ -27,7 +27,9 @@ struct YearRates {
   int year = 0;
   kernels::BySexAge death_probability{};  // national, by sex and age at the start of the year
   std::array<double, core::kSexes> mortality_level{};  // k of the year, by sex
-  std::array<double, kernels::kFertileAges> asfr{};  // national births per woman at ages 15..49
+  // National births per woman by age 15..49 at the start of the year (the mean of the schedule
+  // at x and x+1, scaled so that it sums to the year's TFR).
+  std::array<double, kernels::kFertileAges> asfr{};
   double tfr = 0.0;
   double net_international_migration = 0.0;  // persons (full scale)
 };
