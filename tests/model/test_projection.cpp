@@ -20,13 +20,15 @@ struct National {
   oracle::BySexAge population{};
   double births = 0.0;
   double deaths = 0.0;
+  double immigrants = 0.0;
   std::array<double, 35> births_by_age{};
 };
 
 // National totals of the records (summed over all ranks).
 National national(const Projection& p, MPI_Comm comm) {
-  std::vector<double> v(202 + 2 + 35, 0.0);
+  std::vector<double> v(202 + 2 + 35 + 1, 0.0);
   for (const auto& r : p.records()) {
+    v[239] += static_cast<double>(r.immigrants);
     for (int s = 0; s < 2; ++s)
       for (int a = 0; a <= 100; ++a) {
         v[s * 101 + a] += static_cast<double>(r.population[s][a]);
@@ -44,6 +46,7 @@ National national(const Projection& p, MPI_Comm comm) {
   n.births = v[202];
   n.deaths = v[203];
   for (int a = 0; a < 35; ++a) n.births_by_age[a] = v[204 + a];
+  n.immigrants = v[239];
   return n;
 }
 
@@ -88,18 +91,32 @@ TEST(Projection, AgreesWithTheCohortComponentOracle) {
     }
     EXPECT_NEAR(tfr, o.tfr, 4.0 * std::sqrt(variance)) << o.year;
   }
-  // (a) population by sex and 5-year age group after 30 years.
+  // (a) population by sex and 5-year age group after 30 years. A cohort alive at the start
+  // varies by its deaths (binomial, variance below the expected deaths along its diagonal); a
+  // cohort born since varies like its births (Poisson); migrant counts add their rounding.
   const auto& final_sim = sim.back().population;
   const auto& final_oracle = expected.back().population;
   for (int s = 0; s < 2; ++s)
     for (int g = 0; g <= 20; ++g) {
-      double x = 0.0, e = 0.0;
+      double x = 0.0, e = 0.0, variance = 0.0;
       for (int a = 5 * g; a < std::min(5 * g + 5, 101); ++a) {
         x += final_sim[s][a];
         e += final_oracle[s][a];
+        double cohort = 0.0;
+        if (a >= kYears && a < 100) {
+          for (int t = 1; t <= kYears; ++t) cohort += expected[static_cast<std::size_t>(t - 1)].deaths[s][a - (kYears - t) - 1];
+        } else {
+          cohort = final_oracle[s][a];
+        }
+        variance += cohort + 0.25 * kYears;
       }
-      EXPECT_NEAR(x, e, 4.0 * std::sqrt(std::max(e, 1.0)) + 1.0) << "sex " << s << " ages " << 5 * g << "+";
+      EXPECT_NEAR(x, e, 4.0 * std::sqrt(variance) + 1.0) << "sex " << s << " ages " << 5 * g << "+";
     }
+  // Immigrants every year: the national net of the path, rounded per sex-age cell without bias.
+  for (int t = 1; t <= kYears; ++t) {
+    const auto rates = ratesFor(test::baselineInputs(), config.start_year + t);
+    EXPECT_NEAR(sim[t].immigrants, rates.net_international_migration * config.scale, 40.0) << config.start_year + t;
+  }
   // The projection moved: deaths outnumber births in Korea's first decades.
   EXPECT_GT(sim[10].deaths, sim[10].births);
 }
@@ -109,17 +126,48 @@ TEST(Projection, KeepsItsInvariantsEveryYear) {
   auto config = scaled(0.003);
   ASSERT_TRUE(config.model.checks);
   auto projection = start(config, MPI_COMM_SELF);
+  const auto& in = test::baselineInputs();
   for (int t = 1; t <= 12; ++t) {
+    // Expected marriages: half the expected entrants of both sexes among the unmarried adults
+    // who survive (about 1% die first); expected divorces: the wives' rates.
+    const auto& p = projection.population().persons;
+    double marriages = 0.0, divorces = 0.0;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      const int a = projection.year() - p.birth_year[i];
+      const int s = static_cast<int>(p.sex[i]);
+      if (a < 18) continue;
+      if (p.partner[i] == core::kNoPerson) marriages += 0.5 * in.unions.marriage[s][core::ageClass(a)];
+      else if (s == 1) divorces += in.unions.divorce[1][core::ageClass(a)];
+    }
     ASSERT_NO_THROW(projection.step()) << "year " << projection.year() + 1;
     test::expectHouseholdInvariants(projection.population(), projection.year());
+    std::int64_t married = 0, divorced = 0;
+    for (const auto& r : projection.records()) {
+      married += r.marriages;
+      divorced += r.divorces;
+    }
+    EXPECT_NEAR(static_cast<double>(married), marriages, 0.03 * marriages + 4.0 * std::sqrt(marriages)) << projection.year();
+    EXPECT_NEAR(static_cast<double>(divorced), divorces, 0.03 * divorces + 4.0 * std::sqrt(divorces)) << projection.year();
   }
-  std::int64_t marriages = 0, divorces = 0;
-  for (const auto& r : projection.records()) {
-    marriages += r.marriages;
-    divorces += r.divorces;
+}
+
+TEST(Projection, AFailedCheckStopsTheRunNamingCheckYearAndRegion) {
+  if (test::rank() != 0) return;
+  const auto config = scaled(0.002);
+  auto initial = synthesizePopulation(config, test::baselineInputs(), MPI_COMM_SELF);
+  auto& p = initial.population.persons;
+  std::size_t i = 0;
+  while (p.partner[i] == core::kNoPerson) ++i;
+  p.partner[i] = p.id[i];  // married to oneself: not a mutual couple
+  Projection projection(config, test::baselineInputs(), std::move(initial.population), std::move(initial.owner),
+                        MPI_COMM_SELF);
+  try {
+    projection.step();
+    ADD_FAILURE() << "the broken partnership was not detected";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("check 'partners' failed in year 2024, region 1111000000 (Jongno-gu)"), std::string::npos) << what;
   }
-  EXPECT_GT(marriages, 0);
-  EXPECT_GT(divorces, 0);
 }
 
 void expectSameRecords(const io::RegionYearRecord& a, const io::RegionYearRecord& b, const std::string& where) {
@@ -132,6 +180,9 @@ void expectSameRecords(const io::RegionYearRecord& a, const io::RegionYearRecord
   EXPECT_EQ(a.emigrants, b.emigrants) << where;
   EXPECT_EQ(a.marriages, b.marriages) << where;
   EXPECT_EQ(a.divorces, b.divorces) << where;
+  EXPECT_EQ(a.left_home, b.left_home) << where;
+  EXPECT_EQ(a.elderly_moved, b.elderly_moved) << where;
+  EXPECT_EQ(a.orphans_placed, b.orphans_placed) << where;
 }
 
 TEST(Projection, IsIdenticalForAnyThreadCount) {
@@ -148,11 +199,19 @@ TEST(Projection, IsIdenticalForAnyThreadCount) {
   const auto one = run(1);
   for (int threads : {2, 4}) {
     const auto many = run(threads);
-    EXPECT_EQ(one.population().persons.id, many.population().persons.id) << threads;
-    EXPECT_EQ(one.population().persons.partner, many.population().persons.partner) << threads;
-    EXPECT_EQ(one.population().persons.household, many.population().persons.household) << threads;
-    EXPECT_EQ(one.population().persons.parity, many.population().persons.parity) << threads;
+    const auto& a = one.population().persons;
+    const auto& b = many.population().persons;
+    EXPECT_EQ(a.id, b.id) << threads;
+    EXPECT_EQ(a.partner, b.partner) << threads;
+    EXPECT_EQ(a.mother, b.mother) << threads;
+    EXPECT_EQ(a.household, b.household) << threads;
+    EXPECT_EQ(a.birth_year, b.birth_year) << threads;
+    EXPECT_EQ(a.region, b.region) << threads;
+    EXPECT_EQ(a.sex, b.sex) << threads;
+    EXPECT_EQ(a.parity, b.parity) << threads;
+    EXPECT_EQ(a.flags, b.flags) << threads;
     EXPECT_EQ(one.population().households.id, many.population().households.id) << threads;
+    EXPECT_EQ(one.population().person_offset, many.population().person_offset) << threads;
     for (std::size_t k = 0; k < one.records().size(); ++k)
       expectSameRecords(one.records()[k], many.records()[k], "region " + std::to_string(k));
   }

@@ -13,6 +13,20 @@ TEST(Rates, BaseYearLifeTableReproducesItsLifeExpectancy) {
   EXPECT_NEAR(lifeExpectancy(in.mortality.mx[1]), in.mortality.ex[1][0], 0.05);
 }
 
+TEST(Rates, DeathProbabilitiesAreTheLifeTableSurvivalRatios) {
+  // Reference values from the input life table's own lx column (computed by the preparation
+  // script, not by this code): 1 - L(x+1)/L(x) with L(x) = (l(x) + l(x+1)) / 2.
+  const auto& in = test::baselineInputs();
+  for (int s = 0; s < 2; ++s) {
+    const auto q = deathProbabilities(in.mortality.mx[s]);
+    const auto& l = in.mortality.lx[s];
+    for (int x = 0; x + 2 < 100; ++x) {
+      const double reference = 1.0 - (l[x + 1] + l[x + 2]) / (l[x] + l[x + 1]);
+      EXPECT_NEAR(q[x], reference, 2e-4 + 0.01 * reference) << "sex " << s << " age " << x;
+    }
+  }
+}
+
 TEST(Rates, MortalityFollowsTheLifeExpectancyPath) {
   const auto& in = test::baselineInputs();
   for (int year : {2024, 2050, 2072, 2123}) {
