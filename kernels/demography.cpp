@@ -124,11 +124,13 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce) {
     moveWithChildren(r, husband, r.newHousehold());
     ++r.divorces;
   }
-  // The marriage market. The region's number of marriages is the mean of the expected entrants
-  // of the two sexes (rounded without bias), so that it does not depend on the sample size;
-  // that many women and men are drawn with probability proportional to their age-sex rates
-  // (weighted sampling without replacement, Efraimidis-Spirakis keys), each side sorted by
-  // (age, id), and paired by rank.
+  // The marriage market. The region's number of marriages K is the mean over the two sexes of
+  // the expected entrants (the sum of the age-sex probabilities over the unmarried adults),
+  // rounded without bias, so that it does not depend on the sample size or on one sex's noise.
+  // Each side's candidates enter with probability kOversample x rate, and K of them are kept
+  // at random (the smallest u / (kOversample x rate), uniform given entry): inclusion stays
+  // proportional to the rate. Each side is sorted by (age, id) and the two are paired by rank.
+  constexpr double kOversample = 1.5;
   using Candidate = std::pair<double, std::size_t>;  // (key, local index)
   std::vector<Candidate> women, men;
   double expected = 0.0;
@@ -140,17 +142,17 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce) {
     const double rate = marriage[s][core::ageClass(a)];
     if (rate <= 0.0) continue;
     expected += 0.5 * rate;
+    const double threshold = std::min(1.0, kOversample * rate);
     const double u = r.stream(i, Event::MarriageEntry).uniform(0);
-    (s == 1 ? women : men).emplace_back(std::log1p(-u) / rate, i);
+    if (u < threshold) (s == 1 ? women : men).emplace_back(u / threshold, i);
   }
   const double whole = std::floor(expected);
   const double u = core::Stream(r.seed, core::regionEntity(r.region_code), r.year, Event::MarriageCount).uniform(0);
   const auto pairs = std::min<std::size_t>({static_cast<std::size_t>(whole) + (u < expected - whole ? 1 : 0),
                                             women.size(), men.size()});
   auto chosen = [&](std::vector<Candidate>& side) {
-    // The `pairs` largest keys (ties by index), then by (age, id).
-    std::partial_sort(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(pairs), side.end(),
-                      [](const Candidate& x, const Candidate& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+    // The `pairs` smallest keys (ties by index), then by (age, id).
+    std::partial_sort(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(pairs), side.end());
     std::vector<std::tuple<int, core::PersonId, std::size_t>> picked;
     for (std::size_t k = 0; k < pairs; ++k)
       picked.emplace_back(r.ageAtStart(side[k].second), p.id[r.at(side[k].second)], side[k].second);

@@ -3,8 +3,22 @@
 #include <algorithm>
 
 namespace popsim::kernels {
+namespace {
+
+// Capacity of the start-of-year structure, kept per thread between regions and years so that
+// large regions do not fault in and zero fresh pages every year. Only capacity is kept: the
+// contents are recomputed by index().
+thread_local std::vector<std::uint32_t> pooled_start, pooled_of;
+thread_local std::vector<core::HouseholdId> pooled_id;
+thread_local std::vector<std::int32_t> pooled_partner;
+
+}  // namespace
 
 void RegionYear::index() {
+  household_start.swap(pooled_start);
+  household_id.swap(pooled_id);
+  household_of.swap(pooled_of);
+  partner.swap(pooled_partner);
   const std::size_t n = size();
   const auto& p = *persons;
   removed.assign(n, Removal::Stays);
@@ -42,10 +56,10 @@ void RegionYear::index() {
 }
 
 void RegionYear::releaseIndex() {
-  std::vector<std::uint32_t>().swap(household_start);
-  std::vector<core::HouseholdId>().swap(household_id);
-  std::vector<std::uint32_t>().swap(household_of);
-  std::vector<std::int32_t>().swap(partner);
+  household_start.swap(pooled_start);
+  household_id.swap(pooled_id);
+  household_of.swap(pooled_of);
+  partner.swap(pooled_partner);
 }
 
 }  // namespace popsim::kernels

@@ -89,7 +89,8 @@ struct RegionYear {
 
   // Resets the year's changes and computes the start-of-year household ranges and partners.
   void index();
-  // Frees the start-of-year structure once the kernels are done (keeps removed and moved).
+  // Hands the start-of-year structure back to the calling thread's pool once the kernels are
+  // done (keeps removed and moved); call it on the thread that called index().
   void releaseIndex();
 };
 

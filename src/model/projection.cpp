@@ -58,17 +58,10 @@ std::vector<std::size_t> bySizeDescending(const core::Population& pop) {
   return order;
 }
 
-// The new order of one region's persons: sources are local indices of survivors, or
-// kNewAgent | j for newborn j (j < newborns) and immigrant j - newborns.
-struct Plan {
-  std::vector<std::uint32_t> source;
-  std::vector<std::uint32_t> newborn_rank;  // id offset of each kept newborn; kNewAgent if not kept
-  std::uint32_t kept_newborns = 0;
-};
-
-Plan planRegion(kernels::RegionYear& r) {
+void planRegion(kernels::RegionYear& r, Projection::Plan& plan) {
   const auto& p = r.p();
-  Plan plan;
+  plan.source.clear();
+  plan.kept_newborns = 0;
   using Keyed = std::pair<core::HouseholdId, std::uint32_t>;
   std::vector<Keyed> joiners, newcomers;
   auto place = [&](core::HouseholdId h, std::uint32_t source, bool moved) {
@@ -94,7 +87,8 @@ Plan planRegion(kernels::RegionYear& r) {
 
   // Joiners go after the stayers of their household (merge by household id).
   std::sort(joiners.begin(), joiners.end());
-  std::vector<std::uint32_t> merged;
+  thread_local std::vector<std::uint32_t> merged;  // capacity kept between regions and years
+  merged.clear();
   merged.reserve(stayers + joiners.size() + newcomers.size());
   std::size_t j = 0;
   for (std::size_t k = 0; k < stayers; ++k) {
@@ -106,8 +100,7 @@ Plan planRegion(kernels::RegionYear& r) {
   std::stable_sort(newcomers.begin(), newcomers.end(),
                    [](const Keyed& a, const Keyed& b) { return a.first < b.first; });
   for (const auto& n : newcomers) merged.push_back(n.second);
-  plan.source = std::move(merged);
-  return plan;
+  plan.source.swap(merged);
 }
 
 }  // namespace
@@ -360,16 +353,18 @@ void Projection::rebuild() {
   auto& pop = population_;
   auto& p = pop.persons;
   const auto& owned = pop.regions;
-  std::vector<Plan> plans(owned.size());
+  plans_.resize(owned.size());
+  auto& plans = plans_;
   std::vector<std::string> duplicated(owned.size());
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k) {
-    plans[k] = planRegion(work_[k]);
+    planRegion(work_[k], plans[k]);
     if (!config_.model.checks) continue;
     // No agent may be carried into the new state twice (ids are then unique: the old state's
     // were, and new ids are fresh).
     const auto& w = work_[k];
-    std::vector<std::uint8_t> used(w.size() + w.newborns.size() + w.immigrants.size(), 0);
+    thread_local std::vector<std::uint8_t> used;
+    used.assign(w.size() + w.newborns.size() + w.immigrants.size(), 0);
     for (const auto src : plans[k].source) {
       const std::size_t slot = (src & kNewAgent) ? w.size() + (src & ~kNewAgent) : src;
       if (used[slot]++ != 0 && duplicated[k].empty())

@@ -36,6 +36,14 @@ class Projection {
   const std::vector<io::RegionYearRecord>& records() const { return records_; }
   // Seconds per phase of the last step (io::kPhases order, "output" left to the caller).
   const std::array<double, io::kPhases.size()>& seconds() const { return seconds_; }
+
+  // The new order of one region's persons: sources are local indices of survivors, or
+  // kNewAgent | j for newborn j (j < newborns) and immigrant j - newborns.
+  struct Plan {
+    std::vector<std::uint32_t> source;
+    std::vector<std::uint32_t> newborn_rank;  // id offset of each kept newborn; kNewAgent if not kept
+    std::uint32_t kept_newborns = 0;
+  };
   // National marital fertility weight of the last step (married vs unmarried women).
   double maritalWeight() const { return marital_weight_; }
 
@@ -63,6 +71,7 @@ class Projection {
 
   std::vector<kernels::RegionYear> work_;  // per owned region
   std::vector<std::uint64_t> spare_;       // scratch column for the rebuild (8 bytes per agent)
+  std::vector<Plan> plans_;                // per owned region, kept for their capacity
   std::vector<io::RegionYearRecord> records_;
   std::array<double, io::kPhases.size()> seconds_{};
 };

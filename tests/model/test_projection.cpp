@@ -4,8 +4,12 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cctype>
+#include <filesystem>
 #include <numeric>
+#include <sstream>
 
+#include "io/config.hpp"
 #include "model/initial_population.hpp"
 #include "model/projection.hpp"
 #include "oracle/cohort_component.hpp"
@@ -167,6 +171,45 @@ TEST(Projection, AFailedCheckStopsTheRunNamingCheckYearAndRegion) {
   } catch (const std::runtime_error& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("check 'partners' failed in year 2024, region 1111000000 (Jongno-gu)"), std::string::npos) << what;
+  }
+}
+
+TEST(Projection, EmigrationWhenNetMigrationIsNegative) {
+  if (test::rank() != 0) return;
+  // The shipped scenarios all have positive net migration: this one has -200,000 a year.
+  test::TempDir dir;
+  for (const auto& e : std::filesystem::directory_iterator(test::koreaInputs()))
+    std::filesystem::copy(e.path(), dir.path() / e.path().filename());
+  std::istringstream in(test::readFile(dir.path() / "assumptions_medium.csv"));
+  std::string text, line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) {
+      std::vector<std::string> f;
+      std::stringstream cells(line);
+      for (std::string c; std::getline(cells, c, ',');) f.push_back(c);
+      f[4] = "-200000";
+      line = f[0];
+      for (std::size_t k = 1; k < f.size(); ++k) line += "," + f[k];
+    }
+    text += line + "\n";
+  }
+  test::writeFile(dir.path() / "assumptions_medium.csv", text);
+  auto config = io::readConfig((dir.path() / "baseline.toml").string());
+  config.scale = 0.003;
+  const auto inputs = io::loadInputs(config);
+  auto initial = synthesizePopulation(config, inputs, MPI_COMM_SELF);
+  Projection projection(config, inputs, std::move(initial.population), std::move(initial.owner), MPI_COMM_SELF);
+  for (int t = 1; t <= 6; ++t) {
+    ASSERT_NO_THROW(projection.step()) << projection.year() + 1;
+    test::expectHouseholdInvariants(projection.population(), projection.year());
+    std::int64_t emigrants = 0, immigrants = 0;
+    for (const auto& r : projection.records()) {
+      emigrants += r.emigrants;
+      immigrants += r.immigrants;
+    }
+    EXPECT_EQ(immigrants, 0);
+    // 600 a year at this scale, rounded per cell; babies leaving with their mothers add a few.
+    EXPECT_NEAR(static_cast<double>(emigrants), 200000.0 * config.scale, 40.0) << projection.year();
   }
 }
 
