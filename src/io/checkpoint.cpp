@@ -60,14 +60,6 @@ bool allRanks(bool ok, MPI_Comm comm) {
   return flag != 0;
 }
 
-template <typename T, typename F>
-std::vector<T> column(const std::vector<core::Region>& regions, F field) {
-  std::vector<T> v;
-  v.reserve(regions.size());
-  for (const auto& r : regions) v.push_back(static_cast<T>(field(r)));
-  return v;
-}
-
 }  // namespace
 
 void writeCheckpoint(const std::string& path, const core::RegionTable& regions, const core::Population& population,
@@ -111,52 +103,13 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
       detail::writeAttribute(file, "config", meta.config_text);
       detail::writeAttribute(file, "ranks", std::int64_t{ranks});
 
-      const auto& rs = regions.regions();
-      auto g = detail::createGroup(file, "regions");
-      detail::writeReplicated(g, "code", column<std::int64_t>(rs, [](auto& r) { return r.code; }), "",
-                              "administrative code (MOIS 10-digit for Korea)", comm);
-      detail::writeReplicatedStrings(g, "name_ko", column<std::string>(rs, [](auto& r) { return r.name_ko; }),
-                                     "name in Korean (UTF-8)", comm);
-      detail::writeReplicatedStrings(g, "name_en", column<std::string>(rs, [](auto& r) { return r.name_en; }),
-                                     "romanised name", comm);
-      detail::writeReplicated(g, "province", column<std::int32_t>(rs, [](auto& r) { return r.province_code; }), "",
-                              "province (sido) code", comm);
-      detail::writeReplicated(g, "capital_region", column<std::uint8_t>(rs, [](auto& r) { return r.capital_region; }),
-                              "", "1 if in the capital region (Seoul, Incheon, Gyeonggi)", comm);
-      detail::writeReplicated(g, "declining_area", column<std::uint8_t>(rs, [](auto& r) { return r.declining_area; }),
-                              "", "1 if a designated population-declining area (2021)", comm);
-      detail::writeReplicated(g, "centroid_lon", column<double>(rs, [](auto& r) { return r.centroid_lon; }), "degrees",
-                              "centroid longitude (WGS84)", comm);
-      detail::writeReplicated(g, "centroid_lat", column<double>(rs, [](auto& r) { return r.centroid_lat; }), "degrees",
-                              "centroid latitude (WGS84)", comm);
-      detail::writeReplicated(g, "area", column<double>(rs, [](auto& r) { return r.area_km2; }), "km2",
-                              "land area (approximate)", comm);
+      auto g = detail::writeRegionTable(file, regions, comm);
       detail::writeReplicated(g, "rank", std::vector<std::int32_t>(owner.begin(), owner.end()), "",
                               "MPI rank that owned the region when the file was written", comm);
       detail::writeReplicated(g, "person_offset", person_offset, "",
                               "first index of the region's persons in /persons (size regions+1)", comm);
       detail::writeReplicated(g, "household_offset", household_offset, "",
                               "first index of the region's households in /households (size regions+1)", comm);
-
-      const auto& ps = regions.provinces();
-      auto pg = detail::createGroup(file, "provinces");
-      std::vector<std::int32_t> pcode;
-      std::vector<std::string> pko, pen;
-      std::vector<std::uint8_t> pcap;
-      std::vector<double> ptfr;
-      for (const auto& p : ps) {
-        pcode.push_back(p.code);
-        pko.push_back(p.name_ko);
-        pen.push_back(p.name_en);
-        pcap.push_back(p.capital_region);
-        ptfr.push_back(p.tfr_base);
-      }
-      detail::writeReplicated(pg, "code", pcode, "", "province (sido) code", comm);
-      detail::writeReplicatedStrings(pg, "name_ko", pko, "name in Korean (UTF-8)", comm);
-      detail::writeReplicatedStrings(pg, "name_en", pen, "romanised name", comm);
-      detail::writeReplicated(pg, "capital_region", pcap, "", "1 if in the capital region", comm);
-      detail::writeReplicated(pg, "tfr_base", ptfr, "children per woman", "total fertility rate in the base year",
-                              comm);
 
       const auto& p = population.persons;
       const std::uint64_t n_persons = person_offset.back();

@@ -86,27 +86,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
     detail::writeAttribute(m, "counts",
                            std::string("counts are of simulated agents; divide by scale for national figures"));
   }
-  {
-    auto g = detail::createGroup(file_, "regions");
-    std::vector<std::int64_t> code;
-    std::vector<std::int32_t> province;
-    std::vector<std::uint8_t> capital, declining;
-    std::vector<std::string> name_ko, name_en;
-    for (const auto& r : regions.regions()) {
-      code.push_back(r.code);
-      province.push_back(r.province_code);
-      capital.push_back(r.capital_region);
-      declining.push_back(r.declining_area);
-      name_ko.push_back(r.name_ko);
-      name_en.push_back(r.name_en);
-    }
-    detail::writeReplicated(g, "code", code, "", "administrative code (MOIS 10-digit)", comm);
-    detail::writeReplicatedStrings(g, "name_ko", name_ko, "name in Korean (UTF-8)", comm);
-    detail::writeReplicatedStrings(g, "name_en", name_en, "romanised name", comm);
-    detail::writeReplicated(g, "province", province, "", "province (sido) code", comm);
-    detail::writeReplicated(g, "capital_region", capital, "", "1 if in the capital region", comm);
-    detail::writeReplicated(g, "declining_area", declining, "", "1 if a population-declining area (2021)", comm);
-  }
+  detail::writeRegionTable(file_, regions, comm);
   createDataset(file_, "years", H5T_NATIVE_INT32, {Y}, "year",
                 "calendar year at whose end states are recorded; entry 0 is the start state", "year");
   createDataset(file_, "population", H5T_NATIVE_INT64, {Y, R, 2, 101}, "persons",

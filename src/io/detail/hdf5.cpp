@@ -275,6 +275,60 @@ std::vector<std::string> readAllStrings(hid_t parent, const std::string& name) {
   return values;
 }
 
+namespace {
+
+template <typename T, typename F>
+std::vector<T> column(const std::vector<core::Region>& regions, F field) {
+  std::vector<T> v;
+  v.reserve(regions.size());
+  for (const auto& r : regions) v.push_back(static_cast<T>(field(r)));
+  return v;
+}
+
+}  // namespace
+
+Handle writeRegionTable(hid_t file, const core::RegionTable& regions, MPI_Comm comm) {
+  const auto& rs = regions.regions();
+  auto g = createGroup(file, "regions");
+  writeReplicated(g, "code", column<std::int64_t>(rs, [](auto& r) { return r.code; }), "",
+                  "administrative code (MOIS 10-digit for Korea)", comm);
+  writeReplicatedStrings(g, "name_ko", column<std::string>(rs, [](auto& r) { return r.name_ko; }),
+                         "name in Korean (UTF-8)", comm);
+  writeReplicatedStrings(g, "name_en", column<std::string>(rs, [](auto& r) { return r.name_en; }), "romanised name",
+                         comm);
+  writeReplicated(g, "province", column<std::int32_t>(rs, [](auto& r) { return r.province_code; }), "",
+                  "province (sido) code", comm);
+  writeReplicated(g, "capital_region", column<std::uint8_t>(rs, [](auto& r) { return r.capital_region; }), "",
+                  "1 if in the capital region (Seoul, Incheon, Gyeonggi)", comm);
+  writeReplicated(g, "declining_area", column<std::uint8_t>(rs, [](auto& r) { return r.declining_area; }), "",
+                  "1 if a designated population-declining area (2021)", comm);
+  writeReplicated(g, "centroid_lon", column<double>(rs, [](auto& r) { return r.centroid_lon; }), "degrees",
+                  "centroid longitude (WGS84)", comm);
+  writeReplicated(g, "centroid_lat", column<double>(rs, [](auto& r) { return r.centroid_lat; }), "degrees",
+                  "centroid latitude (WGS84)", comm);
+  writeReplicated(g, "area", column<double>(rs, [](auto& r) { return r.area_km2; }), "km2", "land area (approximate)",
+                  comm);
+
+  auto pg = createGroup(file, "provinces");
+  std::vector<std::int32_t> code;
+  std::vector<std::string> name_ko, name_en;
+  std::vector<std::uint8_t> capital;
+  std::vector<double> tfr;
+  for (const auto& p : regions.provinces()) {
+    code.push_back(p.code);
+    name_ko.push_back(p.name_ko);
+    name_en.push_back(p.name_en);
+    capital.push_back(p.capital_region);
+    tfr.push_back(p.tfr_base);
+  }
+  writeReplicated(pg, "code", code, "", "province (sido) code", comm);
+  writeReplicatedStrings(pg, "name_ko", name_ko, "name in Korean (UTF-8)", comm);
+  writeReplicatedStrings(pg, "name_en", name_en, "romanised name", comm);
+  writeReplicated(pg, "capital_region", capital, "", "1 if in the capital region", comm);
+  writeReplicated(pg, "tfr_base", tfr, "children per woman", "total fertility rate in the base year", comm);
+  return g;
+}
+
 #define POPSIM_INSTANTIATE(T)                                                                                  \
   template void writeDistributed<T>(hid_t, const std::string&, const std::vector<T>&, const std::vector<Range>&, \
                                     std::uint64_t, const std::string&, const std::string&, MPI_Comm);          \

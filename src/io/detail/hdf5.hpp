@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/regions.hpp"
+
 namespace popsim::io::detail {
 
 // Owns one HDF5 identifier and closes it with the matching H5?close.
@@ -85,6 +87,10 @@ template <typename T>
 std::vector<T> readAll(hid_t file_or_group, const std::string& name);
 std::vector<std::string> readAllStrings(hid_t file_or_group, const std::string& name);
 std::uint64_t datasetSize(hid_t file_or_group, const std::string& name);
+
+// Writes the region table to group /regions (code, names, province, flags, centroid, area) and
+// the province table to /provinces; returns the open /regions group. Collective.
+Handle writeRegionTable(hid_t file, const core::RegionTable& regions, MPI_Comm comm);
 
 // Order-independent content checksum of a distributed column: sum over elements of a mix of
 // (global index, value bits), reduced over ranks; identical for any decomposition.
