@@ -25,6 +25,28 @@ std::vector<int> assignRegions(const std::vector<std::uint64_t>& work, int ranks
   return owner;
 }
 
+std::vector<int> rebalance(const std::vector<std::uint64_t>& work, const std::vector<int>& owner, int ranks,
+                           double threshold) {
+  std::vector<int> next = owner;
+  std::vector<std::uint64_t> load(static_cast<std::size_t>(ranks), 0);
+  for (std::size_t r = 0; r < work.size(); ++r) load[static_cast<std::size_t>(owner[r])] += work[r];
+  for (std::size_t moves = 0; moves < work.size() && imbalance(work, next, ranks) > threshold; ++moves) {
+    const auto heavy = static_cast<int>(std::max_element(load.begin(), load.end()) - load.begin());
+    const auto light = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    const std::uint64_t gap = load[static_cast<std::size_t>(heavy)] - load[static_cast<std::size_t>(light)];
+    // The largest region of the heavy rank that is no more than half the gap: moving it lowers
+    // the maximum without making the light rank the new maximum.
+    std::size_t best = work.size();
+    for (std::size_t r = 0; r < work.size(); ++r)
+      if (next[r] == heavy && work[r] > 0 && 2 * work[r] <= gap && (best == work.size() || work[r] > work[best])) best = r;
+    if (best == work.size()) break;  // no single move helps
+    next[best] = light;
+    load[static_cast<std::size_t>(heavy)] -= work[best];
+    load[static_cast<std::size_t>(light)] += work[best];
+  }
+  return next;
+}
+
 std::vector<core::RegionIndex> ownedRegions(const std::vector<int>& owner, int rank) {
   std::vector<core::RegionIndex> owned;
   for (std::size_t r = 0; r < owner.size(); ++r)

@@ -13,6 +13,15 @@ namespace popsim::parallel {
 // the optimal makespan. Returns the owning rank of every region.
 std::vector<int> assignRegions(const std::vector<std::uint64_t>& work, int ranks);
 
+// Load balancing by moving whole regions. When imbalance(work, owner) exceeds `threshold`,
+// returns a new owner vector that moves as few regions as it can: repeatedly the largest region
+// of the most loaded rank that fits within half the gap to the least loaded rank goes there
+// (ties: lowest rank, lowest region index), until the imbalance is within the threshold or no
+// move helps. Deterministic: every rank computes the same answer from the same inputs. Returns
+// `owner` unchanged when it is already balanced.
+std::vector<int> rebalance(const std::vector<std::uint64_t>& work, const std::vector<int>& owner, int ranks,
+                           double threshold);
+
 // The regions owned by `rank`, ascending.
 std::vector<core::RegionIndex> ownedRegions(const std::vector<int>& owner, int rank);
 

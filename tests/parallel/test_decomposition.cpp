@@ -42,4 +42,25 @@ TEST(Decomposition, PutsTheLargestRegionsOnDifferentRanks) {
   EXPECT_LT(imbalance(work, owner, 3), 1.12);  // 101 / 91 is the best possible
 }
 
+TEST(Decomposition, RebalancingMovesFewWholeRegionsUntilBalanced) {
+  const auto& inputs = test::baselineInputs();
+  std::vector<std::uint64_t> work(inputs.regions.size());
+  for (std::size_t r = 0; r < work.size(); ++r)
+    work[r] = static_cast<std::uint64_t>(inputs.regionPopulation(static_cast<core::RegionIndex>(r)));
+  // A stale decomposition: 4 ranks balanced in 2023, then the regions of rank 0 grow by 30%.
+  const auto owner = assignRegions(work, 4);
+  auto grown = work;
+  for (std::size_t r = 0; r < grown.size(); ++r)
+    if (owner[r] == 0) grown[r] = grown[r] * 13 / 10;
+  ASSERT_GT(imbalance(grown, owner, 4), 1.10);
+  const auto next = rebalance(grown, owner, 4, 1.05);
+  EXPECT_LE(imbalance(grown, next, 4), 1.05);
+  std::size_t moved = 0;
+  for (std::size_t r = 0; r < owner.size(); ++r) moved += owner[r] != next[r];
+  EXPECT_GT(moved, 0u);
+  EXPECT_LT(moved, owner.size() / 4) << "rebalancing should move a few regions, not redistribute";
+  EXPECT_EQ(next, rebalance(grown, owner, 4, 1.05));  // deterministic
+  EXPECT_EQ(rebalance(work, owner, 4, 1.05), owner);  // balanced: nothing moves
+}
+
 }  // namespace popsim::parallel
