@@ -122,7 +122,7 @@ int run(const RunOptions& options, MPI_Comm comm) {
   MPI_Allreduce(MPI_IN_PLACE, &threads, 1, MPI_INT, MPI_MAX, comm);
   io::RunMeta meta{config.path, config.text, config.seed, config.scale, config.start_year, options.years, ranks, threads};
   io::ResultsWriter results(results_path, inputs.regions, meta, comm);
-  results.writeYear(0, projection.year(), projection.population().regions, projection.records());
+  results.writeYear(0, projection.year(), projection.population().regions, projection.records(), {});
   results.writePerformance(0, {}, projection.population().persons.size(), 0);
 
   const auto loop_start = std::chrono::steady_clock::now();
@@ -132,10 +132,10 @@ int run(const RunOptions& options, MPI_Comm comm) {
     MPI_Allreduce(MPI_IN_PLACE, &agents, 1, MPI_UINT64_T, MPI_SUM, comm);
     projection.step();
     const auto out_start = std::chrono::steady_clock::now();
-    results.writeYear(t, projection.year(), projection.population().regions, projection.records());
+    results.writeYear(t, projection.year(), projection.population().regions, projection.records(), projection.flows());
     auto seconds = projection.seconds();
     seconds[5] = std::chrono::duration<double>(std::chrono::steady_clock::now() - out_start).count();
-    results.writePerformance(t, seconds, projection.population().persons.size(), 0);
+    results.writePerformance(t, seconds, projection.population().persons.size(), projection.bytesExchanged());
     agent_years += agents;
 
     std::array<std::int64_t, 4> totals{};  // population, births, deaths, net international

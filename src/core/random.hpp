@@ -36,6 +36,7 @@ enum class Event : std::uint16_t {
   MigrationRounding = 28,      // year: rounding of national migrant counts per cell
   MigrationAllocation = 29,    // year: allocation of migrants to regions
   MarriageCount = 30,          // region: rounding of the expected number of marriages
+  InternalMove = 31,           // person (household reference): moves to another region; index 1: where
 };
 
 // Region-level entities carry the top bit so they can never collide with a person id.

@@ -131,6 +131,7 @@ Config readConfig(const std::string& path) {
   config.inputs.unions = file("unions");
   config.inputs.leaving_home = file("leaving_home");
   config.inputs.international_migration_age = file("international_migration_age");
+  config.inputs.migration_model = file("migration_model");
   in.rejectUnknownKeys();
 
   TableReader syn(path, root, "synthesis");

@@ -23,6 +23,7 @@ struct InputPaths {
   std::string unions;
   std::string leaving_home;
   std::string international_migration_age;
+  std::string migration_model;
 };
 
 // Parameters of the initial-population synthesis (see docs/synthesis.md).

@@ -367,6 +367,43 @@ MigrationProfile readMigrationProfile(const std::string& path) {
   return m;
 }
 
+DestinationModel readDestinationModel(const std::string& path) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"parameter", "age_group", "value", "status"});
+  static const std::array<const char*, DestinationModel::kGroups> groups = {"0-19", "20-29", "30-39", "40-59", "60+"};
+  DestinationModel m;
+  const std::map<std::string, std::array<double, DestinationModel::kGroups>*> parameters = {
+      {"log_population", &m.log_population}, {"log_distance", &m.log_distance}, {"same_province", &m.same_province},
+      {"capital_region", &m.capital_region}, {"cross_region_scale", &m.cross_region_scale}};
+  std::map<std::string, std::array<bool, DestinationModel::kGroups>> given;
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    const std::string name(t.text(row, 0));
+    const auto it = parameters.find(name);
+    if (it == parameters.end())
+      t.fail(row, 0, fmt::format("unknown parameter '{}'; expected log_population, log_distance, same_province, "
+                                 "capital_region or cross_region_scale", name));
+    const std::string group(t.text(row, 1));
+    const double value = name == "cross_region_scale" ? t.number(row, 2, 0.0, 10.0, "a scale in [0, 10]")
+                                                      : t.number(row, 2, -50.0, 50.0, "a coefficient in [-50, 50]");
+    bool known = group == "all";
+    for (int g = 0; g < DestinationModel::kGroups; ++g)
+      if (group == "all" || group == groups[static_cast<std::size_t>(g)]) {
+        known = true;
+        if (given[name][static_cast<std::size_t>(g)])
+          t.fail(row, 1, fmt::format("parameter {} is given twice for age group {}", name, groups[static_cast<std::size_t>(g)]));
+        given[name][static_cast<std::size_t>(g)] = true;
+        (*it->second)[static_cast<std::size_t>(g)] = value;
+      }
+    if (!known) t.fail(row, 1, fmt::format("unknown age group '{}'; expected all, 0-19, 20-29, 30-39, 40-59 or 60+", group));
+    t.nonEmptyText(row, 3);
+  }
+  for (const auto& [name, field] : parameters)
+    for (int g = 0; g < DestinationModel::kGroups; ++g)
+      if (!given[name][static_cast<std::size_t>(g)])
+        t.failFile(fmt::format("parameter {} is missing for age group {}", name, groups[static_cast<std::size_t>(g)]));
+  return m;
+}
+
 }  // namespace
 
 std::int64_t total(const AgeSexCounts& counts) {
@@ -400,6 +437,7 @@ CountryInputs loadInputs(const Config& config) {
   in.unions = readUnions(p.unions);
   in.leaving_home = readLeavingHome(p.leaving_home);
   in.international_migration = readMigrationProfile(p.international_migration_age);
+  in.destinations = readDestinationModel(p.migration_model);
   return in;
 }
 

@@ -76,6 +76,21 @@ struct MigrationProfile {
   std::array<std::array<double, core::kAgeClasses>, core::kSexes> share{};
 };
 
+// The internal-migration destination-choice model (inputs/calibrate_migration.py): a person or
+// household of age group g leaves its region with probability move_rate x cross-region share x
+// cross_region_scale[g] and goes to region j with probability proportional to
+// exp(log_population[g] ln P_j + log_distance[g] ln d_ij + same_province[g] 1[same province]
+//     + capital_region[g] 1[j in the capital region]).
+struct DestinationModel {
+  static constexpr int kGroups = 5;  // ages 0-19, 20-29, 30-39, 40-59, 60+
+  static int group(int age) { return age < 20 ? 0 : age < 30 ? 1 : age < 40 ? 2 : age < 60 ? 3 : 4; }
+  std::array<double, kGroups> log_population{};
+  std::array<double, kGroups> log_distance{};
+  std::array<double, kGroups> same_province{};
+  std::array<double, kGroups> capital_region{};
+  std::array<double, kGroups> cross_region_scale{};
+};
+
 struct CountryInputs {
   core::RegionTable regions;
   std::vector<AgeSexCounts> population;  // by region index
@@ -89,6 +104,7 @@ struct CountryInputs {
   UnionRates unions;
   LeavingHomeRates leaving_home;
   MigrationProfile international_migration;
+  DestinationModel destinations;
 
   std::int64_t totalPopulation() const;
   std::int64_t regionPopulation(core::RegionIndex r) const;

@@ -27,7 +27,7 @@ void createDataset(hid_t file, const std::string& path, hid_t type, const std::v
 }
 
 // Writes rows [t, index, ...] for each index in `rows` (ascending) from `data`, `inner` values
-// per row, collectively.
+// per row, collectively. When `inner` covers all of a time point, `rows` = {0} writes [t, ...].
 template <typename T>
 void writeRows(hid_t file, const std::string& path, int t, const std::vector<std::size_t>& rows, std::size_t inner,
                const std::vector<T>& data) {
@@ -41,7 +41,9 @@ void writeRows(hid_t file, const std::string& path, int t, const std::vector<std
     std::vector<hsize_t> start(dims.size(), 0), count(dims);
     start[0] = static_cast<hsize_t>(t);
     count[0] = 1;
-    if (dims.size() > 1) {
+    std::size_t slice = 1;
+    for (std::size_t axis = 1; axis < dims.size(); ++axis) slice *= dims[axis];
+    if (dims.size() > 1 && inner != slice) {
       start[1] = row;
       count[1] = 1;
     }
@@ -61,7 +63,7 @@ void writeRows(hid_t file, const std::string& path, int t, const std::vector<std
 
 ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& regions, const RunMeta& meta,
                              MPI_Comm comm)
-    : path_(path), comm_(comm), regions_(regions.size()) {
+    : path_(path), comm_(comm), regions_(regions.size()), provinces_(regions.provinces().size()) {
   MPI_Comm_rank(comm, &rank_);
   MPI_Comm_size(comm, &ranks_);
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating a file access list");
@@ -114,6 +116,15 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
                 "year,region");
   createDataset(file_, "unions/divorces", H5T_NATIVE_INT64, {Y, R}, "divorces", "divorces during the year",
                 "year,region");
+  createDataset(file_, "migration/in", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "internal migrants arriving from other regions during the year", "year,region");
+  createDataset(file_, "migration/out", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "internal migrants leaving for other regions during the year", "year,region");
+  const auto NP = static_cast<hsize_t>(provinces_);
+  createDataset(file_, "migration/flows", H5T_NATIVE_INT64, {Y, NP, NP}, "persons",
+                "internal migrants during the year by origin and destination province (provinces in /provinces "
+                "order; the diagonal counts moves between regions of one province)",
+                "year,origin_province,destination_province");
   createDataset(file_, "households/left_home", H5T_NATIVE_INT64, {Y, R}, "persons",
                 "unmarried adults who left a parent's or guardian's household during the year", "year,region");
   createDataset(file_, "households/elderly_moved", H5T_NATIVE_INT64, {Y, R}, "persons",
@@ -138,7 +149,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
 ResultsWriter::~ResultsWriter() = default;
 
 void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionIndex>& owned,
-                              const std::vector<RegionYearRecord>& records) {
+                              const std::vector<RegionYearRecord>& records, const std::vector<std::int64_t>& flows) {
   std::vector<std::size_t> rows(owned.begin(), owned.end());
   auto gather = [&](auto field, std::size_t inner) {
     std::vector<std::int64_t> v;
@@ -166,6 +177,15 @@ void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionInd
             gather([](const auto& r, auto& v) { v.push_back(r.emigrants); }, 1));
   writeRows(file_, "unions/marriages", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.marriages); }, 1));
   writeRows(file_, "unions/divorces", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.divorces); }, 1));
+  writeRows(file_, "migration/in", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.migrants_in); }, 1));
+  writeRows(file_, "migration/out", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.migrants_out); }, 1));
+  {
+    // The flows are national (identical on every rank): rank 0 writes them.
+    std::vector<std::int64_t> national = flows;
+    national.resize(provinces_ * provinces_, 0);
+    writeRows(file_, "migration/flows", t, rank_ == 0 ? std::vector<std::size_t>{0} : std::vector<std::size_t>{},
+              provinces_ * provinces_, rank_ == 0 ? national : std::vector<std::int64_t>{});
+  }
   writeRows(file_, "households/left_home", t, rows, 1,
             gather([](const auto& r, auto& v) { v.push_back(r.left_home); }, 1));
   writeRows(file_, "households/elderly_moved", t, rows, 1,

@@ -31,6 +31,8 @@ struct RegionYearRecord {
   std::int64_t emigrants = 0;
   std::int64_t marriages = 0;
   std::int64_t divorces = 0;
+  std::int64_t migrants_in = 0;   // internal migrants arriving from other regions
+  std::int64_t migrants_out = 0;  // internal migrants leaving for other regions
   std::int64_t left_home = 0;
   std::int64_t elderly_moved = 0;
   std::int64_t orphans_placed = 0;
@@ -58,7 +60,7 @@ class ResultsWriter {
   // Writes time point t (0 = start state) for the `owned` regions (ascending) and flushes, so
   // that a run stopped later keeps a readable file with the years done; collective.
   void writeYear(int t, int year, const std::vector<core::RegionIndex>& owned,
-                 const std::vector<RegionYearRecord>& records);
+                 const std::vector<RegionYearRecord>& records, const std::vector<std::int64_t>& flows);
   // This rank's seconds per phase and agents at time point t; collective.
   void writePerformance(int t, const std::array<double, kPhases.size()>& seconds, std::uint64_t agents,
                         std::uint64_t bytes_exchanged);
@@ -71,6 +73,7 @@ class ResultsWriter {
   int rank_ = 0;
   int ranks_ = 1;
   std::size_t regions_ = 0;
+  std::size_t provinces_ = 0;
   detail::Handle file_;
 };
 

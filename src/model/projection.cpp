@@ -13,6 +13,8 @@
 
 #include "core/random.hpp"
 #include "kernels/demography.hpp"
+#include "core/person_record.hpp"
+#include "parallel/exchange.hpp"
 #include "parallel/region_rows.hpp"
 
 namespace popsim::model {
@@ -25,6 +27,7 @@ using kernels::kFertileMin;
 using kernels::kParityGroups;
 
 constexpr std::uint32_t kNewAgent = 0x80000000u;
+constexpr std::uint32_t kArrival = 0x40000000u;  // a person arriving by internal migration
 // The highest yearly birth probability of any woman (before the regional multiplier's share).
 constexpr double kMaxBirthProbability = 0.6;
 
@@ -118,7 +121,8 @@ Projection::Projection(const io::Config& config, const io::CountryInputs& inputs
       population_(std::move(population)),
       owner_(std::move(owner)),
       comm_(comm),
-      regions_(inputs.regions.size()) {
+      regions_(inputs.regions.size()),
+      destinations_(inputs) {
   marriage_ = bySexAge(inputs.unions.marriage);
   divorce_ = bySexAge(inputs.unions.divorce);
   leave_ = bySexAge(inputs.leaving_home.rate);
@@ -137,6 +141,11 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   }
   const auto all = parallel::allRegionRows(owned, local, regions_, kStartWidth + kWomenWidth, comm_);
   auto row = [&](std::size_t r) { return all.begin() + static_cast<std::ptrdiff_t>(r * (kStartWidth + kWomenWidth)); };
+
+  std::vector<double> population(regions_, 0.0);
+  for (std::size_t r = 0; r < regions_; ++r)
+    for (std::size_t x = 0; x < kStartWidth; ++x) population[r] += static_cast<double>(row(r)[static_cast<std::ptrdiff_t>(x)]);
+  destinations_.update(population);
 
   // Mortality: national expected deaths q x N by sex and age, spread by regional multipliers.
   for (int s = 0; s < kSexes; ++s)
@@ -391,19 +400,151 @@ void Projection::rebuild() {
   if (household_base[regions_] >= kernels::kNewHousehold)
     throw std::runtime_error("household ids exhausted (2^31): the projection is too long for 32-bit household ids");
 
-  std::vector<std::size_t> offset(owned.size() + 1, 0);
-  for (std::size_t k = 0; k < owned.size(); ++k) offset[k + 1] = offset[k] + plans[k].source.size();
-  const std::size_t total = offset.back();
-
+  const int year = pop.year + 1;
   auto translate = [&](std::size_t k, core::HouseholdId h) {
     return kernels::isNewHousehold(h) ? static_cast<core::HouseholdId>(household_base[owned[k]] + (h & ~kernels::kNewHousehold))
                                       : h;
   };
-  // Rebuilds one column: old persons keep (a function of) their value, new agents get theirs.
-  // The new values go to a spare buffer kept from year to year (no fresh pages to fault in and
-  // zero), then back into the column, whose capacity is kept with some slack.
+  auto newborn = [&](std::size_t k, std::uint32_t j) { return j < work_[k].newborns.size(); };
+  auto newId = [&](std::size_t k, std::uint32_t j) -> core::PersonId {
+    const auto& w = work_[k];
+    const auto base = person_base[owned[k]];
+    return j < w.newborns.size() ? base + plans[k].newborn_rank[j] : base + plans[k].kept_newborns + (j - w.newborns.size());
+  };
+  // The final values of a plan source of region k (a survivor or a new agent).
+  auto recordOf = [&](std::size_t k, std::uint32_t src) {
+    const auto& w = work_[k];
+    if (!(src & kNewAgent)) {
+      auto r = core::recordOf(p, pop.person_offset[k] + src);
+      r.household = translate(k, r.household);
+      return r;
+    }
+    const auto j = src & ~kNewAgent;
+    core::PersonRecord r;
+    r.id = newId(k, j);
+    r.region = owned[k];
+    if (newborn(k, j)) {
+      const auto mother = w.at(w.newborns[j].mother);
+      r.mother = p.id[mother];
+      r.household = translate(k, p.household[mother]);
+      r.birth_year = static_cast<core::Year>(year);
+      r.sex = static_cast<std::uint8_t>(w.newborns[j].sex);
+      r.flags = core::kFlagLivesWithMother;
+    } else {
+      const auto& im = w.immigrants[j - w.newborns.size()];
+      r.household = translate(k, im.household);
+      r.birth_year = static_cast<core::Year>(year - im.age);
+      r.sex = static_cast<std::uint8_t>(im.sex);
+    }
+    return r;
+  };
+  auto householdOf = [&](std::size_t k, std::uint32_t src) {
+    if (!(src & kNewAgent)) return translate(k, p.household[pop.person_offset[k] + src]);
+    return recordOf(k, src).household;
+  };
+
+  // Internal migration: whole households (as they stand at the end of the year), decided by
+  // their reference person (the first adult), leave for another region chosen with the
+  // destination-choice model. Households bound for other ranks travel as person records
+  // (parallel::exchange); arrivals are inserted by household id, in a canonical order.
+  int ranks = 1;
+  MPI_Comm_size(comm_, &ranks);
+  const auto& provinces = inputs_.regions.provinces();
+  const std::size_t n_provinces = provinces.size();
+  auto provinceIndex = [&](core::RegionIndex r) { return *inputs_.regions.findProvince(inputs_.regions[r].province_code); };
+  std::vector<std::vector<std::vector<core::PersonRecord>>> leaving(
+      owned.size(), std::vector<std::vector<core::PersonRecord>>(static_cast<std::size_t>(ranks)));
+  std::vector<std::vector<std::int64_t>> region_flows(owned.size(), std::vector<std::int64_t>(n_provinces * n_provinces, 0));
+  migrants_out_.assign(owned.size(), 0);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    auto& src = plans[k].source;
+    thread_local std::vector<std::uint32_t> kept;  // capacity kept between regions and years
+    kept.clear();
+    kept.reserve(src.size());
+    for (std::size_t n = 0; n < src.size();) {
+      const auto h = householdOf(k, src[n]);
+      std::size_t e = n;
+      while (e < src.size() && householdOf(k, src[e]) == h) ++e;
+      // The reference person: the first adult (the first member if none).
+      core::PersonId reference = 0;
+      int age = 0;
+      for (std::size_t m = n; m < e; ++m) {
+        const bool old = !(src[m] & kNewAgent);
+        const auto birth = old ? p.birth_year[pop.person_offset[k] + src[m]] : recordOf(k, src[m]).birth_year;
+        if (m == n || (age < kernels::kAdultAge && year - 1 - birth >= kernels::kAdultAge)) {
+          reference = old ? p.id[pop.person_offset[k] + src[m]] : recordOf(k, src[m]).id;
+          age = year - 1 - birth;
+        }
+      }
+      const auto stream = core::Stream(config_.seed, reference, year, core::Event::InternalMove);
+      if (stream.uniform(0) < destinations_.leaveProbability(age)) {
+        const auto destination = destinations_.draw(owned[k], age, stream.uniform(1));
+        for (std::size_t m = n; m < e; ++m) {
+          auto r = recordOf(k, src[m]);
+          r.region = destination;
+          leaving[k][static_cast<std::size_t>(owner_[destination])].push_back(r);
+        }
+        migrants_out_[k] += static_cast<std::int64_t>(e - n);
+        region_flows[k][provinceIndex(owned[k]) * n_provinces + provinceIndex(destination)] += static_cast<std::int64_t>(e - n);
+      } else {
+        kept.insert(kept.end(), src.begin() + static_cast<std::ptrdiff_t>(n), src.begin() + static_cast<std::ptrdiff_t>(e));
+      }
+      n = e;
+    }
+    src.swap(kept);
+  }
+  std::vector<std::vector<core::PersonRecord>> outgoing(static_cast<std::size_t>(ranks));
+  for (std::size_t k = 0; k < owned.size(); ++k)
+    for (std::size_t d = 0; d < outgoing.size(); ++d)
+      outgoing[d].insert(outgoing[d].end(), leaving[k][d].begin(), leaving[k][d].end());
+  flows_.assign(n_provinces * n_provinces, 0);
+  for (const auto& f : region_flows)
+    for (std::size_t x = 0; x < f.size(); ++x) flows_[x] += f[x];
+  MPI_Allreduce(MPI_IN_PLACE, flows_.data(), static_cast<int>(flows_.size()), MPI_INT64_T, MPI_SUM, comm_);
+  parallel::ExchangeStats exchange_stats;
+  auto arrived = parallel::exchange(outgoing, comm_, exchange_stats);
+  bytes_exchanged_ = exchange_stats.bytes_sent;
+  std::vector<int> local_of(regions_, -1);
+  for (std::size_t k = 0; k < owned.size(); ++k) local_of[owned[k]] = static_cast<int>(k);
+  arrivals_.assign(owned.size(), {});
+  for (auto& r : arrived) {
+    const int k = local_of[r.region];
+    if (k < 0) throw std::runtime_error(fmt::format("a migrant for region {} arrived at a rank that does not own it", r.region));
+    arrivals_[static_cast<std::size_t>(k)].push_back(r);
+  }
+  migrants_in_.assign(owned.size(), 0);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    auto& arr = arrivals_[k];
+    migrants_in_[k] = static_cast<std::int64_t>(arr.size());
+    if (arr.empty()) continue;
+    std::sort(arr.begin(), arr.end(), [](const core::PersonRecord& a, const core::PersonRecord& b) {
+      return a.household != b.household ? a.household < b.household : a.id < b.id;
+    });
+    auto& src = plans[k].source;
+    thread_local std::vector<std::uint32_t> merged;
+    merged.clear();
+    merged.reserve(src.size() + arr.size());
+    std::size_t a = 0;
+    for (const auto s : src) {
+      const auto h = householdOf(k, s);
+      while (a < arr.size() && arr[a].household < h) merged.push_back(kArrival | static_cast<std::uint32_t>(a++));
+      merged.push_back(s);
+    }
+    while (a < arr.size()) merged.push_back(kArrival | static_cast<std::uint32_t>(a++));
+    src.swap(merged);
+  }
+
+  std::vector<std::size_t> offset(owned.size() + 1, 0);
+  for (std::size_t k = 0; k < owned.size(); ++k) offset[k + 1] = offset[k] + plans[k].source.size();
+  const std::size_t total = offset.back();
+
+  // Rebuilds one column: survivors keep (a function of) their value, new agents and arrivals get
+  // theirs. The new values go to a spare buffer kept from year to year (no fresh pages to fault
+  // in and zero), then back into the column, whose capacity is kept with some slack.
   if (spare_.size() < total) spare_.resize(total + total / 50);
-  auto column = [&](auto& vec, auto old_value, auto new_value) {
+  auto column = [&](auto& vec, auto old_value, auto field) {
     using T = typename std::decay_t<decltype(vec)>::value_type;
     static_assert(sizeof(T) <= sizeof(std::uint64_t));
     // Written as bytes (character access may alias any object), read back the same way.
@@ -413,7 +554,10 @@ void Projection::rebuild() {
       const auto& src = plans[k].source;
       const auto begin = pop.person_offset[k];
       for (std::size_t n = 0; n < src.size(); ++n) {
-        const T value = (src[n] & kNewAgent) ? new_value(k, src[n] & ~kNewAgent) : old_value(k, begin + src[n]);
+        const auto s = src[n];
+        const T value = (s & kNewAgent) ? static_cast<T>(field(recordOf(k, s)))
+                        : (s & kArrival) ? static_cast<T>(field(arrivals_[k][s & ~kArrival]))
+                                         : old_value(k, begin + s);
         std::memcpy(bytes + (offset[k] + n) * sizeof(T), &value, sizeof(T));
       }
     }
@@ -430,46 +574,24 @@ void Projection::rebuild() {
         std::memcpy(vec.data() + offset[k], bytes + offset[k] * sizeof(T), (offset[k + 1] - offset[k]) * sizeof(T));
     }
   };
-  auto newborn = [&](std::size_t k, std::uint32_t j) { return j < work_[k].newborns.size(); };
-  auto newId = [&](std::size_t k, std::uint32_t j) -> core::PersonId {
-    const auto& w = work_[k];
-    const auto base = person_base[owned[k]];
-    return j < w.newborns.size() ? base + plans[k].newborn_rank[j] : base + plans[k].kept_newborns + (j - w.newborns.size());
-  };
-  const int year = pop.year + 1;
 
-  // The mother column reads the old ids, so it goes before them.
-  column(p.mother, [&](std::size_t, std::size_t i) { return p.mother[i]; },
-         [&](std::size_t k, std::uint32_t j) {
-           return newborn(k, j) ? p.id[work_[k].at(work_[k].newborns[j].mother)] : core::kNoPerson;
-         });
+  // The mother and household columns read old ids and households (through recordOf), so they go
+  // before the id and household columns are replaced.
+  column(p.mother, [&](std::size_t, std::size_t i) { return p.mother[i]; }, [](const core::PersonRecord& r) { return r.mother; });
   column(p.household, [&](std::size_t k, std::size_t i) { return translate(k, p.household[i]); },
-         [&](std::size_t k, std::uint32_t j) {
-           const auto& w = work_[k];
-           return translate(k, newborn(k, j) ? p.household[w.at(w.newborns[j].mother)]
-                                             : w.immigrants[j - w.newborns.size()].household);
-         });
-  column(p.id, [&](std::size_t, std::size_t i) { return p.id[i]; }, newId);
+         [](const core::PersonRecord& r) { return r.household; });
+  column(p.id, [&](std::size_t, std::size_t i) { return p.id[i]; }, [](const core::PersonRecord& r) { return r.id; });
   column(p.partner, [&](std::size_t, std::size_t i) { return p.partner[i]; },
-         [](std::size_t, std::uint32_t) { return core::kNoPerson; });
+         [](const core::PersonRecord& r) { return r.partner; });
   column(p.birth_year, [&](std::size_t, std::size_t i) { return p.birth_year[i]; },
-         [&](std::size_t k, std::uint32_t j) {
-           const auto& w = work_[k];
-           return static_cast<core::Year>(newborn(k, j) ? year : year - w.immigrants[j - w.newborns.size()].age);
-         });
-  column(p.region, [&](std::size_t, std::size_t i) { return p.region[i]; },
-         [&](std::size_t k, std::uint32_t) { return owned[k]; });
+         [](const core::PersonRecord& r) { return r.birth_year; });
+  column(p.region, [&](std::size_t k, std::size_t) { return owned[k]; }, [](const core::PersonRecord& r) { return r.region; });
   column(p.sex, [&](std::size_t, std::size_t i) { return p.sex[i]; },
-         [&](std::size_t k, std::uint32_t j) {
-           const auto& w = work_[k];
-           return newborn(k, j) ? w.newborns[j].sex : w.immigrants[j - w.newborns.size()].sex;
-         });
+         [](const core::PersonRecord& r) { return static_cast<core::Sex>(r.sex); });
   column(p.parity, [&](std::size_t, std::size_t i) { return p.parity[i]; },
-         [](std::size_t, std::uint32_t) { return std::uint8_t{0}; });
+         [](const core::PersonRecord& r) { return r.parity; });
   column(p.flags, [&](std::size_t, std::size_t i) { return p.flags[i]; },
-         [&](std::size_t k, std::uint32_t j) {
-           return newborn(k, j) ? std::uint8_t{core::kFlagLivesWithMother} : std::uint8_t{core::kFlagNone};
-         });
+         [](const core::PersonRecord& r) { return r.flags; });
   pop.person_offset = offset;
 
   // Households: the runs of the new household column, region by region.
@@ -522,6 +644,8 @@ void Projection::account(bool with_events) {
     for (const auto& s : w.emigrants) rec.emigrants += std::accumulate(s.begin(), s.end(), std::int64_t{0});
     rec.marriages = w.marriages;
     rec.divorces = w.divorces;
+    rec.migrants_in = migrants_in_[k];
+    rec.migrants_out = migrants_out_[k];
     rec.left_home = w.left_home;
     rec.elderly_moved = w.elderly_moved;
     rec.orphans_placed = w.orphans_placed;
@@ -545,10 +669,13 @@ void Projection::check(const std::vector<std::int64_t>& persons_before) const {
     for (const auto& s : rec.deaths) deaths += std::accumulate(s.begin(), s.end(), std::int64_t{0});
     const std::int64_t births = std::accumulate(rec.births.begin(), rec.births.end(), std::int64_t{0});
     const auto after = static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]);
-    const auto expected = persons_before[k] + births - deaths + rec.immigrants - rec.emigrants;
+    const auto expected =
+        persons_before[k] + births - deaths + rec.immigrants - rec.emigrants + rec.migrants_in - rec.migrants_out;
     if (after != expected)
-      fail("conservation", fmt::format("{} persons, expected {} = {} + {} births - {} deaths + {} immigrants - {} emigrants",
-                                       after, expected, persons_before[k], births, deaths, rec.immigrants, rec.emigrants));
+      fail("conservation", fmt::format("{} persons, expected {} = {} + {} births - {} deaths + {} immigrants - {} "
+                                       "emigrants + {} in-migrants - {} out-migrants",
+                                       after, expected, persons_before[k], births, deaths, rec.immigrants,
+                                       rec.emigrants, rec.migrants_in, rec.migrants_out));
     const auto b = pop.person_offset[k];
     const auto e = pop.person_offset[k + 1];
     for (auto i = b; i < e && failures[k].empty();) {

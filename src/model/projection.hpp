@@ -17,6 +17,8 @@
 #include "io/inputs.hpp"
 #include "io/results.hpp"
 #include "kernels/region_year.hpp"
+#include "core/person_record.hpp"
+#include "model/migration.hpp"
 #include "model/rates.hpp"
 
 namespace popsim::model {
@@ -44,6 +46,11 @@ class Projection {
     std::vector<std::uint32_t> newborn_rank;  // id offset of each kept newborn; kNewAgent if not kept
     std::uint32_t kept_newborns = 0;
   };
+  // National internal migrants of the last step by origin x destination province (P x P, row
+  // major, provinces in table order); the same on every rank.
+  const std::vector<std::int64_t>& flows() const { return flows_; }
+  // Payload bytes this rank sent to other ranks in the last step.
+  std::uint64_t bytesExchanged() const { return bytes_exchanged_; }
   // National marital fertility weight of the last step (married vs unmarried women).
   double maritalWeight() const { return marital_weight_; }
 
@@ -72,6 +79,11 @@ class Projection {
   std::vector<kernels::RegionYear> work_;  // per owned region
   std::vector<std::uint64_t> spare_;       // scratch column for the rebuild (8 bytes per agent)
   std::vector<Plan> plans_;                // per owned region, kept for their capacity
+  Destinations destinations_;
+  std::vector<std::vector<core::PersonRecord>> arrivals_;  // per owned region, this year's in-migrants
+  std::vector<std::int64_t> migrants_in_, migrants_out_;    // per owned region
+  std::vector<std::int64_t> flows_;
+  std::uint64_t bytes_exchanged_ = 0;
   std::vector<io::RegionYearRecord> records_;
   std::array<double, io::kPhases.size()> seconds_{};
 };

@@ -223,6 +223,8 @@ void expectSameRecords(const io::RegionYearRecord& a, const io::RegionYearRecord
   EXPECT_EQ(a.emigrants, b.emigrants) << where;
   EXPECT_EQ(a.marriages, b.marriages) << where;
   EXPECT_EQ(a.divorces, b.divorces) << where;
+  EXPECT_EQ(a.migrants_in, b.migrants_in) << where;
+  EXPECT_EQ(a.migrants_out, b.migrants_out) << where;
   EXPECT_EQ(a.left_home, b.left_home) << where;
   EXPECT_EQ(a.elderly_moved, b.elderly_moved) << where;
   EXPECT_EQ(a.orphans_placed, b.orphans_placed) << where;
@@ -271,6 +273,10 @@ TEST(Projection, IsIdenticalOnAnyNumberOfRanks) {
   const auto& owned = distributed.population().regions;
   for (std::size_t k = 0; k < owned.size(); ++k)
     expectSameRecords(distributed.records()[k], single.records()[owned[k]], "region " + std::to_string(owned[k]));
+  EXPECT_EQ(distributed.flows(), single.flows());
+  std::int64_t moved = 0;
+  for (const auto f : single.flows()) moved += f;
+  EXPECT_GT(moved, 0) << "no internal migration happened";
   EXPECT_EQ(distributed.population().next_person_id, single.population().next_person_id);
   EXPECT_EQ(distributed.population().next_household_id, single.population().next_household_id);
 }

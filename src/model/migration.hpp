@@ -1,0 +1,36 @@
+// Internal migration between regions: who leaves and where they go, from the destination-choice
+// model of inputs/korea/migration_model.csv (calibrated by inputs/calibrate_migration.py).
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include "core/types.hpp"
+#include "io/inputs.hpp"
+
+namespace popsim::model {
+
+class Destinations {
+ public:
+  explicit Destinations(const io::CountryInputs& inputs);
+
+  // Rebuilds the destination distributions for this year's regional populations (persons per
+  // region, the same on every rank).
+  void update(const std::vector<double>& population);
+
+  // The yearly probability that a household whose reference person is `age` (completed years at
+  // the start of the year) moves to another region.
+  double leaveProbability(int age) const { return leave_[static_cast<std::size_t>(core::ageClass(std::max(age, 0)))]; }
+
+  // The destination of such a household from `origin`, for a uniform u in [0, 1).
+  core::RegionIndex draw(core::RegionIndex origin, int age, double u) const;
+
+ private:
+  const io::CountryInputs& inputs_;
+  std::size_t regions_;
+  std::vector<double> log_distance_;                           // regions x regions
+  std::array<double, core::kAgeClasses> leave_{};
+  std::vector<std::array<std::vector<double>, io::DestinationModel::kGroups>> cdf_;  // [origin][group]
+};
+
+}  // namespace popsim::model
