@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -378,6 +379,18 @@ DestinationModel readDestinationModel(const std::string& path) {
   std::map<std::string, std::array<bool, DestinationModel::kGroups>> given;
   for (std::size_t row = 0; row < t.rows(); ++row) {
     const std::string name(t.text(row, 0));
+    if (name.starts_with("province_constant_")) {
+      int code = 0;
+      const auto digits = name.substr(std::string("province_constant_").size());
+      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code);
+      if (ec != std::errc() || ptr != digits.data() + digits.size())
+        t.fail(row, 0, fmt::format("expected province_constant_<province code>, found '{}'", name));
+      if (t.text(row, 1) != "all") t.fail(row, 1, "province constants apply to all ages: expected 'all'");
+      if (!m.province_constant.emplace(code, t.number(row, 2, -50.0, 50.0, "a coefficient in [-50, 50]")).second)
+        t.fail(row, 0, fmt::format("{} is given twice", name));
+      t.nonEmptyText(row, 3);
+      continue;
+    }
     const auto it = parameters.find(name);
     if (it == parameters.end())
       t.fail(row, 0, fmt::format("unknown parameter '{}'; expected log_population, log_distance, same_province, "
@@ -438,6 +451,9 @@ CountryInputs loadInputs(const Config& config) {
   in.leaving_home = readLeavingHome(p.leaving_home);
   in.international_migration = readMigrationProfile(p.international_migration_age);
   in.destinations = readDestinationModel(p.migration_model);
+  for (const auto& [code, value] : in.destinations.province_constant)
+    if (!in.regions.findProvince(code))
+      throw core::InputError(fmt::format("{}: province_constant_{}: unknown province code {}", p.migration_model, code, code));
   return in;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <vector>
 
@@ -89,6 +90,9 @@ struct DestinationModel {
   std::array<double, kGroups> same_province{};
   std::array<double, kGroups> capital_region{};
   std::array<double, kGroups> cross_region_scale{};
+  // Destination constants of single provinces (all ages): the pull that population, distance
+  // and the capital-region term leave unexplained (Seoul's outflow to its suburbs).
+  std::map<int, double> province_constant;
 };
 
 struct CountryInputs {
