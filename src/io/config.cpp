@@ -102,10 +102,10 @@ Config readConfig(const std::string& path) {
     throw core::InputError(fmt::format("{}:{}:{}: invalid TOML: {}", path, e.source().begin.line,
                                        e.source().begin.column, e.description()));
   }
-  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis", "model"};
+  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis", "model", "parallel"};
   for (const auto& [key, value] : root)
     if (!known_tables.contains(std::string(key.str())))
-      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis], [model])",
+      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis], [model], [parallel])",
                                          path, value.source().begin.line, value.source().begin.column, key.str()));
 
   TableReader run(path, root, "run");
@@ -154,6 +154,10 @@ Config readConfig(const std::string& path) {
   m.elderly_join_child_rate = model.number("elderly_join_child_rate", 0.0, 1.0);
   m.checks = model.boolean("checks");
   model.rejectUnknownKeys();
+
+  TableReader parallel(path, root, "parallel");
+  config.parallel.rebalance_threshold = parallel.number("rebalance_threshold", 1.0, 10.0);
+  parallel.rejectUnknownKeys();
   return config;
 }
 

@@ -50,6 +50,12 @@ struct ModelParameters {
   bool checks = true;                     // the yearly invariant checks (switch off only for benchmarks)
 };
 
+// Parallel execution settings.
+struct ParallelParameters {
+  // Regions move between ranks when max rank persons / mean passes this (load balancing).
+  double rebalance_threshold = 0.0;
+};
+
 struct Config {
   std::string path;  // the configuration file
   std::string text;  // its full text, stored in results and checkpoints
@@ -59,6 +65,7 @@ struct Config {
   InputPaths inputs;
   SynthesisParameters synthesis;
   ModelParameters model;
+  ParallelParameters parallel;
 };
 
 // Reads and validates a configuration file; throws core::InputError.

@@ -18,7 +18,8 @@ namespace popsim::io {
 inline constexpr int kHouseholdSizes = 7;  // 1..7+
 inline constexpr std::array<const char*, 5> kHouseholdTypes = {"one person", "couple", "couple with others",
                                                                "lone parent with children", "other"};
-inline constexpr std::array<const char*, 6> kPhases = {"rates", "kernels", "rebuild", "accounting", "checks", "output"};
+inline constexpr std::array<const char*, 7> kPhases = {"rates", "kernels", "rebuild", "exchange",
+                                                       "accounting", "checks", "output"};
 
 // One region's rows for one year.
 struct RegionYearRecord {

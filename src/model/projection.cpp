@@ -15,6 +15,7 @@
 #include "kernels/demography.hpp"
 #include "core/person_record.hpp"
 #include "parallel/exchange.hpp"
+#include "parallel/decomposition.hpp"
 #include "parallel/region_rows.hpp"
 
 namespace popsim::model {
@@ -294,6 +295,10 @@ void Projection::allocateMigrants(const YearRates& rates, const std::vector<Cens
 void Projection::step() {
   Stopwatch watch;
   seconds_ = {};
+  exchange_seconds_ = 0.0;
+  bytes_exchanged_ = 0;
+  rebalance();
+  const double rebalance_seconds = watch.lap();
   const int year = population_.year + 1;
   const auto rates = ratesFor(inputs_, year);
   auto& pop = population_;
@@ -351,11 +356,79 @@ void Projection::step() {
 
   rebuild();
   pop.year = static_cast<core::Year>(year);
-  seconds_[2] = watch.lap();
+  seconds_[3] = rebalance_seconds + exchange_seconds_;
+  seconds_[2] = watch.lap() - exchange_seconds_;
   account(true);
-  seconds_[3] = watch.lap();
-  if (config_.model.checks) check(persons_before);
   seconds_[4] = watch.lap();
+  if (config_.model.checks) check(persons_before);
+  seconds_[5] = watch.lap();
+}
+
+void Projection::rebalance() {
+  int ranks = 1;
+  MPI_Comm_size(comm_, &ranks);
+  if (ranks == 1) return;
+  const auto& pop = population_;
+  std::vector<std::int64_t> local;
+  for (std::size_t k = 0; k < pop.regions.size(); ++k)
+    local.push_back(static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]));
+  const auto all = parallel::allRegionRows(pop.regions, local, regions_, 1, comm_);
+  const std::vector<std::uint64_t> work(all.begin(), all.end());
+  const auto next = parallel::rebalance(work, owner_, ranks, config_.parallel.rebalance_threshold);
+  if (next != owner_) redistribute(next);
+}
+
+void Projection::redistribute(const std::vector<int>& owner) {
+  auto& pop = population_;
+  auto& p = pop.persons;
+  int rank = 0;
+  int ranks = 1;
+  MPI_Comm_rank(comm_, &rank);
+  MPI_Comm_size(comm_, &ranks);
+  // Regions leaving this rank travel as person records, in their household order.
+  std::vector<std::vector<core::PersonRecord>> outgoing(static_cast<std::size_t>(ranks));
+  std::vector<std::int64_t> old_index(regions_, -1);
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    const auto r = pop.regions[k];
+    old_index[r] = static_cast<std::int64_t>(k);
+    if (owner[r] == rank) continue;
+    for (auto i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i)
+      outgoing[static_cast<std::size_t>(owner[r])].push_back(core::recordOf(p, i));
+  }
+  parallel::ExchangeStats stats;
+  const auto arrived = parallel::exchange(outgoing, comm_, stats);
+  bytes_exchanged_ += stats.bytes_sent;
+  std::vector<std::vector<std::size_t>> arrived_of(regions_);
+  for (std::size_t a = 0; a < arrived.size(); ++a) arrived_of[arrived[a].region].push_back(a);
+
+  core::Population next;
+  next.year = pop.year;
+  next.next_person_id = pop.next_person_id;
+  next.next_household_id = pop.next_household_id;
+  next.regions = parallel::ownedRegions(owner, rank);
+  next.person_offset.assign(1, 0);
+  for (const auto r : next.regions) {
+    if (old_index[r] >= 0) {
+      const auto k = static_cast<std::size_t>(old_index[r]);
+      for (auto i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) core::append(next.persons, core::recordOf(p, i));
+    } else {
+      for (const auto a : arrived_of[r]) core::append(next.persons, arrived[a]);
+    }
+    next.person_offset.push_back(next.persons.size());
+  }
+  next.household_offset.assign(1, 0);
+  for (std::size_t k = 0; k < next.regions.size(); ++k) {
+    for (auto i = next.person_offset[k]; i < next.person_offset[k + 1]; ++i)
+      if (i == next.person_offset[k] || next.persons.household[i] != next.persons.household[i - 1]) {
+        next.households.id.push_back(next.persons.household[i]);
+        next.households.region.push_back(next.regions[k]);
+      }
+    next.household_offset.push_back(next.households.size());
+  }
+  population_ = std::move(next);
+  owner_ = owner;
+  work_.clear();
+  plans_.clear();
 }
 
 void Projection::rebuild() {
@@ -504,7 +577,8 @@ void Projection::rebuild() {
   MPI_Allreduce(MPI_IN_PLACE, flows_.data(), static_cast<int>(flows_.size()), MPI_INT64_T, MPI_SUM, comm_);
   parallel::ExchangeStats exchange_stats;
   auto arrived = parallel::exchange(outgoing, comm_, exchange_stats);
-  bytes_exchanged_ = exchange_stats.bytes_sent;
+  bytes_exchanged_ += exchange_stats.bytes_sent;
+  exchange_seconds_ += exchange_stats.seconds;
   std::vector<int> local_of(regions_, -1);
   for (std::size_t k = 0; k < owned.size(); ++k) local_of[owned[k]] = static_cast<int>(k);
   arrivals_.assign(owned.size(), {});

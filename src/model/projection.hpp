@@ -59,6 +59,8 @@ class Projection {
   void computeCoefficients(const YearRates& rates, const std::vector<Census>& census);
   void allocateMigrants(const YearRates& rates, const std::vector<Census>& census);
   void rebuild();
+  void rebalance();
+  void redistribute(const std::vector<int>& owner);
   void account(bool with_events);
   void check(const std::vector<std::int64_t>& persons_before) const;
 
@@ -84,6 +86,7 @@ class Projection {
   std::vector<std::int64_t> migrants_in_, migrants_out_;    // per owned region
   std::vector<std::int64_t> flows_;
   std::uint64_t bytes_exchanged_ = 0;
+  double exchange_seconds_ = 0.0;
   std::vector<io::RegionYearRecord> records_;
   std::array<double, io::kPhases.size()> seconds_{};
 };

@@ -76,7 +76,7 @@ listing=$(h5ls -r "$work/run-1/results.h5" | tr -s ' ')
 for entry in "/years Dataset {4}" "/population Dataset {4, 229, 2, 101}" "/births Dataset {4, 229, 35}" \
              "/deaths Dataset {4, 229, 2, 101}" "/households/size Dataset {4, 229, 7}" \
              "/households/type Dataset {4, 229, 5}" "/international/immigrants Dataset {4, 229}" \
-             "/regions/code Dataset {229}" "/performance/seconds Dataset {4, 1, 6}" "/meta Group"; do
+             "/regions/code Dataset {229}" "/performance/seconds Dataset {4, 1, 7}" "/meta Group"; do
   grep -qxF -- "$entry" <<<"$listing" || fail "results.h5 lacks $entry"
 done
 expect_exit 0 "popsim results, 2023..2026 \\(3 years\\)" "$POPSIM" info "$work/run-1/results.h5"

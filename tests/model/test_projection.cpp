@@ -54,6 +54,8 @@ National national(const Projection& p, MPI_Comm comm) {
   return n;
 }
 
+void expectSameRecords(const io::RegionYearRecord& a, const io::RegionYearRecord& b, const std::string& where);
+
 Projection start(const io::Config& config, MPI_Comm comm) {
   auto initial = synthesizePopulation(config, test::baselineInputs(), comm);
   return Projection(config, test::baselineInputs(), std::move(initial.population), std::move(initial.owner), comm);
@@ -153,6 +155,28 @@ TEST(Projection, KeepsItsInvariantsEveryYear) {
     EXPECT_NEAR(static_cast<double>(married), marriages, 0.03 * marriages + 4.0 * std::sqrt(marriages)) << projection.year();
     EXPECT_NEAR(static_cast<double>(divorced), divorces, 0.03 * divorces + 4.0 * std::sqrt(divorces)) << projection.year();
   }
+}
+
+TEST(Projection, IsIdenticalWhenRegionsMoveBetweenRanks) {
+  // Load balancing at the tightest threshold moves regions between ranks every year.
+  auto config = scaled(0.003);
+  config.parallel.rebalance_threshold = 1.0;
+  auto distributed = start(config, MPI_COMM_WORLD);
+  auto single = start(config, MPI_COMM_SELF);
+  const auto initial_owner = distributed.owner();
+  for (int t = 0; t < 3; ++t) {
+    distributed.step();
+    single.step();
+  }
+  if (test::size() > 1) {
+    EXPECT_NE(distributed.owner(), initial_owner) << "no region moved between ranks";
+  }
+  const auto& owned = distributed.population().regions;
+  for (std::size_t k = 0; k < owned.size(); ++k)
+    expectSameRecords(distributed.records()[k], single.records()[owned[k]], "region " + std::to_string(owned[k]));
+  std::uint64_t persons = distributed.population().persons.size();
+  MPI_Allreduce(MPI_IN_PLACE, &persons, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  EXPECT_EQ(persons, single.population().persons.size());
 }
 
 TEST(Projection, AFailedCheckStopsTheRunNamingCheckYearAndRegion) {
