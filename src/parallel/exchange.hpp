@@ -36,8 +36,12 @@ std::vector<std::vector<char>> exchangeBytes(std::vector<std::vector<char>> outg
 // source-rank order. Collective over comm.
 template <typename Record>
 std::vector<Record> exchange(const std::vector<std::vector<Record>>& outgoing, MPI_Comm comm, ExchangeStats& stats) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  // Records that stay on this rank are not serialised: they are copied into place.
   std::vector<std::vector<char>> bytes(outgoing.size());
   for (std::size_t d = 0; d < outgoing.size(); ++d) {
+    if (static_cast<int>(d) == rank) continue;
     boost::iostreams::back_insert_device<std::vector<char>> sink(bytes[d]);
     boost::iostreams::stream<boost::iostreams::back_insert_device<std::vector<char>>> out(sink);
     {
@@ -46,13 +50,15 @@ std::vector<Record> exchange(const std::vector<std::vector<Record>>& outgoing, M
     }
     out.flush();
   }
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
   for (std::size_t d = 0; d < outgoing.size(); ++d)
     if (static_cast<int>(d) != rank) stats.records_sent += outgoing[d].size();
   const auto incoming = exchangeBytes(std::move(bytes), comm, stats);
   std::vector<Record> arrived;
   for (std::size_t s = 0; s < incoming.size(); ++s) {
+    if (static_cast<int>(s) == rank) {
+      arrived.insert(arrived.end(), outgoing[s].begin(), outgoing[s].end());
+      continue;
+    }
     boost::iostreams::stream<boost::iostreams::array_source> in(incoming[s].data(), incoming[s].size());
     boost::archive::binary_iarchive archive(in, boost::archive::no_header);
     std::vector<Record> part;
