@@ -588,6 +588,15 @@ void Projection::rebuild() {
     arrivals_[static_cast<std::size_t>(k)].push_back(r);
   }
   migrants_in_.assign(owned.size(), 0);
+  if (config_.model.checks) {
+    // Migrants sent = migrants received, nationally.
+    std::array<std::int64_t, 2> moved = {0, static_cast<std::int64_t>(arrived.size())};
+    for (const auto& out : outgoing) moved[0] += static_cast<std::int64_t>(out.size());
+    MPI_Allreduce(MPI_IN_PLACE, moved.data(), 2, MPI_INT64_T, MPI_SUM, comm_);
+    if (moved[0] != moved[1])
+      throw std::runtime_error(fmt::format("check 'migrants sent = received' failed in year {}: {} sent, {} received",
+                                           year, moved[0], moved[1]));
+  }
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k) {
     auto& arr = arrivals_[k];
