@@ -70,16 +70,10 @@ InitialPopulation synthesizePopulation(const io::Config& config, const io::Count
   for (std::size_t k = 0; k < order.size(); ++k) {
     const std::size_t local = order[k];
     const auto r = pop.regions[local];
-    RegionSynthesisInput in;
-    in.inputs = &inputs;
-    in.parameters = &config.synthesis;
-    in.seed = config.seed;
-    in.base_year = config.start_year;
-    in.region = r;
-    in.counts = counts[r];
-    in.target_households = scaledHouseholds(inputs.households[r], config.scale, config.seed, inputs.regions[r].code,
-                                            config.start_year);
-    in.first_person_id = first_id[r];
+    const auto in = regionInput(config, inputs, r, counts[r],
+                                scaledHouseholds(inputs.households[r], config.scale, config.seed,
+                                                 inputs.regions[r].code, config.start_year),
+                                first_id[r]);
     result.region_stats[local] = synthesizeRegion(in, pop.persons, pop.person_offset[local]);
   }
 

@@ -45,8 +45,6 @@ class Stopwatch {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-kernels::BySexAge bySexAge(const std::array<std::array<double, kAgeClasses>, kSexes>& t) { return t; }
-
 std::int64_t roundUnbiased(double x, double u) {
   const double f = std::floor(x);
   return static_cast<std::int64_t>(f) + (u < x - f ? 1 : 0);
@@ -124,9 +122,9 @@ Projection::Projection(const io::Config& config, const io::CountryInputs& inputs
       comm_(comm),
       regions_(inputs.regions.size()),
       destinations_(inputs) {
-  marriage_ = bySexAge(inputs.unions.marriage);
-  divorce_ = bySexAge(inputs.unions.divorce);
-  leave_ = bySexAge(inputs.leaving_home.rate);
+  marriage_ = inputs.unions.marriage;
+  divorce_ = inputs.unions.divorce;
+  leave_ = inputs.leaving_home.rate;
   account(false);
 }
 

@@ -513,6 +513,21 @@ std::int64_t scaledHouseholds(std::int64_t households, double scale, std::uint64
   return std::max<std::int64_t>(1, roundUnbiased(static_cast<double>(households) * scale, rounding.uniform(0)));
 }
 
+RegionSynthesisInput regionInput(const io::Config& config, const io::CountryInputs& inputs, core::RegionIndex r,
+                                 const io::AgeSexCounts& counts, std::int64_t target_households,
+                                 core::PersonId first_person_id) {
+  RegionSynthesisInput in;
+  in.inputs = &inputs;
+  in.parameters = &config.synthesis;
+  in.seed = config.seed;
+  in.base_year = config.start_year;
+  in.region = r;
+  in.counts = counts;
+  in.target_households = target_households;
+  in.first_person_id = first_person_id;
+  return in;
+}
+
 SynthesisStats synthesizeRegion(const RegionSynthesisInput& input, core::Persons& persons, std::size_t begin) {
   return RegionBuilder(input).build(persons, begin);
 }

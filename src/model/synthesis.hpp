@@ -58,6 +58,11 @@ struct RegionSynthesisInput {
   core::PersonId first_person_id = 1;  // ids first_person_id .. + persons - 1
 };
 
+// The synthesis input of region r with the configuration's parameters, seed and base year.
+RegionSynthesisInput regionInput(const io::Config& config, const io::CountryInputs& inputs, core::RegionIndex r,
+                                 const io::AgeSexCounts& counts, std::int64_t target_households,
+                                 core::PersonId first_person_id);
+
 // Builds one region's persons into persons[begin, begin + total(counts)). persons.household
 // receives region-local household numbers 1..h (h is returned in stats.households); the caller
 // adds the region's household-id offset. Deterministic: depends only on the input, not on

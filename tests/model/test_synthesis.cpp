@@ -59,7 +59,6 @@ TEST(SynthesizeRegion, FullScaleRegionHasExactCountsAndValidHouseholds) {
   const auto& in = test::baselineInputs();
   const auto& config = test::baseline();
   // The smallest region (an island county) and a large city district, at full scale.
-  std::vector<core::RegionIndex> picks;
   core::RegionIndex smallest = 0, largest = 0;
   for (std::size_t r = 0; r < in.regions.size(); ++r) {
     const auto ri = static_cast<core::RegionIndex>(r);
@@ -67,15 +66,7 @@ TEST(SynthesizeRegion, FullScaleRegionHasExactCountsAndValidHouseholds) {
     if (in.regionPopulation(ri) > in.regionPopulation(largest)) largest = ri;
   }
   for (const auto r : {smallest, largest}) {
-    RegionSynthesisInput input;
-    input.inputs = &in;
-    input.parameters = &config.synthesis;
-    input.seed = config.seed;
-    input.base_year = config.start_year;
-    input.region = r;
-    input.counts = in.population[r];
-    input.target_households = in.households[r];
-    input.first_person_id = 1;
+    const auto input = regionInput(config, in, r, in.population[r], in.households[r], 1);
     core::Population pop;
     pop.persons.resize(static_cast<std::size_t>(in.regionPopulation(r)));
     const auto stats = synthesizeRegion(input, pop.persons, 0);
