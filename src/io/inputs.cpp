@@ -377,6 +377,19 @@ DestinationModel readDestinationModel(const std::string& path) {
       {"log_population", &m.log_population}, {"log_distance", &m.log_distance}, {"same_province", &m.same_province},
       {"capital_region", &m.capital_region}, {"cross_region_scale", &m.cross_region_scale}};
   std::map<std::string, std::array<bool, DestinationModel::kGroups>> given;
+  // The age groups a row's age_group column names ("all" = every group), marked as given.
+  auto groupsOf = [&](std::size_t row, const std::string& name) {
+    const std::string group(t.text(row, 1));
+    std::vector<std::size_t> out;
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (group == "all" || group == groups[g]) out.push_back(g);
+    if (out.empty()) t.fail(row, 1, fmt::format("unknown age group '{}'; expected all, 0-19, 20-29, 30-39, 40-59 or 60+", group));
+    for (const auto g : out) {
+      if (given[name][g]) t.fail(row, 1, fmt::format("parameter {} is given twice for age group {}", name, groups[g]));
+      given[name][g] = true;
+    }
+    return out;
+  };
   for (std::size_t row = 0; row < t.rows(); ++row) {
     const std::string name(t.text(row, 0));
     if (name.starts_with("province_constant_")) {
@@ -385,31 +398,24 @@ DestinationModel readDestinationModel(const std::string& path) {
       const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code);
       if (ec != std::errc() || ptr != digits.data() + digits.size())
         t.fail(row, 0, fmt::format("expected province_constant_<province code>, found '{}'", name));
-      if (t.text(row, 1) != "all") t.fail(row, 1, "province constants apply to all ages: expected 'all'");
-      if (!m.province_constant.emplace(code, t.number(row, 2, -50.0, 50.0, "a coefficient in [-50, 50]")).second)
-        t.fail(row, 0, fmt::format("{} is given twice", name));
+      const double value = t.number(row, 2, -50.0, 50.0, "a coefficient in [-50, 50]");
+      for (const auto g : groupsOf(row, name)) m.province_constant[code][g] = value;
       t.nonEmptyText(row, 3);
       continue;
     }
     const auto it = parameters.find(name);
     if (it == parameters.end())
       t.fail(row, 0, fmt::format("unknown parameter '{}'; expected log_population, log_distance, same_province, "
-                                 "capital_region or cross_region_scale", name));
-    const std::string group(t.text(row, 1));
+                                 "capital_region, cross_region_scale or province_constant_<code>", name));
     const double value = name == "cross_region_scale" ? t.number(row, 2, 0.0, 10.0, "a scale in [0, 10]")
                                                       : t.number(row, 2, -50.0, 50.0, "a coefficient in [-50, 50]");
-    bool known = group == "all";
-    for (int g = 0; g < DestinationModel::kGroups; ++g)
-      if (group == "all" || group == groups[static_cast<std::size_t>(g)]) {
-        known = true;
-        if (given[name][static_cast<std::size_t>(g)])
-          t.fail(row, 1, fmt::format("parameter {} is given twice for age group {}", name, groups[static_cast<std::size_t>(g)]));
-        given[name][static_cast<std::size_t>(g)] = true;
-        (*it->second)[static_cast<std::size_t>(g)] = value;
-      }
-    if (!known) t.fail(row, 1, fmt::format("unknown age group '{}'; expected all, 0-19, 20-29, 30-39, 40-59 or 60+", group));
+    for (const auto g : groupsOf(row, name)) (*it->second)[g] = value;
     t.nonEmptyText(row, 3);
   }
+  for (const auto& [code, values] : m.province_constant)
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (!given[fmt::format("province_constant_{}", code)][g])
+        t.failFile(fmt::format("parameter province_constant_{} is missing for age group {}", code, groups[g]));
   for (const auto& [name, field] : parameters)
     for (int g = 0; g < DestinationModel::kGroups; ++g)
       if (!given[name][static_cast<std::size_t>(g)])

@@ -90,9 +90,10 @@ struct DestinationModel {
   std::array<double, kGroups> same_province{};
   std::array<double, kGroups> capital_region{};
   std::array<double, kGroups> cross_region_scale{};
-  // Destination constants of single provinces (all ages): the pull that population, distance
-  // and the capital-region term leave unexplained (Seoul's outflow to its suburbs).
-  std::map<int, double> province_constant;
+  // Destination constants of single provinces by age group: the pull that population, distance
+  // and the capital-region term leave unexplained (Seoul's draw on people in their 20s and its
+  // outflow of families to the suburbs). Provinces without one have 0.
+  std::map<int, std::array<double, kGroups>> province_constant;
 };
 
 struct CountryInputs {

@@ -120,6 +120,12 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
                 "internal migrants arriving from other regions during the year", "year,region");
   createDataset(file_, "migration/out", H5T_NATIVE_INT64, {Y, R}, "persons",
                 "internal migrants leaving for other regions during the year", "year,region");
+  createDataset(file_, "migration/in_by_age", H5T_NATIVE_INT64, {Y, R, 101}, "persons",
+                "internal migrants arriving from other regions during the year by age 0..100+ at the end of the year",
+                "year,region,age");
+  createDataset(file_, "migration/out_by_age", H5T_NATIVE_INT64, {Y, R, 101}, "persons",
+                "internal migrants leaving for other regions during the year by age 0..100+ at the end of the year",
+                "year,region,age");
   const auto NP = static_cast<hsize_t>(provinces_);
   createDataset(file_, "migration/flows", H5T_NATIVE_INT64, {Y, NP, NP}, "persons",
                 "internal migrants during the year by origin and destination province (provinces in /provinces "
@@ -179,6 +185,12 @@ void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionInd
   writeRows(file_, "unions/divorces", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.divorces); }, 1));
   writeRows(file_, "migration/in", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.migrants_in); }, 1));
   writeRows(file_, "migration/out", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.migrants_out); }, 1));
+  writeRows(file_, "migration/in_by_age", t, rows, 101, gather([](const auto& r, auto& v) {
+              v.insert(v.end(), r.migrants_in_by_age.begin(), r.migrants_in_by_age.end());
+            }, 101));
+  writeRows(file_, "migration/out_by_age", t, rows, 101, gather([](const auto& r, auto& v) {
+              v.insert(v.end(), r.migrants_out_by_age.begin(), r.migrants_out_by_age.end());
+            }, 101));
   {
     // The flows are national (identical on every rank): rank 0 writes them.
     std::vector<std::int64_t> national = flows;

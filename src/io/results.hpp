@@ -34,6 +34,8 @@ struct RegionYearRecord {
   std::int64_t divorces = 0;
   std::int64_t migrants_in = 0;   // internal migrants arriving from other regions
   std::int64_t migrants_out = 0;  // internal migrants leaving for other regions
+  std::array<std::int64_t, 101> migrants_in_by_age{};   // by age 0..100+ at the end of the year
+  std::array<std::int64_t, 101> migrants_out_by_age{};
   std::int64_t left_home = 0;
   std::int64_t elderly_moved = 0;
   std::int64_t orphans_placed = 0;

@@ -27,7 +27,7 @@ Destinations::Destinations(const io::CountryInputs& inputs)
     for (std::size_t j = 0; j < regions_; ++j)
       if (i != j) log_distance_[i * regions_ + j] = std::log(std::max(distanceKm(rs[i], rs[j]), 1.0));
   const auto& m = inputs.destinations;
-  province_constant_.assign(regions_, 0.0);
+  province_constant_.assign(regions_, {});
   for (std::size_t j = 0; j < regions_; ++j)
     if (const auto c = m.province_constant.find(rs[j].province_code); c != m.province_constant.end())
       province_constant_[j] = c->second;
@@ -49,7 +49,7 @@ void Destinations::update(const std::vector<double>& population) {
         if (j != i && population[j] > 0.0) {
           const double v = m.log_population[gi] * std::log(population[j]) + m.log_distance[gi] * log_distance_[i * regions_ + j] +
                            (rs[i].province_code == rs[j].province_code ? m.same_province[gi] : 0.0) +
-                           (rs[j].capital_region ? m.capital_region[gi] : 0.0) + province_constant_[j];
+                           (rs[j].capital_region ? m.capital_region[gi] : 0.0) + province_constant_[j][gi];
           sum += std::exp(v);
         }
         cdf[j] = sum;

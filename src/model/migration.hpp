@@ -29,7 +29,7 @@ class Destinations {
   const io::CountryInputs& inputs_;
   std::size_t regions_;
   std::vector<double> log_distance_;                           // regions x regions
-  std::vector<double> province_constant_;                      // per destination region
+  std::vector<std::array<double, io::DestinationModel::kGroups>> province_constant_;  // per destination region
   std::array<double, core::kAgeClasses> leave_{};
   std::vector<std::array<std::vector<double>, io::DestinationModel::kGroups>> cdf_;  // [origin][group]
 };

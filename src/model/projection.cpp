@@ -526,7 +526,7 @@ void Projection::rebuild() {
   std::vector<std::vector<std::vector<core::PersonRecord>>> leaving(
       owned.size(), std::vector<std::vector<core::PersonRecord>>(static_cast<std::size_t>(ranks)));
   std::vector<std::vector<std::int64_t>> region_flows(owned.size(), std::vector<std::int64_t>(n_provinces * n_provinces, 0));
-  migrants_out_.assign(owned.size(), 0);
+  migrants_out_.assign(owned.size(), {});
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k) {
     auto& src = plans[k].source;
@@ -554,9 +554,9 @@ void Projection::rebuild() {
         for (std::size_t m = n; m < e; ++m) {
           auto r = recordOf(k, src[m]);
           r.region = destination;
+          ++migrants_out_[k][static_cast<std::size_t>(std::clamp(year - r.birth_year, 0, 100))];
           leaving[k][static_cast<std::size_t>(owner_[destination])].push_back(r);
         }
-        migrants_out_[k] += static_cast<std::int64_t>(e - n);
         region_flows[k][provinceIndex(owned[k]) * n_provinces + provinceIndex(destination)] += static_cast<std::int64_t>(e - n);
       } else {
         kept.insert(kept.end(), src.begin() + static_cast<std::ptrdiff_t>(n), src.begin() + static_cast<std::ptrdiff_t>(e));
@@ -585,7 +585,7 @@ void Projection::rebuild() {
     if (k < 0) throw std::runtime_error(fmt::format("a migrant for region {} arrived at a rank that does not own it", r.region));
     arrivals_[static_cast<std::size_t>(k)].push_back(r);
   }
-  migrants_in_.assign(owned.size(), 0);
+  migrants_in_.assign(owned.size(), {});
   if (config_.model.checks) {
     // Migrants sent = migrants received, nationally.
     std::array<std::int64_t, 2> moved = {0, static_cast<std::int64_t>(arrived.size())};
@@ -598,7 +598,7 @@ void Projection::rebuild() {
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k) {
     auto& arr = arrivals_[k];
-    migrants_in_[k] = static_cast<std::int64_t>(arr.size());
+    for (const auto& r : arr) ++migrants_in_[k][static_cast<std::size_t>(std::clamp(year - r.birth_year, 0, 100))];
     if (arr.empty()) continue;
     std::sort(arr.begin(), arr.end(), [](const core::PersonRecord& a, const core::PersonRecord& b) {
       return a.household != b.household ? a.household < b.household : a.id < b.id;
@@ -725,8 +725,10 @@ void Projection::account(bool with_events) {
     for (const auto& s : w.emigrants) rec.emigrants += std::accumulate(s.begin(), s.end(), std::int64_t{0});
     rec.marriages = w.marriages;
     rec.divorces = w.divorces;
-    rec.migrants_in = migrants_in_[k];
-    rec.migrants_out = migrants_out_[k];
+    rec.migrants_in_by_age = migrants_in_[k];
+    rec.migrants_out_by_age = migrants_out_[k];
+    rec.migrants_in = std::accumulate(rec.migrants_in_by_age.begin(), rec.migrants_in_by_age.end(), std::int64_t{0});
+    rec.migrants_out = std::accumulate(rec.migrants_out_by_age.begin(), rec.migrants_out_by_age.end(), std::int64_t{0});
     rec.left_home = w.left_home;
     rec.elderly_moved = w.elderly_moved;
     rec.orphans_placed = w.orphans_placed;

@@ -83,7 +83,7 @@ class Projection {
   std::vector<Plan> plans_;                // per owned region, kept for their capacity
   Destinations destinations_;
   std::vector<std::vector<core::PersonRecord>> arrivals_;  // per owned region, this year's in-migrants
-  std::vector<std::int64_t> migrants_in_, migrants_out_;    // per owned region
+  std::vector<std::array<std::int64_t, 101>> migrants_in_, migrants_out_;  // per owned region, by age at the end of the year
   std::vector<std::int64_t> flows_;
   std::uint64_t bytes_exchanged_ = 0;
   double exchange_seconds_ = 0.0;

@@ -83,7 +83,7 @@ expect_exit 0 "popsim results, 2023..2026 \\(3 years\\)" "$POPSIM" info "$work/r
 h5dump -a /population/units "$work/run-1/results.h5" | grep -q persons || fail "/population has no units attribute"
 h5dump -a /meta/seed "$work/run-1/results.h5" | grep -q 20231231 || fail "/meta lacks the seed"
 for dataset in years population births deaths households/size households/type international/immigrants \
-               international/emigrants unions/marriages unions/divorces migration/in migration/out migration/flows; do
+               international/emigrants unions/marriages unions/divorces migration/in migration/out migration/in_by_age migration/out_by_age migration/flows; do
   h5diff -q "$work/run-1/results.h5" "$work/run-2/results.h5" /$dataset /$dataset \
     || fail "/$dataset differs between 1 and 2 ranks"
 done
