@@ -1,15 +1,19 @@
 #include "app/commands.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <omp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <numeric>
 
 #include "core/error.hpp"
+#include "app/stop_signal.hpp"
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
 #include "io/inputs.hpp"
@@ -93,12 +97,84 @@ io::Config configure(const std::string& path, std::optional<double> scale, std::
 
 }  // namespace
 
+namespace {
+
+// Where a restarted run continues from: the checkpoint file (a directory stands for its newest
+// readable checkpoint), checked against this run's configuration. Throws core::InputError.
+std::pair<std::string, io::CheckpointIndex> restartPoint(const std::string& restart, const io::Config& config,
+                                                         int years) {
+  std::string path = restart;
+  std::vector<std::string> rejected;
+  if (std::filesystem::is_directory(restart)) {
+    path.clear();
+    for (const auto& [year, file] : io::listCheckpoints(restart)) {
+      try {
+        io::readCheckpointIndex(file);
+        path = file;
+        break;
+      } catch (const core::InputError& e) {
+        rejected.push_back(e.what());
+      }
+    }
+    if (path.empty())
+      throw core::InputError(fmt::format("--restart {}: no readable checkpoint (ckpt-YEAR.h5) in the directory{}{}",
+                                         restart, rejected.empty() ? "" : "; ", fmt::join(rejected, "; ")));
+  }
+  auto index = io::readCheckpointIndex(path);
+  const auto& m = index.meta;
+  if (m.config_text != config.text)
+    throw core::InputError(fmt::format("--restart {}: written with another configuration ({}); a run continues with "
+                                       "the configuration it started with", path, m.config_path));
+  if (m.seed != config.seed || m.scale != config.scale || m.base_year != config.start_year)
+    throw core::InputError(fmt::format("--restart {}: seed {}, scale {}, base year {} but this run has seed {}, scale "
+                                       "{}, start year {}", path, m.seed, m.scale, m.base_year, config.seed,
+                                       config.scale, config.start_year));
+  if (m.year > config.start_year + years)
+    throw core::InputError(fmt::format("--restart {}: the checkpoint is of {}, after the run's last year {}", path,
+                                       m.year, config.start_year + years));
+  for (const auto& message : rejected) spdlog::warn("skipped a damaged checkpoint: {}", message);
+  return {path, std::move(index)};
+}
+
+// Writes the run's state after `t` years as DIR/ckpt-YEAR.h5 (with the results so far) and
+// deletes all but the newest `keep` checkpoints. Collective.
+void writeRunCheckpoint(const std::string& dir, int keep, const io::Config& config, const io::CountryInputs& inputs,
+                        const model::Projection& projection, const io::ResultsWriter& results, int t, MPI_Comm comm) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto& pop = projection.population();
+  io::CheckpointMeta meta;
+  meta.year = pop.year;
+  meta.base_year = config.start_year;
+  meta.seed = config.seed;
+  meta.scale = config.scale;
+  meta.next_person_id = pop.next_person_id;
+  meta.next_household_id = pop.next_household_id;
+  meta.config_path = config.path;
+  meta.config_text = config.text;
+  const auto path = io::checkpointPath(dir, pop.year);
+  io::writeCheckpoint(path, inputs.regions, pop, projection.owner(), meta, comm,
+                      results.tables(static_cast<std::uint64_t>(t) + 1));
+  if (rankOf(comm) == 0) {
+    for (const auto& removed : io::pruneCheckpoints(dir, keep)) spdlog::info("removed the older checkpoint {}", removed);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto bytes = std::filesystem::file_size(path);
+    spdlog::info("checkpoint {} ({:.0f} MB in {:.2f} s, {:.0f} MB/s)", path, static_cast<double>(bytes) / 1e6, seconds,
+                 static_cast<double>(bytes) / 1e6 / seconds);
+  }
+}
+
+}  // namespace
+
 int run(const RunOptions& options, MPI_Comm comm) {
+  installStopHandlers();
   const auto start = std::chrono::steady_clock::now();
   const auto config = configure(options.config, options.scale, options.seed, comm);
   const int rank = rankOf(comm);
   int ranks = 1;
   MPI_Comm_size(comm, &ranks);
+  const auto checkpoint_dir = options.checkpoint_dir.empty()
+                                  ? (std::filesystem::path(options.out) / "checkpoints").string()
+                                  : options.checkpoint_dir;
   const auto inputs = parallel::agreeing(comm, [&] {
     auto in = io::loadInputs(config);
     const int last = config.start_year + options.years;
@@ -106,28 +182,68 @@ int run(const RunOptions& options, MPI_Comm comm) {
       throw core::InputError(fmt::format("--years {}: the run would end in {} but {} covers {}..{}", options.years, last,
                                          config.inputs.assumptions, in.assumptions.year.front(),
                                          in.assumptions.year.back()));
-    if (rank == 0) std::filesystem::create_directories(options.out);
+    if (options.checkpoint_every < 0 || options.checkpoint_keep < 1)
+      throw core::InputError(fmt::format("--checkpoint-every must be >= 0 and --checkpoint-keep >= 1, found {} and {}",
+                                         options.checkpoint_every, options.checkpoint_keep));
+    if (rank == 0) {
+      std::filesystem::create_directories(options.out);
+      std::filesystem::create_directories(checkpoint_dir);
+    }
     return in;
   });
+  std::optional<std::pair<std::string, io::CheckpointIndex>> restart;
+  if (!options.restart.empty())
+    restart = parallel::agreeing(comm, [&] { return restartPoint(options.restart, config, options.years); });
   MPI_Barrier(comm);
   const auto results_path = (std::filesystem::path(options.out) / "results.h5").string();
-  if (rank == 0)
-    spdlog::info("projecting {} regions from {} for {} years at scale {} on {} rank(s) x {} thread(s) -> {}",
-                 inputs.regions.size(), config.start_year, options.years, config.scale, ranks, omp_get_max_threads(),
-                 results_path);
 
-  auto initial = model::synthesizePopulation(config, inputs, comm);
-  model::Projection projection(config, inputs, std::move(initial.population), std::move(initial.owner), comm);
+  // The start state: the synthesised base-year population, or a checkpoint on any number of ranks.
+  core::Population population;
+  std::vector<int> owner;
+  std::vector<io::ResultsTable> restored;
+  if (restart) {
+    const auto& [path, index] = *restart;
+    if (rank == 0) {
+      spdlog::info("restarting from {} (the end of {}, written on {} rank(s)) on {} rank(s) x {} thread(s) -> {}", path,
+                   index.meta.year, index.ranks_written, ranks, omp_get_max_threads(), results_path);
+      io::pruneCheckpoints(checkpoint_dir, std::numeric_limits<int>::max());  // left-over *.partial files only
+    }
+    std::vector<std::uint64_t> persons(index.regions.size());
+    for (std::size_t r = 0; r < persons.size(); ++r) persons[r] = index.person_offset[r + 1] - index.person_offset[r];
+    owner = parallel::assignRegions(persons, ranks);
+    population = parallel::agreeing(
+        comm, [&] { return io::readCheckpoint(path, index, parallel::ownedRegions(owner, rank), comm); });
+    restored = parallel::agreeing(comm, [&] { return io::readCheckpointResults(path); });
+  } else {
+    if (rank == 0)
+      spdlog::info("projecting {} regions from {} for {} years at scale {} on {} rank(s) x {} thread(s) -> {}",
+                   inputs.regions.size(), config.start_year, options.years, config.scale, ranks, omp_get_max_threads(),
+                   results_path);
+    auto initial = model::synthesizePopulation(config, inputs, comm);
+    population = std::move(initial.population);
+    owner = std::move(initial.owner);
+  }
+  model::Projection projection(config, inputs, std::move(population), std::move(owner), comm);
   int threads = omp_get_max_threads();  // attributes must be the same on every rank
   MPI_Allreduce(MPI_IN_PLACE, &threads, 1, MPI_INT, MPI_MAX, comm);
   io::RunMeta meta{config.path, config.text, config.seed, config.scale, config.start_year, options.years, ranks, threads};
   io::ResultsWriter results(results_path, inputs.regions, meta, comm);
-  results.writeYear(0, projection.year(), projection.population().regions, projection.records(), {});
-  results.writePerformance(0, {}, projection.population().persons.size(), 0);
+  const int first = projection.year() - config.start_year;  // time points already done
+  if (restored.empty()) {
+    results.writeYear(first, projection.year(), projection.population().regions, projection.records(), {});
+  } else {
+    const auto rows = static_cast<std::uint64_t>(first) + 1;
+    for (const auto& table : restored)
+      if (table.rows != rows)
+        throw core::InputError(fmt::format("--restart {}: its results hold {} time points, expected {}", restart->first,
+                                           table.rows, rows));
+    results.restore(restored);
+  }
+  results.writePerformance(first, {}, projection.population().persons.size(), 0);
 
   const auto loop_start = std::chrono::steady_clock::now();
   std::uint64_t agent_years = 0;
-  for (int t = 1; t <= options.years; ++t) {
+  for (int t = first + 1; t <= options.years; ++t) {
     std::uint64_t agents = projection.population().persons.size();
     MPI_Allreduce(MPI_IN_PLACE, &agents, 1, MPI_UINT64_T, MPI_SUM, comm);
     projection.step();
@@ -150,7 +266,24 @@ int run(const RunOptions& options, MPI_Comm comm) {
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
       spdlog::info("{}: population {} births {} deaths {} net international {:+} | {:.2f} M agent-years/s, ETA {:.0f} s",
                    projection.year(), thousands(totals[0]), thousands(totals[1]), thousands(totals[2]), totals[3],
-                   static_cast<double>(agent_years) / elapsed / 1e6, elapsed / t * (options.years - t));
+                   static_cast<double>(agent_years) / elapsed / 1e6,
+                   elapsed / (t - first) * (options.years - t));
+    }
+
+    // A signal on any rank stops every rank after this year, with a checkpoint.
+    int stop = stopRequested() ? 1 : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, comm);
+    if (t == options.years) break;
+    if (stop != 0 || (options.checkpoint_every > 0 && t % options.checkpoint_every == 0))
+      writeRunCheckpoint(checkpoint_dir, options.checkpoint_keep, config, inputs, projection, results, t, comm);
+    if (stop != 0) {
+      double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, comm);
+      results.finish(wall);
+      if (rank == 0)
+        fmt::print("popsim run: stopped by a signal after {}; checkpoint {}; continue with --restart {}\n",
+                   projection.year(), io::checkpointPath(checkpoint_dir, projection.year()), checkpoint_dir);
+      return kExitStopped;
     }
   }
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -158,9 +291,9 @@ int run(const RunOptions& options, MPI_Comm comm) {
   results.finish(wall);
   if (rank == 0) {
     const double loop = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
-    fmt::print("popsim run: {} years {}..{} in {:.1f} s ({:.2f} M agent-years/s); results in {}\n", options.years,
-               config.start_year + 1, config.start_year + options.years, wall,
-               static_cast<double>(agent_years) / loop / 1e6, results_path);
+    fmt::print("popsim run: {} years {}..{} in {:.1f} s ({:.2f} M agent-years/s); results in {}\n",
+               options.years - first, config.start_year + first + 1, config.start_year + options.years, wall,
+               static_cast<double>(agent_years) / std::max(loop, 1e-9) / 1e6, results_path);
   }
   return kExitOk;
 }

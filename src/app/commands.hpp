@@ -13,6 +13,8 @@ namespace popsim::app {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitInvalidInput = 2;
+// Stopped by SIGTERM or SIGUSR1 after writing a checkpoint: rerun with --restart to continue.
+inline constexpr int kExitStopped = 3;
 
 struct SynthesizeOptions {
   std::string config;
@@ -24,9 +26,13 @@ struct SynthesizeOptions {
 struct RunOptions {
   std::string config;
   std::string out;
-  int years = 0;
+  int years = 0;  // the run ends `years` after the start year (also when restarted)
   std::optional<double> scale;
   std::optional<std::uint64_t> seed;
+  int checkpoint_every = 0;    // years between checkpoints; 0 = only when stopped by a signal
+  std::string checkpoint_dir;  // default OUT/checkpoints
+  int checkpoint_keep = 2;     // complete checkpoints kept
+  std::string restart;         // a checkpoint file, or a directory: its newest checkpoint
 };
 
 int check(const std::string& config_path, MPI_Comm comm);

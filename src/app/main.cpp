@@ -25,6 +25,14 @@ int main(int argc, char** argv) {
   run->add_option("--out", run_options.out, "output directory (created if missing)")->required();
   run->add_option("--scale", run_options.scale, "sampling fraction in (0, 1]; overrides [run] scale");
   run->add_option("--seed", run_options.seed, "random seed; overrides [run] seed");
+  run->add_option("--checkpoint-every", run_options.checkpoint_every,
+                  "write a checkpoint every K years (0: only when stopped by SIGTERM/SIGUSR1)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--checkpoint-dir", run_options.checkpoint_dir, "checkpoint directory (default OUT/checkpoints)");
+  run->add_option("--checkpoint-keep", run_options.checkpoint_keep, "complete checkpoints to keep (default 2)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--restart", run_options.restart,
+                  "continue from a checkpoint file, or from the newest checkpoint in a directory");
 
   popsim::app::SynthesizeOptions synth;
   auto* synthesize = cli.add_subcommand("synthesize", "build the base-year population and write it as a checkpoint");

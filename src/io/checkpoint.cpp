@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <functional>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -63,7 +66,8 @@ bool allRanks(bool ok, MPI_Comm comm) {
 }  // namespace
 
 void writeCheckpoint(const std::string& path, const core::RegionTable& regions, const core::Population& population,
-                     const std::vector<int>& owner, const CheckpointMeta& meta, MPI_Comm comm) {
+                     const std::vector<int>& owner, const CheckpointMeta& meta, MPI_Comm comm,
+                     const std::vector<ResultsTable>& results) {
   int rank = 0;
   int ranks = 1;
   MPI_Comm_rank(comm, &rank);
@@ -137,6 +141,23 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
       detail::writeDistributed(hg, "id", h.id, household_ranges, n_households, "", "household id, unique", comm);
       detail::writeDistributed(hg, "region", h.region, household_ranges, n_households, "",
                                "index into /regions of the household's region", comm);
+
+      if (!results.empty()) {
+        // Each results dataset flattened to 1-D (its name with '/' as '.'), rank 0 writing.
+        auto rg = detail::createGroup(file, "results");
+        for (const auto& t : results) {
+          std::string name = t.name;
+          std::replace(name.begin(), name.end(), '/', '.');
+          const std::vector<Range> ranges = rank == 0 ? std::vector<Range>{{0, t.values.size()}} : std::vector<Range>{};
+          detail::writeDistributed(rg, name, rank == 0 ? t.values : std::vector<std::int64_t>{}, ranges, t.values.size(),
+                                   "", "time points 0..rows-1 of results.h5 /" + t.name, comm);
+          Handle d(H5Dopen2(rg, name.c_str(), H5P_DEFAULT), H5Dclose, "opening results/" + name);
+          std::string shape;
+          for (const auto x : t.shape) shape += fmt::format("{}{}", shape.empty() ? "" : ",", x);
+          detail::writeAttribute(d, "shape", shape);
+          detail::writeAttribute(d, "rows", std::uint64_t{t.rows});
+        }
+      }
     }
     detail::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + partial);
     bool closed = true;
@@ -272,6 +293,85 @@ core::Population readCheckpoint(const std::string& path, const CheckpointIndex& 
     throw core::InputError(fmt::format("{}: {}", path, e.what()));
   }
   return population;
+}
+
+std::string checkpointPath(const std::string& dir, int year) {
+  return (std::filesystem::path(dir) / fmt::format("ckpt-{}.h5", year)).string();
+}
+
+std::vector<std::pair<int, std::string>> listCheckpoints(const std::string& dir) {
+  std::vector<std::pair<int, std::string>> found;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return found;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (!name.starts_with("ckpt-") || !name.ends_with(".h5") || !entry.is_regular_file()) continue;
+    const auto digits = name.substr(5, name.size() - 8);
+    int year = 0;
+    const auto [ptr, err] = std::from_chars(digits.data(), digits.data() + digits.size(), year);
+    if (err == std::errc() && ptr == digits.data() + digits.size() && !digits.empty())
+      found.emplace_back(year, entry.path().string());
+  }
+  std::sort(found.begin(), found.end(), std::greater<>());
+  return found;
+}
+
+std::vector<std::string> pruneCheckpoints(const std::string& dir, int keep) {
+  std::vector<std::string> removed;
+  const auto found = listCheckpoints(dir);
+  for (std::size_t k = static_cast<std::size_t>(std::max(keep, 0)); k < found.size(); ++k) {
+    std::filesystem::remove(found[k].second);
+    removed.push_back(found[k].second);
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec))
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const auto name = entry.path().filename().string();
+      if (name.starts_with("ckpt-") && name.ends_with(".h5.partial")) {
+        std::filesystem::remove(entry.path());
+        removed.push_back(entry.path().string());
+      }
+    }
+  return removed;
+}
+
+std::vector<ResultsTable> readCheckpointResults(const std::string& path) {
+  std::vector<ResultsTable> tables;
+  try {
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+    if (H5Lexists(file, "results", H5P_DEFAULT) <= 0) return tables;
+    Handle rg(H5Gopen2(file, "results", H5P_DEFAULT), H5Gclose, "opening /results");
+    H5G_info_t info;
+    detail::check(H5Gget_info(rg, &info), "listing /results");
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+      const auto size = H5Lget_name_by_idx(rg, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+      if (size < 0) throw std::runtime_error("listing /results");
+      std::string name(static_cast<std::size_t>(size), '\0');
+      H5Lget_name_by_idx(rg, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
+      ResultsTable t;
+      t.values = detail::readAll<std::int64_t>(rg, name);
+      Handle d(H5Dopen2(rg, name.c_str(), H5P_DEFAULT), H5Dclose, "opening results/" + name);
+      t.rows = detail::readUintAttribute(d, "rows");
+      const auto shape = detail::readStringAttribute(d, "shape");
+      for (std::size_t p = 0; p < shape.size();) {
+        const auto q = std::min(shape.find(',', p), shape.size());
+        t.shape.push_back(std::stoull(shape.substr(p, q - p)));
+        p = q + 1;
+      }
+      std::uint64_t inner = 1;
+      for (std::size_t a = 1; a < t.shape.size(); ++a) inner *= t.shape[a];
+      if (t.shape.empty() || t.rows > t.shape[0] || t.rows * inner != t.values.size())
+        throw std::runtime_error(fmt::format("results/{}: shape {} and rows {} do not match its {} values", name, shape,
+                                             t.rows, t.values.size()));
+      std::replace(name.begin(), name.end(), '.', '/');
+      t.name = name;
+      tables.push_back(std::move(t));
+    }
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const core::InputError*>(&e)) throw;
+    throw core::InputError(fmt::format("{}: {}", path, e.what()));
+  }
+  return tables;
 }
 
 PersonSummaryColumns readPersonSummaryColumns(const std::string& path) {

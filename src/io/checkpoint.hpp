@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/population.hpp"
 #include "core/regions.hpp"
+#include "io/results.hpp"
 
 namespace popsim::io {
 
@@ -30,9 +32,11 @@ struct CheckpointMeta {
 
 // Writes `population` (this rank's regions, ascending) to `path`: first to path + ".partial",
 // then, once complete and flushed, renamed to `path`, so a file named *.h5 is always whole.
-// `owner` gives the rank of every region. Collective over `comm`.
+// `owner` gives the rank of every region; `results` (the same on every rank; rank 0 writes them)
+// are the results of the run so far, stored under /results. Collective over `comm`.
 void writeCheckpoint(const std::string& path, const core::RegionTable& regions, const core::Population& population,
-                     const std::vector<int>& owner, const CheckpointMeta& meta, MPI_Comm comm);
+                     const std::vector<int>& owner, const CheckpointMeta& meta, MPI_Comm comm,
+                     const std::vector<ResultsTable>& results = {});
 
 struct CheckpointIndex {
   CheckpointMeta meta;
@@ -50,6 +54,19 @@ CheckpointIndex readCheckpointIndex(const std::string& path);
 // verifies every column's checksum.
 core::Population readCheckpoint(const std::string& path, const CheckpointIndex& index,
                                 const std::vector<core::RegionIndex>& owned, MPI_Comm comm);
+
+// The results stored with a checkpoint (none in a synthesised population), checksums verified;
+// serial. Throws core::InputError for a damaged file.
+std::vector<ResultsTable> readCheckpointResults(const std::string& path);
+
+// A run's checkpoint directory holds DIR/ckpt-YEAR.h5 (a file being written is named
+// ckpt-YEAR.h5.partial until it is complete).
+std::string checkpointPath(const std::string& dir, int year);
+// The complete checkpoints in `dir` as (year, path), newest first; none if `dir` does not exist.
+std::vector<std::pair<int, std::string>> listCheckpoints(const std::string& dir);
+// Deletes all but the newest `keep` checkpoints of `dir` and any left-over *.partial file;
+// returns the paths deleted. Serial (call on one rank).
+std::vector<std::string> pruneCheckpoints(const std::string& dir, int keep);
 
 // The columns `popsim info` summarises, for all persons, read serially.
 struct PersonSummaryColumns {

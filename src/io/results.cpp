@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <numeric>
+
+#include "core/error.hpp"
 
 #include "popsim/version.hpp"
 
@@ -13,7 +16,8 @@ using detail::Handle;
 
 // An N-D int64 or double dataset [Y, ...] with units and a description, filled with zeros.
 void createDataset(hid_t file, const std::string& path, hid_t type, const std::vector<hsize_t>& dims,
-                   const std::string& units, const std::string& description, const std::string& axes) {
+                   const std::string& units, const std::string& description, const std::string& axes,
+                   std::vector<std::string>& created) {
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, "creating a dataspace");
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating a dataset property list");
   detail::check(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "early allocation");
@@ -21,6 +25,7 @@ void createDataset(hid_t file, const std::string& path, hid_t type, const std::v
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "creating a link property list");
   detail::check(H5Pset_create_intermediate_group(lcpl, 1), "intermediate groups");
   Handle d(H5Dcreate2(file, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), H5Dclose, "creating " + path);
+  if (!path.starts_with("performance/")) created.push_back(path);
   detail::writeAttribute(d, "units", units);
   detail::writeAttribute(d, "description", description);
   detail::writeAttribute(d, "axes", axes);
@@ -90,18 +95,18 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
   }
   detail::writeRegionTable(file_, regions, comm);
   createDataset(file_, "years", H5T_NATIVE_INT32, {Y}, "year",
-                "calendar year at whose end states are recorded; entry 0 is the start state", "year");
+                "calendar year at whose end states are recorded; entry 0 is the start state", "year", tables_);
   createDataset(file_, "population", H5T_NATIVE_INT64, {Y, R, 2, 101}, "persons",
                 "persons at the end of the year by sex (0 male, 1 female) and age 0..100 (100 = 100+)",
-                "year,region,sex,age");
+                "year,region,sex,age", tables_);
   createDataset(file_, "births", H5T_NATIVE_INT64, {Y, R, 35}, "births",
-                "live births during the year by the mother's age 15..49 at the start of the year", "year,region,mother_age");
+                "live births during the year by the mother's age 15..49 at the start of the year", "year,region,mother_age", tables_);
   createDataset(file_, "deaths", H5T_NATIVE_INT64, {Y, R, 2, 101}, "deaths",
-                "deaths during the year by sex and age 0..100+ at the start of the year", "year,region,sex,age");
+                "deaths during the year by sex and age 0..100+ at the start of the year", "year,region,sex,age", tables_);
   createDataset(file_, "households/size", H5T_NATIVE_INT64, {Y, R, kHouseholdSizes}, "households",
-                "households at the end of the year by size 1..7+", "year,region,size");
+                "households at the end of the year by size 1..7+", "year,region,size", tables_);
   createDataset(file_, "households/type", H5T_NATIVE_INT64, {Y, R, kHouseholdTypes.size()}, "households",
-                "households at the end of the year by type (see attribute types)", "year,region,type");
+                "households at the end of the year by type (see attribute types)", "year,region,type", tables_);
   {
     Handle d(H5Dopen2(file_, "households/type", H5P_DEFAULT), H5Dclose, "opening households/type");
     std::string types;
@@ -109,37 +114,37 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
     detail::writeAttribute(d, "types", types);
   }
   createDataset(file_, "international/immigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "immigrants from abroad during the year", "year,region");
+                "immigrants from abroad during the year", "year,region", tables_);
   createDataset(file_, "international/emigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "emigrants abroad during the year", "year,region");
+                "emigrants abroad during the year", "year,region", tables_);
   createDataset(file_, "unions/marriages", H5T_NATIVE_INT64, {Y, R}, "marriages", "marriages during the year",
-                "year,region");
+                "year,region", tables_);
   createDataset(file_, "unions/divorces", H5T_NATIVE_INT64, {Y, R}, "divorces", "divorces during the year",
-                "year,region");
+                "year,region", tables_);
   createDataset(file_, "migration/in", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "internal migrants arriving from other regions during the year", "year,region");
+                "internal migrants arriving from other regions during the year", "year,region", tables_);
   createDataset(file_, "migration/out", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "internal migrants leaving for other regions during the year", "year,region");
+                "internal migrants leaving for other regions during the year", "year,region", tables_);
   createDataset(file_, "migration/in_by_age", H5T_NATIVE_INT64, {Y, R, 101}, "persons",
                 "internal migrants arriving from other regions during the year by age 0..100+ at the end of the year",
-                "year,region,age");
+                "year,region,age", tables_);
   createDataset(file_, "migration/out_by_age", H5T_NATIVE_INT64, {Y, R, 101}, "persons",
                 "internal migrants leaving for other regions during the year by age 0..100+ at the end of the year",
-                "year,region,age");
+                "year,region,age", tables_);
   const auto NP = static_cast<hsize_t>(provinces_);
   createDataset(file_, "migration/flows", H5T_NATIVE_INT64, {Y, NP, NP}, "persons",
                 "internal migrants during the year by origin and destination province (provinces in /provinces "
                 "order; the diagonal counts moves between regions of one province)",
-                "year,origin_province,destination_province");
+                "year,origin_province,destination_province", tables_);
   createDataset(file_, "households/left_home", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "unmarried adults who left a parent's or guardian's household during the year", "year,region");
+                "unmarried adults who left a parent's or guardian's household during the year", "year,region", tables_);
   createDataset(file_, "households/elderly_moved", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "women 75+ living alone who moved in with a child's family during the year", "year,region");
+                "women 75+ living alone who moved in with a child's family during the year", "year,region", tables_);
   createDataset(file_, "households/orphans_placed", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "minors left without an adult who were placed with kin or a foster household", "year,region");
+                "minors left without an adult who were placed with kin or a foster household", "year,region", tables_);
   const auto P = static_cast<hsize_t>(ranks_);
   createDataset(file_, "performance/seconds", H5T_NATIVE_DOUBLE, {Y, P, kPhases.size()}, "s",
-                "wall seconds per phase of the year on each rank (see attribute phases)", "year,rank,phase");
+                "wall seconds per phase of the year on each rank (see attribute phases)", "year,rank,phase", tables_);
   {
     Handle d(H5Dopen2(file_, "performance/seconds", H5P_DEFAULT), H5Dclose, "opening performance/seconds");
     std::string phases;
@@ -147,9 +152,9 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
     detail::writeAttribute(d, "phases", phases);
   }
   createDataset(file_, "performance/agents", H5T_NATIVE_INT64, {Y, P}, "persons",
-                "agents on each rank at the end of the year", "year,rank");
+                "agents on each rank at the end of the year", "year,rank", tables_);
   createDataset(file_, "performance/bytes_exchanged", H5T_NATIVE_INT64, {Y, P}, "bytes",
-                "bytes each rank sent to other ranks during the year", "year,rank");
+                "bytes each rank sent to other ranks during the year", "year,rank", tables_);
 }
 
 ResultsWriter::~ResultsWriter() = default;
@@ -225,6 +230,68 @@ void ResultsWriter::finish(double wall_seconds) {
     detail::writeAttribute(m, "wall_seconds", wall_seconds);
   }
   file_.close("closing " + path_);
+}
+
+std::vector<ResultsTable> ResultsWriter::tables(std::uint64_t rows) const {
+  std::vector<ResultsTable> out;
+  for (const auto& name : tables_) {
+    Handle d(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+    Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
+    ResultsTable t;
+    t.name = name;
+    t.shape.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)), 0);
+    std::vector<hsize_t> dims(t.shape.size());
+    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    std::copy(dims.begin(), dims.end(), t.shape.begin());
+    t.rows = std::min<std::uint64_t>(rows, dims[0]);
+    std::vector<hsize_t> start(dims.size(), 0), count(dims);
+    count[0] = t.rows;
+    hsize_t n = 1;
+    for (const auto c : count) n *= c;
+    t.values.resize(n);
+    detail::check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+                  "selecting rows of " + name);
+    hsize_t mem_n = std::max<hsize_t>(n, 1);
+    Handle mem(H5Screate_simple(1, &mem_n, nullptr), H5Sclose, "creating a memory space");
+    if (n == 0) detail::check(H5Sselect_none(mem), "clearing a memory selection");
+    Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating a transfer list");
+    detail::check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "collective I/O");
+    detail::check(H5Dread(d, H5T_NATIVE_INT64, mem, space, dxpl, t.values.data()), "reading " + name);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void ResultsWriter::restore(const std::vector<ResultsTable>& tables) {
+  for (const auto& t : tables) {
+    if (std::find(tables_.begin(), tables_.end(), t.name) == tables_.end())
+      throw core::InputError(fmt::format("restoring results: {} has no dataset {}", path_, t.name));
+    Handle d(H5Dopen2(file_, t.name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + t.name);
+    Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
+    std::vector<hsize_t> dims(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)));
+    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    if (dims.size() != t.shape.size() || !std::equal(dims.begin() + 1, dims.end(), t.shape.begin() + 1) ||
+        t.rows > dims[0])
+      throw core::InputError(fmt::format("restoring results: {} in the checkpoint does not fit {}", t.name, path_));
+    std::vector<hsize_t> start(dims.size(), 0), count(dims);
+    count[0] = t.rows;
+    hsize_t n = 1;
+    for (const auto c : count) n *= c;
+    if (n != t.values.size()) throw std::logic_error("restoring results: " + t.name + " has the wrong size");
+    // Rank 0 writes; the others take part in the collective call with empty selections.
+    if (rank_ == 0 && n > 0)
+      detail::check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+                    "selecting rows of " + t.name);
+    else
+      detail::check(H5Sselect_none(space), "clearing a selection");
+    hsize_t mem_n = std::max<hsize_t>(n, 1);
+    Handle mem(H5Screate_simple(1, &mem_n, nullptr), H5Sclose, "creating a memory space");
+    if (rank_ != 0 || n == 0) detail::check(H5Sselect_none(mem), "clearing a memory selection");
+    Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating a transfer list");
+    detail::check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "collective I/O");
+    detail::check(H5Dwrite(d, H5T_NATIVE_INT64, mem, space, dxpl, t.values.data()), "writing " + t.name);
+  }
+  detail::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flushing " + path_);
 }
 
 bool isResultsFile(const std::string& path) {

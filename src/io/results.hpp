@@ -52,6 +52,16 @@ struct RunMeta {
   int threads = 1;
 };
 
+// One time-indexed results dataset (all but /performance, whose shape depends on the ranks),
+// its first `rows` time points: what a checkpoint carries so that a restarted run ends with the
+// same results file as an uninterrupted one.
+struct ResultsTable {
+  std::string name;                   // dataset path in results.h5, e.g. "migration/in"
+  std::vector<std::uint64_t> shape;   // of the whole dataset; axis 0 = time points
+  std::uint64_t rows = 0;             // time points held in `values`
+  std::vector<std::int64_t> values;   // rows x (product of the other axes), row-major
+};
+
 class ResultsWriter {
  public:
   // Creates `path` (collective) with room for meta.years + 1 time points.
@@ -70,6 +80,13 @@ class ResultsWriter {
   // Records the wall time and closes the file; collective.
   void finish(double wall_seconds);
 
+  // Time points 0..rows-1 of every time-indexed dataset but /performance (every rank gets them);
+  // collective.
+  std::vector<ResultsTable> tables(std::uint64_t rows) const;
+  // Writes such tables back (time points 0..rows-1); each must exist here with the same
+  // trailing axes and at least `rows` time points. Collective.
+  void restore(const std::vector<ResultsTable>& tables);
+
  private:
   std::string path_;
   MPI_Comm comm_;
@@ -78,6 +95,7 @@ class ResultsWriter {
   std::size_t regions_ = 0;
   std::size_t provinces_ = 0;
   detail::Handle file_;
+  std::vector<std::string> tables_;  // the time-indexed datasets (not /performance)
 };
 
 // National series of a results file (serial read), for `popsim info`.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/error.hpp"
@@ -169,6 +170,94 @@ TEST_F(DamagedCheckpoint, ForeignFilesAreRefused) {
   const auto foreign = (dir_->path() / "foreign.h5").string();
   H5Fclose(H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
   EXPECT_NE(refusal(foreign).find("not a popsim checkpoint"), std::string::npos);
+}
+
+// A run's checkpoint carries the results so far; they read back exactly and are checksummed.
+std::vector<ResultsTable> someResults() {
+  std::vector<ResultsTable> tables;
+  ResultsTable a{"population", {4, 229, 2, 101}, 2, {}};
+  a.values.resize(2 * 229 * 2 * 101);
+  for (std::size_t i = 0; i < a.values.size(); ++i) a.values[i] = static_cast<std::int64_t>(i * 7919 % 1000003);
+  ResultsTable b{"migration/flows", {4, 17, 17}, 2, std::vector<std::int64_t>(2 * 17 * 17, -3)};
+  tables.push_back(a);
+  tables.push_back(b);
+  return tables;
+}
+
+TEST_F(CheckpointTest, CarriesTheResultsOfTheRunSoFar) {
+  const auto p = (dir_->path() / "with-results.h5").string();
+  const auto index = readCheckpointIndex(path_);
+  std::vector<int> owner(index.regions.size());
+  for (std::size_t r = 0; r < owner.size(); ++r) owner[r] = static_cast<int>(r % static_cast<std::size_t>(test::size()));
+  const auto mine = readCheckpoint(path_, index, parallel::ownedRegions(owner, test::rank()), MPI_COMM_WORLD);
+  // Only rank 0's values are written; the other ranks pass the shapes.
+  auto tables = someResults();
+  if (test::rank() != 0)
+    for (auto& t : tables) std::fill(t.values.begin(), t.values.end(), 0);
+  writeCheckpoint(p, index.regions, mine, owner, index.meta, MPI_COMM_WORLD, tables);
+  if (test::rank() != 0) return;
+  const auto back = readCheckpointResults(p);
+  const auto expected = someResults();
+  ASSERT_EQ(back.size(), expected.size());
+  for (const auto& e : expected) {
+    const auto it = std::find_if(back.begin(), back.end(), [&](const ResultsTable& t) { return t.name == e.name; });
+    ASSERT_NE(it, back.end()) << e.name;
+    EXPECT_EQ(it->shape, e.shape) << e.name;
+    EXPECT_EQ(it->rows, e.rows) << e.name;
+    EXPECT_EQ(it->values, e.values) << e.name;
+  }
+  EXPECT_TRUE(readCheckpointResults(path_).empty()) << "a synthesised population holds no results";
+
+  // A flipped bit in the stored results is refused.
+  const auto flipped = (dir_->path() / "results-flipped.h5").string();
+  std::filesystem::copy_file(p, flipped, std::filesystem::copy_options::overwrite_existing);
+  haddr_t offset = 0;
+  {
+    const hid_t f = H5Fopen(flipped.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, "/results/population", H5P_DEFAULT);
+    offset = H5Dget_offset(d);
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  ASSERT_NE(offset, HADDR_UNDEF);
+  std::fstream file(flipped, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(offset + 777));
+  char byte = 0;
+  file.read(&byte, 1);
+  byte = static_cast<char>(byte ^ 0x04);
+  file.seekp(static_cast<std::streamoff>(offset + 777));
+  file.write(&byte, 1);
+  file.close();
+  try {
+    readCheckpointResults(flipped);
+    ADD_FAILURE() << "a damaged results table was accepted";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("population fails its checksum"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CheckpointDirectory, ListsNewestFirstAndPrunesOldAndPartialFiles) {
+  if (test::rank() != 0) return;
+  test::TempDir dir(MPI_COMM_SELF);
+  const auto d = dir.path().string();
+  for (const int year : {2025, 2031, 2027, 2029}) test::writeFile(checkpointPath(d, year), "x");
+  test::writeFile(d + "/ckpt-2033.h5.partial", "half");
+  test::writeFile(d + "/results.h5", "other");
+  test::writeFile(d + "/ckpt-20x1.h5", "not a year");
+  const auto found = listCheckpoints(d);
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_EQ(found[0].first, 2031);
+  EXPECT_EQ(found[3].first, 2025);
+  EXPECT_EQ(found[0].second, checkpointPath(d, 2031));
+  const auto removed = pruneCheckpoints(d, 2);
+  EXPECT_EQ(removed.size(), 3u);
+  const auto left = listCheckpoints(d);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].first, 2031);
+  EXPECT_EQ(left[1].first, 2029);
+  EXPECT_FALSE(std::filesystem::exists(d + "/ckpt-2033.h5.partial"));
+  EXPECT_TRUE(std::filesystem::exists(d + "/results.h5"));
+  EXPECT_TRUE(listCheckpoints(d + "/absent").empty());
 }
 
 }  // namespace
