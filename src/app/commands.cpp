@@ -211,9 +211,17 @@ int run(const RunOptions& options, MPI_Comm comm) {
     std::vector<std::uint64_t> persons(index.regions.size());
     for (std::size_t r = 0; r < persons.size(); ++r) persons[r] = index.person_offset[r + 1] - index.person_offset[r];
     owner = parallel::assignRegions(persons, ranks);
+    const auto read_start = std::chrono::steady_clock::now();
     population = parallel::agreeing(
         comm, [&] { return io::readCheckpoint(path, index, parallel::ownedRegions(owner, rank), comm); });
     restored = parallel::agreeing(comm, [&] { return io::readCheckpointResults(path); });
+    MPI_Barrier(comm);
+    if (rank == 0) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
+      const auto bytes = static_cast<double>(std::filesystem::file_size(path));
+      spdlog::info("read checkpoint {} ({:.0f} MB in {:.2f} s, {:.0f} MB/s)", path, bytes / 1e6, seconds,
+                   bytes / 1e6 / seconds);
+    }
   } else {
     if (rank == 0)
       spdlog::info("projecting {} regions from {} for {} years at scale {} on {} rank(s) x {} thread(s) -> {}",
