@@ -39,5 +39,5 @@ ws, rs = float(w.group(2)), float(r.group(2))
 print(f"{agents},{size},{size / agents:.1f},{ws:.2f},{size / 1e6 / ws:.0f},{rs:.2f},{size / 1e6 / rs:.0f}")
 PY
 )
-  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ),$rev,$cpu,$(nproc),$fs,$ranks,$scale,$row" | tee -a "$out_csv"
+  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ),$rev,$cpu,$(nproc --all),$fs,$ranks,$scale,$row" | tee -a "$out_csv"
 done

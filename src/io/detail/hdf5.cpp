@@ -169,7 +169,11 @@ void writeDistributed(hid_t parent, const std::string& name, const std::vector<T
                       const std::string& description, MPI_Comm comm) {
   hsize_t dims = global_size;
   Handle file_space(H5Screate_simple(1, &dims, nullptr), H5Sclose, "creating a dataspace");
-  Handle dataset(H5Dcreate2(parent, name.c_str(), nativeType<T>(), file_space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  // Every element is written below: no fill values (parallel HDF5 would otherwise write the
+  // whole dataset twice, once with zeros at allocation).
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating a dataset property list");
+  check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "no fill values");
+  Handle dataset(H5Dcreate2(parent, name.c_str(), nativeType<T>(), file_space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                  H5Dclose, "creating dataset " + name);
   std::uint64_t local_count = 0;
   auto selected = selection(dataset, ranges, local_count);
