@@ -2,7 +2,8 @@
 # The main job: set up and build, then project South Korea's population from the December 2023
 # registration (51,090,859 agents, one per resident) 50 years ahead under the Statistics Korea
 # medium scenario, one MPI rank per core, and print the national series.
-# Results: out/baseline/results.h5. POPSIM_RANKS and OMP_NUM_THREADS override the layout.
+# Results: out/baseline/results.h5; a checkpoint every 10 years in out/baseline/checkpoints
+# (continue a stopped run with the same command plus --restart out/baseline/checkpoints). POPSIM_RANKS and OMP_NUM_THREADS override the layout.
 # Usage: scripts/main.sh [extra popsim run options, e.g. --scale 0.01 for a 1% sample]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,5 +15,5 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 popsim="$here/build/src/popsim"
 "$popsim" check "$here/inputs/korea/baseline.toml"
 mpirun -n "$ranks" --oversubscribe --bind-to none -x OMP_NUM_THREADS \
-  "$popsim" run "$here/inputs/korea/baseline.toml" --years 50 --out "$here/out/baseline" "$@"
+  "$popsim" run "$here/inputs/korea/baseline.toml" --years 50 --out "$here/out/baseline" --checkpoint-every 10 "$@"
 "$popsim" info "$here/out/baseline/results.h5"

@@ -19,6 +19,7 @@
 #include "io/inputs.hpp"
 #include "io/results.hpp"
 #include "model/initial_population.hpp"
+#include "model/outlook.hpp"
 #include "model/population_summary.hpp"
 #include "model/projection.hpp"
 #include "parallel/agreement.hpp"
@@ -49,8 +50,12 @@ double percent(std::int64_t part, std::int64_t whole) {
 
 }  // namespace
 
-int check(const std::string& config_path, MPI_Comm comm) {
-  const auto config = parallel::agreeing(comm, [&] { return io::readConfig(config_path); });
+int check(const std::string& config_path, const std::string& scenario_path, MPI_Comm comm) {
+  const auto config = parallel::agreeing(comm, [&] {
+    auto c = io::readConfig(config_path);
+    if (!scenario_path.empty()) io::applyScenario(c, scenario_path);
+    return c;
+  });
   const auto inputs = parallel::agreeing(comm, [&] { return io::loadInputs(config); });
   if (rankOf(comm) != 0) return kExitOk;
   std::int64_t households = 0;
@@ -75,6 +80,12 @@ int check(const std::string& config_path, MPI_Comm comm) {
   fmt::print("  mortality    e0 of the base-year life table M {:.2f}, F {:.2f}\n", inputs.mortality.ex[0][0],
              inputs.mortality.ex[1][0]);
   fmt::print("  synthesis    seed {}, scale {}\n", config.seed, config.scale);
+  if (!config.scenario.path.empty()) {
+    fmt::print("  scenario     {} ({}): {} intervention(s), assumptions {}\n", config.scenario.name, config.scenario.path,
+               config.scenario.interventions.size(), config.inputs.assumptions);
+    for (const auto& iv : config.scenario.interventions)
+      fmt::print("               {} {}-{}\n", iv.name, iv.start_year, iv.end_year);
+  }
   return kExitOk;
 }
 
@@ -82,9 +93,10 @@ namespace {
 
 // The configuration with command-line overrides, checked on every rank together.
 io::Config configure(const std::string& path, std::optional<double> scale, std::optional<std::uint64_t> seed,
-                     MPI_Comm comm) {
+                     MPI_Comm comm, const std::string& scenario = {}) {
   return parallel::agreeing(comm, [&] {
     auto c = io::readConfig(path);
+    if (!scenario.empty()) io::applyScenario(c, scenario);
     if (scale) {
       if (!(*scale >= io::kMinScale && *scale <= 1.0))
         throw core::InputError(fmt::format("--scale must be in [{}, 1], found {}", io::kMinScale, *scale));
@@ -125,6 +137,9 @@ std::pair<std::string, io::CheckpointIndex> restartPoint(const std::string& rest
   if (m.config_text != config.text)
     throw core::InputError(fmt::format("--restart {}: written with another configuration ({}); a run continues with "
                                        "the configuration it started with", path, m.config_path));
+  if (m.year > m.base_year && m.scenario_text != config.scenario.text)
+    throw core::InputError(fmt::format("--restart {}: written with {}; a run continues with the scenario it started with",
+                                       path, m.scenario_text.empty() ? "no scenario" : "another scenario"));
   if (m.seed != config.seed || m.scale != config.scale || m.base_year != config.start_year)
     throw core::InputError(fmt::format("--restart {}: seed {}, scale {}, base year {} but this run has seed {}, scale "
                                        "{}, start year {}", path, m.seed, m.scale, m.base_year, config.seed,
@@ -134,6 +149,18 @@ std::pair<std::string, io::CheckpointIndex> restartPoint(const std::string& rest
                                        m.year, config.start_year + years));
   for (const auto& message : rejected) spdlog::warn("skipped a damaged checkpoint: {}", message);
   return {path, std::move(index)};
+}
+
+// Derives the local-extinction outlook and the regional aggregates from the first `rows` time
+// points of the results and writes them (results.h5 /extinction, /aggregates). Collective.
+void writeOutlook(io::ResultsWriter& results, std::uint64_t rows, const io::Config& config, const io::CountryInputs& inputs) {
+  for (const auto& t : model::outlook(results.tables(rows), rows, inputs.regions, config.scale,
+                                      config.outlook.population_threshold)) {
+    if (t.real.empty())
+      results.writeWhole(t.name, t.dims, t.count, t.units, t.description, t.axes);
+    else
+      results.writeWhole(t.name, t.dims, t.real, t.units, t.description, t.axes);
+  }
 }
 
 // Writes the run's state after `t` years as DIR/ckpt-YEAR.h5 (with the results so far) and
@@ -151,6 +178,7 @@ void writeRunCheckpoint(const std::string& dir, int keep, const io::Config& conf
   meta.next_household_id = pop.next_household_id;
   meta.config_path = config.path;
   meta.config_text = config.text;
+  meta.scenario_text = config.scenario.text;
   const auto path = io::checkpointPath(dir, pop.year);
   io::writeCheckpoint(path, inputs.regions, pop, projection.owner(), meta, comm,
                       results.tables(static_cast<std::uint64_t>(t) + 1));
@@ -168,7 +196,7 @@ void writeRunCheckpoint(const std::string& dir, int keep, const io::Config& conf
 int run(const RunOptions& options, MPI_Comm comm) {
   installStopHandlers();
   const auto start = std::chrono::steady_clock::now();
-  const auto config = configure(options.config, options.scale, options.seed, comm);
+  const auto config = configure(options.config, options.scale, options.seed, comm, options.scenario);
   const int rank = rankOf(comm);
   int ranks = 1;
   MPI_Comm_size(comm, &ranks);
@@ -234,7 +262,8 @@ int run(const RunOptions& options, MPI_Comm comm) {
   model::Projection projection(config, inputs, std::move(population), std::move(owner), comm);
   int threads = omp_get_max_threads();  // attributes must be the same on every rank
   MPI_Allreduce(MPI_IN_PLACE, &threads, 1, MPI_INT, MPI_MAX, comm);
-  io::RunMeta meta{config.path, config.text, config.seed, config.scale, config.start_year, options.years, ranks, threads};
+  io::RunMeta meta{config.path, config.text, config.scenario.name, config.scenario.text, config.seed, config.scale,
+                   config.start_year, options.years, ranks, threads, config.outlook.population_threshold};
   io::ResultsWriter results(results_path, inputs.regions, meta, comm);
   const int first = projection.year() - config.start_year;  // time points already done
   if (restored.empty()) {
@@ -285,6 +314,7 @@ int run(const RunOptions& options, MPI_Comm comm) {
     if (stop != 0 || (options.checkpoint_every > 0 && t % options.checkpoint_every == 0))
       writeRunCheckpoint(checkpoint_dir, options.checkpoint_keep, config, inputs, projection, results, t, comm);
     if (stop != 0) {
+      writeOutlook(results, static_cast<std::uint64_t>(t) + 1, config, inputs);
       double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, comm);
       results.finish(wall);
@@ -294,6 +324,7 @@ int run(const RunOptions& options, MPI_Comm comm) {
       return kExitStopped;
     }
   }
+  writeOutlook(results, static_cast<std::uint64_t>(options.years) + 1, config, inputs);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, comm);
   results.finish(wall);

@@ -33,9 +33,10 @@ struct RunOptions {
   std::string checkpoint_dir;  // default OUT/checkpoints
   int checkpoint_keep = 2;     // complete checkpoints kept
   std::string restart;         // a checkpoint file, or a directory: its newest checkpoint
+  std::string scenario;        // a scenario file (docs/scenarios.md); empty = none
 };
 
-int check(const std::string& config_path, MPI_Comm comm);
+int check(const std::string& config_path, const std::string& scenario_path, MPI_Comm comm);
 int run(const RunOptions& options, MPI_Comm comm);
 int synthesize(const SynthesizeOptions& options, MPI_Comm comm);
 int info(const std::string& file, MPI_Comm comm);

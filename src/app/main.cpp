@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   std::string check_config;
   auto* check = cli.add_subcommand("check", "validate the configuration and every input table; runs nothing");
   check->add_option("CONFIG", check_config, "configuration file (TOML)")->required();
+  std::string check_scenario;
+  check->add_option("--scenario", check_scenario, "also validate this scenario file (TOML)");
 
   popsim::app::RunOptions run_options;
   auto* run = cli.add_subcommand("run", "project the population year by year; writes DIR/results.h5");
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
   run->add_option("--checkpoint-dir", run_options.checkpoint_dir, "checkpoint directory (default OUT/checkpoints)");
   run->add_option("--checkpoint-keep", run_options.checkpoint_keep, "complete checkpoints to keep (default 2)")
       ->check(CLI::PositiveNumber);
+  run->add_option("--scenario", run_options.scenario, "policy scenario file (TOML; docs/scenarios.md)");
   run->add_option("--restart", run_options.restart,
                   "continue from a checkpoint file, or from the newest checkpoint in a directory");
 
@@ -54,7 +57,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*check) return popsim::app::check(check_config, MPI_COMM_WORLD);
+    if (*check) return popsim::app::check(check_config, check_scenario, MPI_COMM_WORLD);
     if (*run) return popsim::app::run(run_options, MPI_COMM_WORLD);
     if (*synthesize) return popsim::app::synthesize(synth, MPI_COMM_WORLD);
     if (*info) return popsim::app::info(info_file, MPI_COMM_WORLD);

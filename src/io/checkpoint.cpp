@@ -105,6 +105,7 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
       detail::writeAttribute(file, "next_household_id", std::uint64_t{meta.next_household_id});
       detail::writeAttribute(file, "config_path", meta.config_path);
       detail::writeAttribute(file, "config", meta.config_text);
+      detail::writeAttribute(file, "scenario", meta.scenario_text);
       detail::writeAttribute(file, "ranks", std::int64_t{ranks});
 
       auto g = detail::writeRegionTable(file, regions, comm);
@@ -216,6 +217,7 @@ CheckpointIndex readCheckpointIndex(const std::string& path) {
     m.next_household_id = static_cast<core::HouseholdId>(detail::readUintAttribute(file, "next_household_id"));
     m.config_path = detail::readStringAttribute(file, "config_path");
     m.config_text = detail::readStringAttribute(file, "config");
+    if (detail::hasAttribute(file, "scenario")) m.scenario_text = detail::readStringAttribute(file, "scenario");
     index.ranks_written = static_cast<int>(detail::readIntAttribute(file, "ranks"));
 
     Handle g(H5Gopen2(file, "regions", H5P_DEFAULT), H5Gclose, "opening /regions");

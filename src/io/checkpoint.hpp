@@ -28,6 +28,7 @@ struct CheckpointMeta {
   core::HouseholdId next_household_id = 1;
   std::string config_path;
   std::string config_text;
+  std::string scenario_text;  // empty without a scenario
 };
 
 // Writes `population` (this rank's regions, ascending) to `path`: first to path + ".partial",

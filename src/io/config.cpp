@@ -102,10 +102,10 @@ Config readConfig(const std::string& path) {
     throw core::InputError(fmt::format("{}:{}:{}: invalid TOML: {}", path, e.source().begin.line,
                                        e.source().begin.column, e.description()));
   }
-  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis", "model", "parallel"};
+  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis", "model", "parallel", "outlook"};
   for (const auto& [key, value] : root)
     if (!known_tables.contains(std::string(key.str())))
-      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis], [model], [parallel])",
+      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis], [model], [parallel], [outlook])",
                                          path, value.source().begin.line, value.source().begin.column, key.str()));
 
   TableReader run(path, root, "run");
@@ -158,7 +158,16 @@ Config readConfig(const std::string& path) {
   TableReader parallel(path, root, "parallel");
   config.parallel.rebalance_threshold = parallel.number("rebalance_threshold", 1.0, 10.0);
   parallel.rejectUnknownKeys();
+
+  TableReader outlook(path, root, "outlook");
+  config.outlook.population_threshold = outlook.number("population_threshold", 0.0, 1e9);
+  outlook.rejectUnknownKeys();
   return config;
+}
+
+void applyScenario(Config& config, const std::string& scenario_path) {
+  config.scenario = readScenario(scenario_path, std::filesystem::path(config.inputs.regions).parent_path().string());
+  if (!config.scenario.assumptions.empty()) config.inputs.assumptions = config.scenario.assumptions;
 }
 
 }  // namespace popsim::io

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "io/scenario.hpp"
+
 namespace popsim::io {
 
 // Paths of the input tables, resolved relative to the configuration file.
@@ -56,6 +58,13 @@ struct ParallelParameters {
   double rebalance_threshold = 0.0;
 };
 
+// The local-extinction outlook written to results.h5 (/extinction).
+struct OutlookParameters {
+  // /extinction/first_year_below records the first year a region's population (national
+  // scale: agents / scale) falls below this.
+  double population_threshold = 0.0;
+};
+
 struct Config {
   std::string path;  // the configuration file
   std::string text;  // its full text, stored in results and checkpoints
@@ -66,9 +75,15 @@ struct Config {
   SynthesisParameters synthesis;
   ModelParameters model;
   ParallelParameters parallel;
+  OutlookParameters outlook;
+  Scenario scenario;  // none unless a scenario file is given (applyScenario)
 };
 
 // Reads and validates a configuration file; throws core::InputError.
 Config readConfig(const std::string& path);
+
+// Reads the scenario file into `config` (its assumption path replaces the configuration's);
+// loadInputs then checks it against the region table. Throws core::InputError.
+void applyScenario(Config& config, const std::string& scenario_path);
 
 }  // namespace popsim::io

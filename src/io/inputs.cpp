@@ -457,6 +457,8 @@ CountryInputs loadInputs(const Config& config) {
   in.leaving_home = readLeavingHome(p.leaving_home);
   in.international_migration = readMigrationProfile(p.international_migration_age);
   in.destinations = readDestinationModel(p.migration_model);
+  if (!config.scenario.path.empty())
+    checkScenario(config.scenario, in.regions, config.start_year + 1, in.assumptions.year.back());
   for (const auto& [code, value] : in.destinations.province_constant)
     if (!in.regions.findProvince(code))
       throw core::InputError(fmt::format("{}: province_constant_{}: unknown province code {}", p.migration_model, code, code));

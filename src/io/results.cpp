@@ -83,6 +83,8 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
     detail::writeAttribute(m, "git_revision", std::string(kGitRevision));
     detail::writeAttribute(m, "config_path", meta.config_path);
     detail::writeAttribute(m, "config", meta.config_text);
+    detail::writeAttribute(m, "scenario_name", meta.scenario_name);
+    detail::writeAttribute(m, "scenario", meta.scenario_text);
     detail::writeAttribute(m, "seed", meta.seed);
     detail::writeAttribute(m, "scale", meta.scale);
     detail::writeAttribute(m, "ranks", std::int64_t{meta.ranks});
@@ -230,6 +232,44 @@ void ResultsWriter::finish(double wall_seconds) {
     detail::writeAttribute(m, "wall_seconds", wall_seconds);
   }
   file_.close("closing " + path_);
+}
+
+namespace {
+
+template <typename T>
+void writeWholeDataset(hid_t file, int rank, const std::string& name, const std::vector<std::uint64_t>& dims,
+                       const std::vector<T>& values, const std::string& units, const std::string& description,
+                       const std::string& axes) {
+  std::vector<std::string> ignored;
+  std::vector<hsize_t> h(dims.begin(), dims.end());
+  hsize_t n = 1;
+  for (const auto d : h) n *= d;
+  if (n != values.size()) throw std::logic_error("writing " + name + ": the values do not fill the dimensions");
+  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0)
+    createDataset(file, name, detail::nativeType<T>(), h, units, description, axes, ignored);
+  Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
+  if (rank != 0 || n == 0) detail::check(H5Sselect_none(space), "clearing a selection");
+  hsize_t mem_n = std::max<hsize_t>(n, 1);
+  Handle mem(H5Screate_simple(1, &mem_n, nullptr), H5Sclose, "creating a memory space");
+  if (rank != 0 || n == 0) detail::check(H5Sselect_none(mem), "clearing a memory selection");
+  Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating a transfer list");
+  detail::check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "collective I/O");
+  detail::check(H5Dwrite(d, detail::nativeType<T>(), mem, space, dxpl, values.data()), "writing " + name);
+}
+
+}  // namespace
+
+void ResultsWriter::writeWhole(const std::string& name, const std::vector<std::uint64_t>& dims,
+                               const std::vector<double>& values, const std::string& units,
+                               const std::string& description, const std::string& axes) {
+  writeWholeDataset(file_, rank_, name, dims, values, units, description, axes);
+}
+
+void ResultsWriter::writeWhole(const std::string& name, const std::vector<std::uint64_t>& dims,
+                               const std::vector<std::int64_t>& values, const std::string& units,
+                               const std::string& description, const std::string& axes) {
+  writeWholeDataset(file_, rank_, name, dims, values, units, description, axes);
 }
 
 std::vector<ResultsTable> ResultsWriter::tables(std::uint64_t rows) const {

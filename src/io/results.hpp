@@ -44,12 +44,15 @@ struct RegionYearRecord {
 struct RunMeta {
   std::string config_path;
   std::string config_text;
+  std::string scenario_name;  // empty without a scenario
+  std::string scenario_text;
   std::uint64_t seed = 0;
   double scale = 1.0;
   int start_year = 0;
   int years = 0;
   int ranks = 1;
   int threads = 1;
+  double population_threshold = 0.0;  // persons (national scale) for /extinction/first_year_below
 };
 
 // One time-indexed results dataset (all but /performance, whose shape depends on the ranks),
@@ -79,6 +82,14 @@ class ResultsWriter {
                         std::uint64_t bytes_exchanged);
   // Records the wall time and closes the file; collective.
   void finish(double wall_seconds);
+
+  // Creates dataset `name` with `dims` and writes all of `values` (the same on every rank; rank 0
+  // writes), with its units, description and axes; for tables derived at the end of a run.
+  // Collective.
+  void writeWhole(const std::string& name, const std::vector<std::uint64_t>& dims, const std::vector<double>& values,
+                  const std::string& units, const std::string& description, const std::string& axes);
+  void writeWhole(const std::string& name, const std::vector<std::uint64_t>& dims, const std::vector<std::int64_t>& values,
+                  const std::string& units, const std::string& description, const std::string& axes);
 
   // Time points 0..rows-1 of every time-indexed dataset but /performance (every rank gets them);
   // collective.

@@ -36,7 +36,8 @@ Destinations::Destinations(const io::CountryInputs& inputs)
                                                             m.cross_region_scale[static_cast<std::size_t>(io::DestinationModel::group(a))]);
 }
 
-void Destinations::update(const std::vector<double>& population) {
+void Destinations::update(const std::vector<double>& population,
+                          const std::vector<std::array<double, io::DestinationModel::kGroups>>& attractiveness) {
   const auto& m = inputs_.destinations;
   const auto& rs = inputs_.regions.regions();
   for (std::size_t i = 0; i < regions_; ++i)
@@ -49,7 +50,7 @@ void Destinations::update(const std::vector<double>& population) {
         if (j != i && population[j] > 0.0) {
           const double v = m.log_population[gi] * std::log(population[j]) + m.log_distance[gi] * log_distance_[i * regions_ + j] +
                            (rs[i].province_code == rs[j].province_code ? m.same_province[gi] : 0.0) +
-                           (rs[j].capital_region ? m.capital_region[gi] : 0.0) + province_constant_[j][gi];
+                           (rs[j].capital_region ? m.capital_region[gi] : 0.0) + province_constant_[j][gi] + (attractiveness.empty() ? 0.0 : attractiveness[j][gi]);
           sum += std::exp(v);
         }
         cdf[j] = sum;

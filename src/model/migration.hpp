@@ -15,8 +15,10 @@ class Destinations {
   explicit Destinations(const io::CountryInputs& inputs);
 
   // Rebuilds the destination distributions for this year's regional populations (persons per
-  // region, the same on every rank).
-  void update(const std::vector<double>& population);
+  // region, the same on every rank) and a scenario's attractiveness changes (per region and age
+  // group, added to the utility; empty = none).
+  void update(const std::vector<double>& population,
+              const std::vector<std::array<double, io::DestinationModel::kGroups>>& attractiveness = {});
 
   // The yearly probability that a household whose reference person is `age` (completed years at
   // the start of the year) moves to another region.

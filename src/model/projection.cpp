@@ -121,7 +121,8 @@ Projection::Projection(const io::Config& config, const io::CountryInputs& inputs
       owner_(std::move(owner)),
       comm_(comm),
       regions_(inputs.regions.size()),
-      destinations_(inputs) {
+      destinations_(inputs),
+      policy_(config.scenario, inputs.regions) {
   marriage_ = inputs.unions.marriage;
   divorce_ = inputs.unions.divorce;
   leave_ = inputs.leaving_home.rate;
@@ -144,7 +145,17 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   std::vector<double> population(regions_, 0.0);
   for (std::size_t r = 0; r < regions_; ++r)
     for (std::size_t x = 0; x < kStartWidth; ++x) population[r] += static_cast<double>(row(r)[static_cast<std::ptrdiff_t>(x)]);
-  destinations_.update(population);
+  // The scenario's interventions this year, selected on the extinction index at the start of it.
+  std::vector<double> extinction(regions_, 0.0);
+  for (std::size_t r = 0; r < regions_; ++r) {
+    double women = 0.0, old = 0.0;
+    for (int a = 20; a <= 39; ++a) women += static_cast<double>(row(r)[kAgeClasses + a]);
+    for (int s = 0; s < kSexes; ++s)
+      for (int a = 65; a < kAgeClasses; ++a) old += static_cast<double>(row(r)[s * kAgeClasses + a]);
+    extinction[r] = extinctionIndex(women, old);
+  }
+  policy_.update(rates.year, extinction);
+  destinations_.update(population, policy_.attractiveness());
 
   // Mortality: national expected deaths q x N by sex and age, spread by regional multipliers.
   for (int s = 0; s < kSexes; ++s)
@@ -341,8 +352,11 @@ void Projection::step() {
     r.index();
     const auto& province =
         inputs_.regions.provinces()[*inputs_.regions.findProvince(inputs_.regions[region].province_code)];
-    kernels::mortality(r, death_coefficient_, inputs_.mortality_multiplier[region]);
-    kernels::fertility(r, fertility_coefficient_, province.tfr_base / base_tfr, config_.model.sex_ratio_at_birth);
+    auto mortality_multiplier = inputs_.mortality_multiplier[region];
+    for (auto& m : mortality_multiplier) m *= policy_.mortality(region);
+    kernels::mortality(r, death_coefficient_, mortality_multiplier);
+    kernels::fertility(r, fertility_coefficient_, province.tfr_base / base_tfr * policy_.fertility(region),
+                       config_.model.sex_ratio_at_birth);
     kernels::unions(r, marriage_, divorce_);
     kernels::householdTransitions(r, leave_, config_.model.elderly_join_child_rate);
     // Internal migration between regions (and ranks) takes its place here.
@@ -549,7 +563,7 @@ void Projection::rebuild() {
         }
       }
       const auto stream = core::Stream(config_.seed, reference, year, core::Event::InternalMove);
-      if (stream.uniform(0) < destinations_.leaveProbability(age)) {
+      if (stream.uniform(0) < destinations_.leaveProbability(age) * policy_.outMigration(owned[k], age)) {
         const auto destination = destinations_.draw(owned[k], age, stream.uniform(1));
         for (std::size_t m = n; m < e; ++m) {
           auto r = recordOf(k, src[m]);

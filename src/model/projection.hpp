@@ -1,9 +1,11 @@
 // The yearly step: takes the population of this rank's regions from the end of one year to the
 // end of the next. Order (each region independently, OpenMP over regions, unless stated):
 //   rates and national normalisation (all regions) -> mortality -> fertility -> unions ->
-//   leaving home and household transitions -> [internal migration: next issue] ->
-//   international migration (national counts allocated to regions) -> orphans ->
-//   new ids (all regions) -> rebuild of the state -> accounting -> invariant checks.
+//   leaving home and household transitions -> international migration (national counts
+//   allocated to regions) -> orphans -> new ids (all regions) -> rebuild of the state with
+//   internal migration between regions and ranks -> accounting -> invariant checks.
+// A scenario's interventions (model::Policy) scale the regional rates after the national
+// normalisation.
 // Results depend only on the inputs and the seed: not on threads or ranks.
 #pragma once
 
@@ -19,6 +21,7 @@
 #include "kernels/region_year.hpp"
 #include "core/person_record.hpp"
 #include "model/migration.hpp"
+#include "model/policy.hpp"
 #include "model/rates.hpp"
 
 namespace popsim::model {
@@ -82,6 +85,7 @@ class Projection {
   std::vector<std::uint64_t> spare_;       // scratch column for the rebuild (8 bytes per agent)
   std::vector<Plan> plans_;                // per owned region, kept for their capacity
   Destinations destinations_;
+  Policy policy_;  // the scenario's interventions in this year
   std::vector<std::vector<core::PersonRecord>> arrivals_;  // per owned region, this year's in-migrants
   std::vector<std::array<std::int64_t, 101>> migrants_in_, migrants_out_;  // per owned region, by age at the end of the year
   std::vector<std::int64_t> flows_;
