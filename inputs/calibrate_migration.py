@@ -26,11 +26,12 @@ aged a in age group g, it leaves region i with probability
 and chooses the destination j != i with the multinomial-logit probability
 
     p_ij(g) = exp(V_ij(g)) / sum_{k != i} exp(V_ik(g))
-    V_ij(g) = log_population(g) ln P_j + log_distance(g) ln d_ij
+    V_ij(g) = log_population(g) ln P_j(g) + log_distance(g) ln d_ij
               + same_province(g) 1[prov_j = prov_i] + capital_region(g) 1[j in capital region]
               + province_constant_<prov_j>(g)
 
-P_j = residents of j, d_ij = great-circle distance between the centroids of regions.csv in km
+P_j(g) = residents of j in age group g (a place full of people of the mover's age draws
+movers of that age; an aged place does not draw the young), d_ij = great-circle distance between the centroids of regions.csv in km
 (R = 6371.0088 km). The province constants take one value for the 20-29 group and one for the
 other groups; Gyeonggi is the reference (0). Parameters that do not vary by age are written with
 age_group `all`.
@@ -298,6 +299,9 @@ class Model:
             sel = self.grp_of_age == g
             self.popg[:, g] = popa[:, sel].sum(axis=1)
             self.between_table[g] = popa[:, sel].sum(axis=0) @ between[sel]
+        if (self.popg <= 0).any():
+            fail("a region has no residents in some age group")
+        self.lnPg = np.log(self.popg)  # the size term: residents of the mover's age group
         self.Ptot = P.sum()
         self.pidx = {p: k for k, p in enumerate(self.provs)}
         self.A = np.zeros((self.n, len(self.provs)))
@@ -349,7 +353,7 @@ class Model:
         return th
 
     def choice(self, th, g):
-        V = (th["log_population"][g] * self.lnP[None, :] + th["log_distance"][g] * self.lnd
+        V = (th["log_population"][g] * self.lnPg[None, :, g] + th["log_distance"][g] * self.lnd
              + th["same_province"][g] * self.same + th["capital_region"][g] * self.cap[None, :]
              + (self.A @ th["province_constant"][:, g])[None, :])
         V = np.where(self.diag, -np.inf, V)
@@ -477,10 +481,10 @@ def write_model_csv(path, mdl, res):
         "net about +48,000); population.csv, regions.csv, migration_age.csv, migration_households.csv of this folder",
         "method: a household leaves region i with P = move_rate(a) x cross_sigungu_share(a) x cross_region_scale(g) "
         "at the age a of its reference person (group g) and moves whole; P(j | i, g) = exp(V_ij) / sum_{k != i} "
-        "exp(V_ik) over the 228 other regions; V_ij = log_population(g) ln P_j + log_distance(g) ln d_ij "
+        "exp(V_ik) over the 228 other regions; V_ij = log_population(g) ln P_j(g) + log_distance(g) ln d_ij "
         "+ same_province(g) 1[prov_j = prov_i] + capital_region(g) 1[j in capital region] "
         "+ province_constant_<prov_j>(g)",
-        "method: P_j = residents of j (the engine uses the current year's); d_ij = great-circle km between the "
+        "method: P_j(g) = residents of j in age group g (the engine uses the current year's); d_ij = great-circle km between the "
         "regions.csv centroids; g = age group of the reference person (completed age: 0-19, 20-29, 30-39, 40-59, 60+); "
         "age_group all = the same value for every group",
         "method: weighted least squares (scipy least_squares) of the expected 2023 flows of persons (household "
@@ -561,9 +565,10 @@ def write_report(path, mdl, res, variants):
           "si/gun/gu with probability move_rate(a) x cross_sigungu_share(a) x cross_region_scale(g) "
           "(`migration_age.csv`, a = the reference person's age) and moves whole;",
           "* destination j != i: multinomial logit over the 228 other regions, "
-          "V_ij = log_population(g) ln P_j + log_distance(g) ln d_ij + same_province(g) 1[same sido] "
+          "V_ij = log_population(g) ln P_j(g) + log_distance(g) ln d_ij + same_province(g) 1[same sido] "
           "+ capital_region(g) 1[j in Seoul/Incheon/Gyeonggi] + province_constant_<sido of j>(g);",
-          "* P_j = residents, d_ij = great-circle km between the regions.csv centroids; g = age group of the "
+          "* P_j(g) = residents of j in the reference person's age group g (so an aged place does not draw the "
+          "young), d_ij = great-circle km between the regions.csv centroids; g = age group of the "
           "reference person: 0-19, 20-29, 30-39, 40-59, 60+; the province constants take one value for the "
           "20-29 group (young adults choosing where to study and work) and one for the others (families), "
           "Gyeonggi = 0.", "",

@@ -36,7 +36,7 @@ Destinations::Destinations(const io::CountryInputs& inputs)
                                                             m.cross_region_scale[static_cast<std::size_t>(io::DestinationModel::group(a))]);
 }
 
-void Destinations::update(const std::vector<double>& population,
+void Destinations::update(const std::vector<ByGroup>& population,
                           const std::vector<std::array<double, io::DestinationModel::kGroups>>& attractiveness) {
   const auto& m = inputs_.destinations;
   const auto& rs = inputs_.regions.regions();
@@ -47,8 +47,8 @@ void Destinations::update(const std::vector<double>& population,
       cdf.assign(regions_, 0.0);
       double sum = 0.0;
       for (std::size_t j = 0; j < regions_; ++j) {
-        if (j != i && population[j] > 0.0) {
-          const double v = m.log_population[gi] * std::log(population[j]) + m.log_distance[gi] * log_distance_[i * regions_ + j] +
+        if (j != i && population[j][gi] > 0.0) {
+          const double v = m.log_population[gi] * std::log(population[j][gi]) + m.log_distance[gi] * log_distance_[i * regions_ + j] +
                            (rs[i].province_code == rs[j].province_code ? m.same_province[gi] : 0.0) +
                            (rs[j].capital_region ? m.capital_region[gi] : 0.0) + province_constant_[j][gi] + (attractiveness.empty() ? 0.0 : attractiveness[j][gi]);
           sum += std::exp(v);

@@ -14,10 +14,12 @@ class Destinations {
  public:
   explicit Destinations(const io::CountryInputs& inputs);
 
+  using ByGroup = std::array<double, io::DestinationModel::kGroups>;
   // Rebuilds the destination distributions for this year's regional populations (persons per
-  // region, the same on every rank) and a scenario's attractiveness changes (per region and age
-  // group, added to the utility; empty = none).
-  void update(const std::vector<double>& population,
+  // region and destination-model age group, the same on every rank: a destination draws movers
+  // in proportion to its residents of their age group) and a scenario's attractiveness changes
+  // (per region and age group, added to the utility; empty = none).
+  void update(const std::vector<ByGroup>& population,
               const std::vector<std::array<double, io::DestinationModel::kGroups>>& attractiveness = {});
 
   // The yearly probability that a household whose reference person is `age` (completed years at

@@ -142,9 +142,11 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   const auto all = parallel::allRegionRows(owned, local, regions_, kStartWidth + kWomenWidth, comm_);
   auto row = [&](std::size_t r) { return all.begin() + static_cast<std::ptrdiff_t>(r * (kStartWidth + kWomenWidth)); };
 
-  std::vector<double> population(regions_, 0.0);
+  std::vector<Destinations::ByGroup> population(regions_, Destinations::ByGroup{});
   for (std::size_t r = 0; r < regions_; ++r)
-    for (std::size_t x = 0; x < kStartWidth; ++x) population[r] += static_cast<double>(row(r)[static_cast<std::ptrdiff_t>(x)]);
+    for (int s = 0; s < kSexes; ++s)
+      for (int a = 0; a < kAgeClasses; ++a)
+        population[r][static_cast<std::size_t>(io::DestinationModel::group(a))] += static_cast<double>(row(r)[s * kAgeClasses + a]);
   // The scenario's interventions this year, selected on the extinction index at the start of it.
   std::vector<double> extinction(regions_, 0.0);
   for (std::size_t r = 0; r < regions_; ++r) {
