@@ -16,6 +16,7 @@
 #include "app/stop_signal.hpp"
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
+#include "io/ensemble.hpp"
 #include "io/inputs.hpp"
 #include "io/results.hpp"
 #include "model/initial_population.hpp"
@@ -193,10 +194,14 @@ void writeRunCheckpoint(const std::string& dir, int keep, const io::Config& conf
 
 }  // namespace
 
-int run(const RunOptions& options, MPI_Comm comm) {
+namespace {
+
+// One projection on `comm` (the whole job, or one replicate's group of ranks).
+int project(const RunOptions& options, MPI_Comm comm) {
   installStopHandlers();
   const auto start = std::chrono::steady_clock::now();
-  const auto config = configure(options.config, options.scale, options.seed, comm, options.scenario);
+  auto config = configure(options.config, options.scale, options.seed, comm, options.scenario);
+  if (options.replicate >= 0) config.seed += static_cast<std::uint64_t>(options.replicate);
   const int rank = rankOf(comm);
   int ranks = 1;
   MPI_Comm_size(comm, &ranks);
@@ -334,6 +339,59 @@ int run(const RunOptions& options, MPI_Comm comm) {
                options.years - first, config.start_year + first + 1, config.start_year + options.years, wall,
                static_cast<double>(agent_years) / std::max(loop, 1e-9) / 1e6, results_path);
   }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run(const RunOptions& options, MPI_Comm comm) {
+  if (options.replicates <= 1) return project(options, comm);
+  // An ensemble: contiguous groups of ranks, one replicate each (seed + k), then the summary.
+  const int rank = rankOf(comm);
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  const int replicates = options.replicates;
+  parallel::agreeing(comm, [&] {
+    if (ranks < replicates)
+      throw core::InputError(fmt::format("--replicates {} needs at least {} MPI ranks, found {} (or run the replicates "
+                                         "as a job array with --seed and combine them with popsim merge)",
+                                         replicates, replicates, ranks));
+    if (!options.restart.empty())
+      throw core::InputError("--restart with --replicates: restart each replicate on its own (--out OUT/replicate-K "
+                             "--seed SEED+K --restart OUT/replicate-K/checkpoints), then popsim merge");
+    return 0;
+  });
+  const int k = static_cast<int>(static_cast<std::int64_t>(rank) * replicates / ranks);
+  MPI_Comm group = MPI_COMM_NULL;
+  MPI_Comm_split(comm, k, rank, &group);
+  RunOptions one = options;
+  one.replicates = 1;
+  one.replicate = k;
+  one.out = (std::filesystem::path(options.out) / fmt::format("replicate-{}", k)).string();
+  if (!options.checkpoint_dir.empty())
+    one.checkpoint_dir = (std::filesystem::path(options.checkpoint_dir) / fmt::format("replicate-{}", k)).string();
+  int rc = project(one, group);
+  MPI_Comm_free(&group);
+  MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm);
+  if (rc != kExitOk) return rc;
+  std::vector<std::string> files;
+  for (int j = 0; j < replicates; ++j)
+    files.push_back((std::filesystem::path(options.out) / fmt::format("replicate-{}", j) / "results.h5").string());
+  const auto out = (std::filesystem::path(options.out) / "ensemble.h5").string();
+  parallel::agreeing(comm, [&] {
+    if (rank == 0) io::summariseReplicates(files, out);
+    return 0;
+  });
+  if (rank == 0) fmt::print("popsim run: {} replicates summarised in {}\n", replicates, out);
+  return kExitOk;
+}
+
+int merge(const std::vector<std::string>& replicates, const std::string& out, MPI_Comm comm) {
+  parallel::agreeing(comm, [&] {
+    if (rankOf(comm) == 0) io::summariseReplicates(replicates, out);
+    return 0;
+  });
+  if (rankOf(comm) == 0) fmt::print("popsim merge: {} replicates summarised in {}\n", replicates.size(), out);
   return kExitOk;
 }
 

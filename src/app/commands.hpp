@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace popsim::app {
 
@@ -34,11 +35,14 @@ struct RunOptions {
   int checkpoint_keep = 2;     // complete checkpoints kept
   std::string restart;         // a checkpoint file, or a directory: its newest checkpoint
   std::string scenario;        // a scenario file (docs/scenarios.md); empty = none
+  int replicates = 1;          // > 1: an ensemble (OUT/replicate-K, OUT/ensemble.h5)
+  int replicate = -1;          // set for one replicate of an ensemble: its seed is the seed + this
 };
 
 int check(const std::string& config_path, const std::string& scenario_path, MPI_Comm comm);
 int run(const RunOptions& options, MPI_Comm comm);
 int synthesize(const SynthesizeOptions& options, MPI_Comm comm);
 int info(const std::string& file, MPI_Comm comm);
+int merge(const std::vector<std::string>& replicates, const std::string& out, MPI_Comm comm);
 
 }  // namespace popsim::app

@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
   run->add_option("--checkpoint-keep", run_options.checkpoint_keep, "complete checkpoints to keep (default 2)")
       ->check(CLI::PositiveNumber);
   run->add_option("--scenario", run_options.scenario, "policy scenario file (TOML; docs/scenarios.md)");
+  run->add_option("--replicates", run_options.replicates,
+                  "an ensemble: split the ranks into R groups, each running the scenario with seed + k, then "
+                  "summarise them in OUT/ensemble.h5")
+      ->check(CLI::Range(1, 10000));
   run->add_option("--restart", run_options.restart,
                   "continue from a checkpoint file, or from the newest checkpoint in a directory");
 
@@ -48,6 +52,12 @@ int main(int argc, char** argv) {
   auto* info = cli.add_subcommand("info", "describe what a checkpoint or population file holds");
   info->add_option("FILE", info_file, "popsim HDF5 file")->required();
 
+  std::string merge_out;
+  std::vector<std::string> merge_inputs;
+  auto* merge = cli.add_subcommand("merge", "summarise replicate results files (e.g. from a job array) in an ensemble file");
+  merge->add_option("--out", merge_out, "ensemble file to write (.h5)")->required();
+  merge->add_option("RESULTS", merge_inputs, "the replicates' results.h5 files")->required()->expected(2, 100000);
+
   int rank = mpi.rank();
   try {
     cli.parse(argc, argv);
@@ -61,6 +71,7 @@ int main(int argc, char** argv) {
     if (*run) return popsim::app::run(run_options, MPI_COMM_WORLD);
     if (*synthesize) return popsim::app::synthesize(synth, MPI_COMM_WORLD);
     if (*info) return popsim::app::info(info_file, MPI_COMM_WORLD);
+    if (*merge) return popsim::app::merge(merge_inputs, merge_out, MPI_COMM_WORLD);
   } catch (const popsim::core::InputError& e) {
     if (rank == 0) fmt::print(stderr, "popsim: error: {}\n", e.what());
     return popsim::app::kExitInvalidInput;
