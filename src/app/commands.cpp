@@ -247,7 +247,19 @@ int project(const RunOptions& options, MPI_Comm comm) {
     const auto read_start = std::chrono::steady_clock::now();
     population = parallel::agreeing(
         comm, [&] { return io::readCheckpoint(path, index, parallel::ownedRegions(owner, rank), comm); });
-    restored = parallel::agreeing(comm, [&] { return io::readCheckpointResults(path); });
+    restored = parallel::agreeing(comm, [&] {
+      auto tables = io::readCheckpointResults(path);
+      // Checked before results.h5 is recreated, so that a refused restart loses nothing.
+      const auto rows = static_cast<std::uint64_t>(index.meta.year - index.meta.base_year) + 1;
+      if (tables.empty() && rows > 1)
+        throw core::InputError(fmt::format("--restart {}: a checkpoint of {} without the results of the years before it",
+                                           path, index.meta.year));
+      for (const auto& table : tables)
+        if (table.rows != rows)
+          throw core::InputError(fmt::format("--restart {}: its results hold {} time points, expected {}", path,
+                                             table.rows, rows));
+      return tables;
+    });
     MPI_Barrier(comm);
     if (rank == 0) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
@@ -271,16 +283,10 @@ int project(const RunOptions& options, MPI_Comm comm) {
                    config.start_year, options.years, ranks, threads, config.outlook.population_threshold};
   io::ResultsWriter results(results_path, inputs.regions, meta, comm);
   const int first = projection.year() - config.start_year;  // time points already done
-  if (restored.empty()) {
+  if (restored.empty())
     results.writeYear(first, projection.year(), projection.population().regions, projection.records(), {});
-  } else {
-    const auto rows = static_cast<std::uint64_t>(first) + 1;
-    for (const auto& table : restored)
-      if (table.rows != rows)
-        throw core::InputError(fmt::format("--restart {}: its results hold {} time points, expected {}", restart->first,
-                                           table.rows, rows));
+  else
     results.restore(restored);
-  }
   results.writePerformance(first, {}, projection.population().persons.size(), 0);
 
   const auto loop_start = std::chrono::steady_clock::now();

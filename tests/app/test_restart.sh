@@ -155,6 +155,11 @@ mkdir -p "$work/empty"
 rc=0; run_popsim 1 "$work/bad6" --restart "$work/empty" || rc=$?
 [[ $rc -eq 2 ]] && grep -q "no readable checkpoint" "$work/bad6.log" || fail "an empty directory: exit $rc"
 [[ ! -e "$work/bad1/results.h5" && ! -e "$work/bad2/results.h5" ]] || fail "a refused restart wrote results"
+# A refused restart leaves the results already in its output directory untouched.
+mkdir -p "$work/keep" && cp "$work/ref/results.h5" "$work/keep/results.h5"
+rc=0; run_popsim 1 "$work/keep" --restart "$work/flip.h5" || rc=$?
+[[ $rc -eq 2 ]] || fail "a bit-flipped checkpoint into an existing run: exit $rc"
+cmp -s "$work/ref/results.h5" "$work/keep/results.h5" || fail "a refused restart changed the existing results.h5"
 
 if [[ $failures -gt 0 ]]; then
   echo "$failures failure(s)" >&2

@@ -105,7 +105,7 @@ slurm_start() {
   t0=$SECONDS
   # munged (user munge) must traverse DIR; munged also refuses group/world-writable paths.
   chmod 0755 "$dir"
-  mkdir -p "$dir"/{pids,etc,log,state,spool,munge/{key,log,run,lib}}
+  mkdir -p "$dir"/{pids,etc,log,state,spool,tmp,munge/{key,log,run,lib}}
   rm -f "$dir"/pids/*
   chown -R munge:munge "$dir/munge"
   chmod 0755 "$dir/munge" "$dir/munge/run"   # socket dir: o+x needed by clients
@@ -160,10 +160,11 @@ SlurmdPort=$dport
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$sock
+AuthInfo=socket=$sock,cred_expire=${SLURM_TEST_CRED_EXPIRE:-20}
 CredType=cred/munge
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
+TmpFS=$dir/tmp
 SlurmctldPidFile=$dir/pids/slurmctld.pidfile
 SlurmdPidFile=$dir/pids/slurmd.pidfile
 SlurmctldLogFile=$dir/log/slurmctld.log
@@ -179,7 +180,7 @@ JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
-SchedulerParameters=bf_interval=5
+SchedulerParameters=sched_interval=5,bf_interval=5
 MpiDefault=pmix
 MailProg=/bin/true
 EnforcePartLimits=ALL
@@ -281,8 +282,10 @@ slurm_stop() {
     fi
     rm -f "$dir/pids/$name"
   done
-  if compgen -G "$dir/spool/*_*.*" >/dev/null 2>&1; then
-    _slurm_say "warning: step sockets left in $dir/spool (a slurmstepd may still run): $(ls "$dir/spool")"
+  # slurmstepd's socket is SlurmdSpoolDir/NODENAME_JOBID.STEPID while it runs.
+  if compgen -G "$dir/spool/$(hostname -s)_[0-9]*" >/dev/null 2>&1; then
+    _slurm_say "warning: a slurmstepd may still run; step sockets left:" \
+      "$(cd "$dir/spool" && echo "$(hostname -s)"_[0-9]*)"
   fi
   return $rc
 }
