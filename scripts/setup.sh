@@ -11,6 +11,7 @@ packages=(
   libboost-serialization-dev libgtest-dev libgmock-dev librandom123-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev libspdlog-dev libmetis-dev
   python3-numpy python3-pandas python3-scipy python3-h5py python3-matplotlib
+  slurm-wlm munge libpmix2 libpmix-dev
 )
 
 missing=()

@@ -139,7 +139,7 @@ slurm_start() {
 
   # --- slurm.conf ---
   host=$(hostname -s)
-  cpus=$(nproc)
+  cpus=$(nproc --all)
   mem=$(free -m | awk '/^Mem:/ { print int($2 * 0.9) }')
   port=${SLURM_TEST_PORT:-16817}
   for ((i = 0; i < 50; i++, port += 2)); do
