@@ -170,16 +170,7 @@ void writeRunCheckpoint(const std::string& dir, int keep, const io::Config& conf
                         const model::Projection& projection, const io::ResultsWriter& results, int t, MPI_Comm comm) {
   const auto start = std::chrono::steady_clock::now();
   const auto& pop = projection.population();
-  io::CheckpointMeta meta;
-  meta.year = pop.year;
-  meta.base_year = config.start_year;
-  meta.seed = config.seed;
-  meta.scale = config.scale;
-  meta.next_person_id = pop.next_person_id;
-  meta.next_household_id = pop.next_household_id;
-  meta.config_path = config.path;
-  meta.config_text = config.text;
-  meta.scenario_text = config.scenario.text;
+  const auto meta = io::checkpointMeta(config, pop);
   const auto path = io::checkpointPath(dir, pop.year);
   io::writeCheckpoint(path, inputs.regions, pop, projection.owner(), meta, comm,
                       results.tables(static_cast<std::uint64_t>(t) + 1));
@@ -428,15 +419,7 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
   auto result = model::synthesizePopulation(config, inputs, comm);
   const double synth_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  io::CheckpointMeta meta;
-  meta.year = config.start_year;
-  meta.base_year = config.start_year;
-  meta.seed = config.seed;
-  meta.scale = config.scale;
-  meta.next_person_id = result.population.next_person_id;
-  meta.next_household_id = result.population.next_household_id;
-  meta.config_path = config.path;
-  meta.config_text = config.text;
+  const auto meta = io::checkpointMeta(config, result.population);
   const auto write_start = std::chrono::steady_clock::now();
   io::writeCheckpoint(options.out, inputs.regions, result.population, result.owner, meta, comm);
   const double write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();

@@ -65,6 +65,20 @@ bool allRanks(bool ok, MPI_Comm comm) {
 
 }  // namespace
 
+CheckpointMeta checkpointMeta(const Config& config, const core::Population& population) {
+  CheckpointMeta meta;
+  meta.year = population.year;
+  meta.base_year = config.start_year;
+  meta.seed = config.seed;
+  meta.scale = config.scale;
+  meta.next_person_id = population.next_person_id;
+  meta.next_household_id = population.next_household_id;
+  meta.config_path = config.path;
+  meta.config_text = config.text;
+  meta.scenario_text = config.scenario.text;
+  return meta;
+}
+
 void writeCheckpoint(const std::string& path, const core::RegionTable& regions, const core::Population& population,
                      const std::vector<int>& owner, const CheckpointMeta& meta, MPI_Comm comm,
                      const std::vector<ResultsTable>& results) {

@@ -12,6 +12,7 @@
 
 #include "core/population.hpp"
 #include "core/regions.hpp"
+#include "io/config.hpp"
 #include "io/results.hpp"
 
 namespace popsim::io {
@@ -30,6 +31,9 @@ struct CheckpointMeta {
   std::string config_text;
   std::string scenario_text;  // empty without a scenario
 };
+
+// The metadata of a checkpoint of `population` written by a run of `config`.
+CheckpointMeta checkpointMeta(const Config& config, const core::Population& population);
 
 // Writes `population` (this rank's regions, ascending) to `path`: first to path + ".partial",
 // then, once complete and flushed, renamed to `path`, so a file named *.h5 is always whole.

@@ -16,17 +16,24 @@
 namespace popsim::io {
 namespace {
 
-CheckpointMeta metaOf(const Config& c, const core::Population& p) {
-  CheckpointMeta m;
-  m.year = c.start_year;
-  m.base_year = c.start_year;
-  m.seed = c.seed;
-  m.scale = c.scale;
-  m.next_person_id = p.next_person_id;
-  m.next_household_id = p.next_household_id;
-  m.config_path = c.path;
-  m.config_text = c.text;
-  return m;
+// Flips bits `mask` of the byte `at` bytes into dataset `dataset`'s data in file `path`.
+void flipBit(const std::string& path, const std::string& dataset, std::uint64_t at, char mask) {
+  haddr_t offset = HADDR_UNDEF;
+  {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, dataset.c_str(), H5P_DEFAULT);
+    offset = H5Dget_offset(d);
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  ASSERT_NE(offset, HADDR_UNDEF) << dataset;
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(offset + at));
+  char byte = 0;
+  file.read(&byte, 1);
+  byte = static_cast<char>(byte ^ mask);
+  file.seekp(static_cast<std::streamoff>(offset + at));
+  file.write(&byte, 1);
 }
 
 std::vector<core::RegionIndex> allRegions(std::size_t n) {
@@ -44,7 +51,7 @@ class CheckpointTest : public ::testing::Test {
     auto result = model::synthesizePopulation(config, test::baselineInputs(), MPI_COMM_WORLD);
     path_ = (dir_->path() / "ckpt-2023.h5").string();
     writeCheckpoint(path_, test::baselineInputs().regions, result.population, result.owner,
-                    metaOf(config, result.population), MPI_COMM_WORLD);
+                    checkpointMeta(config, result.population), MPI_COMM_WORLD);
     // The reference: the same population built by rank 0 alone.
     if (test::rank() == 0) {
       reference_ = new core::Population(model::synthesizePopulation(config, test::baselineInputs(), MPI_COMM_SELF).population);
@@ -121,23 +128,7 @@ class DamagedCheckpoint : public CheckpointTest {
 TEST_F(DamagedCheckpoint, FlippedBitInPersonDataFailsTheChecksum) {
   if (test::rank() != 0) return;
   const auto p = copy("flipped.h5");
-  haddr_t offset = 0;
-  {
-    const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    const hid_t d = H5Dopen2(f, "/persons/birth_year", H5P_DEFAULT);
-    offset = H5Dget_offset(d);
-    H5Dclose(d);
-    H5Fclose(f);
-  }
-  ASSERT_NE(offset, HADDR_UNDEF);
-  std::fstream file(p, std::ios::in | std::ios::out | std::ios::binary);
-  file.seekg(static_cast<std::streamoff>(offset + 1001));
-  char byte = 0;
-  file.read(&byte, 1);
-  byte = static_cast<char>(byte ^ 0x10);
-  file.seekp(static_cast<std::streamoff>(offset + 1001));
-  file.write(&byte, 1);
-  file.close();
+  flipBit(p, "/persons/birth_year", 1001, 0x10);
   EXPECT_NE(refusal(p).find("dataset birth_year fails its checksum"), std::string::npos) << refusal(p);
 }
 
@@ -211,23 +202,7 @@ TEST_F(CheckpointTest, CarriesTheResultsOfTheRunSoFar) {
   // A flipped bit in the stored results is refused.
   const auto flipped = (dir_->path() / "results-flipped.h5").string();
   std::filesystem::copy_file(p, flipped, std::filesystem::copy_options::overwrite_existing);
-  haddr_t offset = 0;
-  {
-    const hid_t f = H5Fopen(flipped.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    const hid_t d = H5Dopen2(f, "/results/population", H5P_DEFAULT);
-    offset = H5Dget_offset(d);
-    H5Dclose(d);
-    H5Fclose(f);
-  }
-  ASSERT_NE(offset, HADDR_UNDEF);
-  std::fstream file(flipped, std::ios::in | std::ios::out | std::ios::binary);
-  file.seekg(static_cast<std::streamoff>(offset + 777));
-  char byte = 0;
-  file.read(&byte, 1);
-  byte = static_cast<char>(byte ^ 0x04);
-  file.seekp(static_cast<std::streamoff>(offset + 777));
-  file.write(&byte, 1);
-  file.close();
+  flipBit(flipped, "/results/population", 777, 0x04);
   try {
     readCheckpointResults(flipped);
     ADD_FAILURE() << "a damaged results table was accepted";
