@@ -152,6 +152,13 @@ Config readConfig(const std::string& path) {
   m.sex_ratio_at_birth = model.number("sex_ratio_at_birth", 0.8, 1.3);
   m.marital_birth_share = model.number("marital_birth_share", 0.0, 0.999);
   m.elderly_join_child_rate = model.number("elderly_join_child_rate", 0.0, 1.0);
+  {
+    const auto sizes = model.string("destination_sizes");
+    if (sizes != "current" && sizes != "base_year")
+      throw core::InputError(fmt::format("{}: [model] destination_sizes must be \"current\" or \"base_year\", found \"{}\"",
+                                         path, sizes));
+    m.destination_sizes_current = sizes == "current";
+  }
   m.checks = model.boolean("checks");
   model.rejectUnknownKeys();
 

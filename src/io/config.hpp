@@ -49,6 +49,10 @@ struct ModelParameters {
   double sex_ratio_at_birth = 0.0;        // boys per girl
   double marital_birth_share = 0.0;       // share of births to married women
   double elderly_join_child_rate = 0.0;   // yearly probability that a woman 75+ living alone moves to a child
+  // The size term of the destination choice: residents of the mover's age group in the current
+  // year (true) or in the base year (false: constant destination shares, the multiregional
+  // projection's constant-rate assumption).
+  bool destination_sizes_current = true;
   bool checks = true;                     // the yearly invariant checks (switch off only for benchmarks)
 };
 

@@ -157,6 +157,17 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
     extinction[r] = extinctionIndex(women, old);
   }
   policy_.update(rates.year, extinction);
+  if (!config_.model.destination_sizes_current) {
+    // The base year's residents of each age group (scale does not matter: the logit depends on
+    // size ratios only).
+    for (std::size_t r = 0; r < regions_; ++r) {
+      population[r] = {};
+      for (int s = 0; s < kSexes; ++s)
+        for (int a = 0; a < kAgeClasses; ++a)
+          population[r][static_cast<std::size_t>(io::DestinationModel::group(a))] +=
+              static_cast<double>(inputs_.population[r][static_cast<std::size_t>(s)][static_cast<std::size_t>(a)]);
+    }
+  }
   destinations_.update(population, policy_.attractiveness());
 
   // Mortality: national expected deaths q x N by sex and age, spread by regional multipliers.
