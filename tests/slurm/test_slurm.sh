@@ -8,7 +8,7 @@
 #     uninterrupted run;
 #   - jobs/ensemble_array.sbatch: a 2-task array and the dependent merge give the same summary
 #     as `popsim run --replicates 2`;
-#   - jobs/scaling.sbatch: one CSV row per run;
+#   - jobs/scaling.sbatch: one CSV row per run; jobs/synthesize.sbatch: a valid population file;
 #   - a script given a missing binary fails early with a clear message.
 # Every daemon started is stopped by PID. If SLURM cannot start, the test says why and fails.
 # Needs root, POPSIM, MPIEXEC and POPSIM_SOURCE_DIR from CTest.
@@ -95,7 +95,13 @@ slurm_wait_job "$jid" 300 >/dev/null || fail "jobs/scaling.sbatch did not comple
 rows=$(($(wc -l <"$work/scaling/scaling.csv") - 1))
 [[ $rows -eq 4 ]] || fail "scaling.csv has $rows rows, expected 4 (strong and weak on 1 and 2 ranks)"
 
-# 5. Fail early and clearly.
+# 5. The base-year population alone.
+jid=$(POPSIM="$POPSIM" CONFIG="$config" OUT="$work/pop.h5" SCALE=0.005 submit "$src/jobs/synthesize.sbatch" -n 2 --export=ALL) \
+  || fail "sbatch synthesize"
+slurm_wait_job "$jid" 300 >/dev/null || fail "jobs/synthesize.sbatch did not complete"
+"$POPSIM" info "$work/pop.h5" >/dev/null 2>&1 || fail "jobs/synthesize.sbatch did not write a valid population file"
+
+# 6. Fail early and clearly.
 jid=$(POPSIM=/nonexistent/popsim CONFIG="$config" OUT="$work/bad" submit "$src/jobs/projection.sbatch" -n 1 --export=ALL) \
   || fail "sbatch bad"
 state=$(slurm_wait_job "$jid" 120 2>/dev/null || true)
