@@ -25,6 +25,7 @@
 #include "model/projection.hpp"
 #include "parallel/agreement.hpp"
 #include "parallel/decomposition.hpp"
+#include "popsim/version.hpp"
 
 namespace popsim::app {
 namespace {
@@ -149,6 +150,9 @@ std::pair<std::string, io::CheckpointIndex> restartPoint(const std::string& rest
     throw core::InputError(fmt::format("--restart {}: the checkpoint is of {}, after the run's last year {}", path,
                                        m.year, config.start_year + years));
   for (const auto& message : rejected) spdlog::warn("skipped a damaged checkpoint: {}", message);
+  if (!m.git_revision.empty() && m.git_revision != kGitRevision)
+    spdlog::warn("{} was written by popsim {} and is continued by {}: results are identical to an uninterrupted run "
+                 "only if the model did not change in between", path, m.git_revision, kGitRevision);
   return {path, std::move(index)};
 }
 
@@ -175,7 +179,7 @@ void writeRunCheckpoint(const std::string& dir, int keep, const io::Config& conf
   io::writeCheckpoint(path, inputs.regions, pop, projection.owner(), meta, comm,
                       results.tables(static_cast<std::uint64_t>(t) + 1));
   if (rankOf(comm) == 0) {
-    for (const auto& removed : io::pruneCheckpoints(dir, keep)) spdlog::info("removed the older checkpoint {}", removed);
+    for (const auto& removed : io::pruneCheckpoints(dir, keep, pop.year)) spdlog::info("removed the older checkpoint {}", removed);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto bytes = std::filesystem::file_size(path);
     spdlog::info("checkpoint {} ({:.0f} MB in {:.2f} s, {:.0f} MB/s)", path, static_cast<double>(bytes) / 1e6, seconds,
@@ -209,6 +213,9 @@ int project(const RunOptions& options, MPI_Comm comm) {
     if (options.checkpoint_every < 0 || options.checkpoint_keep < 1)
       throw core::InputError(fmt::format("--checkpoint-every must be >= 0 and --checkpoint-keep >= 1, found {} and {}",
                                          options.checkpoint_every, options.checkpoint_keep));
+    if (options.restart.empty() && !io::listCheckpoints(checkpoint_dir).empty())
+      throw core::InputError(fmt::format("{} holds checkpoints of an earlier run: continue it with --restart {}, or give "
+                                         "this run another --checkpoint-dir (or --out)", checkpoint_dir, checkpoint_dir));
     if (rank == 0) {
       std::filesystem::create_directories(options.out);
       std::filesystem::create_directories(checkpoint_dir);
@@ -230,7 +237,7 @@ int project(const RunOptions& options, MPI_Comm comm) {
     if (rank == 0) {
       spdlog::info("restarting from {} (the end of {}, written on {} rank(s)) on {} rank(s) x {} thread(s) -> {}", path,
                    index.meta.year, index.ranks_written, ranks, omp_get_max_threads(), results_path);
-      io::pruneCheckpoints(checkpoint_dir, std::numeric_limits<int>::max());  // left-over *.partial files only
+      io::pruneCheckpoints(checkpoint_dir, std::numeric_limits<int>::max(), index.meta.year);  // *.partial files only
     }
     std::vector<std::uint64_t> persons(index.regions.size());
     for (std::size_t r = 0; r < persons.size(); ++r) persons[r] = index.person_offset[r + 1] - index.person_offset[r];
@@ -319,7 +326,7 @@ int project(const RunOptions& options, MPI_Comm comm) {
       writeOutlook(results, static_cast<std::uint64_t>(t) + 1, config, inputs);
       double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, comm);
-      results.finish(wall);
+      results.finish(wall, false);
       if (rank == 0)
         fmt::print("popsim run: stopped by a signal after {}; checkpoint {}; continue with --restart {}\n",
                    projection.year(), io::checkpointPath(checkpoint_dir, projection.year()), checkpoint_dir);

@@ -259,6 +259,20 @@ CheckpointIndex readCheckpointIndex(const std::string& path) {
     std::vector<core::Province> provinces(pcode.size());
     for (std::size_t i = 0; i < pcode.size(); ++i) provinces[i] = {pcode[i], pko[i], pen[i], pcap[i] != 0, ptfr[i]};
     index.regions = core::RegionTable(std::move(regions), std::move(provinces));
+    // Checked here, serially, so that the collective read cannot fail on one rank only.
+    {
+      Handle pp(H5Gopen2(file, "persons", H5P_DEFAULT), H5Gclose, "opening /persons");
+      Handle hh(H5Gopen2(file, "households", H5P_DEFAULT), H5Gclose, "opening /households");
+      for (const char* column : {"id", "partner", "mother", "household", "birth_year", "region", "sex", "parity", "flags"})
+        if (detail::datasetSize(pp, column) != index.person_offset.back())
+          throw core::InputError(fmt::format("{}: /persons/{} does not hold the {} persons of the region offsets", path,
+                                             column, index.person_offset.back()));
+      for (const char* column : {"id", "region"})
+        if (detail::datasetSize(hh, column) != index.household_offset.back())
+          throw core::InputError(fmt::format("{}: /households/{} does not hold the {} households of the region offsets",
+                                             path, column, index.household_offset.back()));
+    }
+    if (detail::hasAttribute(file, "git_revision")) m.git_revision = detail::readStringAttribute(file, "git_revision");
     if (index.person_offset.size() != code.size() + 1 || index.household_offset.size() != code.size() + 1)
       throw core::InputError(fmt::format("{}: region offsets do not match the region table", path));
   } catch (const std::runtime_error& e) {
@@ -332,12 +346,17 @@ std::vector<std::pair<int, std::string>> listCheckpoints(const std::string& dir)
   return found;
 }
 
-std::vector<std::string> pruneCheckpoints(const std::string& dir, int keep) {
+std::vector<std::string> pruneCheckpoints(const std::string& dir, int keep, int up_to_year) {
   std::vector<std::string> removed;
-  const auto found = listCheckpoints(dir);
-  for (std::size_t k = static_cast<std::size_t>(std::max(keep, 0)); k < found.size(); ++k) {
-    std::filesystem::remove(found[k].second);
-    removed.push_back(found[k].second);
+  int kept = 0;
+  for (const auto& [year, path] : listCheckpoints(dir)) {
+    if (year > up_to_year) continue;
+    if (kept < keep) {
+      ++kept;
+      continue;
+    }
+    std::filesystem::remove(path);
+    removed.push_back(path);
   }
   std::error_code ec;
   if (std::filesystem::is_directory(dir, ec))

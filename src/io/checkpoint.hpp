@@ -30,6 +30,7 @@ struct CheckpointMeta {
   std::string config_path;
   std::string config_text;
   std::string scenario_text;  // empty without a scenario
+  std::string git_revision;   // of the popsim that wrote it (read only)
 };
 
 // The metadata of a checkpoint of `population` written by a run of `config`.
@@ -69,9 +70,10 @@ std::vector<ResultsTable> readCheckpointResults(const std::string& path);
 std::string checkpointPath(const std::string& dir, int year);
 // The complete checkpoints in `dir` as (year, path), newest first; none if `dir` does not exist.
 std::vector<std::pair<int, std::string>> listCheckpoints(const std::string& dir);
-// Deletes all but the newest `keep` checkpoints of `dir` and any left-over *.partial file;
-// returns the paths deleted. Serial (call on one rank).
-std::vector<std::string> pruneCheckpoints(const std::string& dir, int keep);
+// Deletes any left-over *.partial file of `dir` and, of the checkpoints of years up to
+// `up_to_year`, all but the newest `keep` (later years are never touched); returns the paths
+// deleted. Serial (call on one rank).
+std::vector<std::string> pruneCheckpoints(const std::string& dir, int keep, int up_to_year);
 
 // The columns `popsim info` summarises, for all persons, read serially.
 struct PersonSummaryColumns {

@@ -53,6 +53,9 @@ Replicate read(const std::string& path) {
     r.seed = detail::readUintAttribute(m, "seed");
     r.scale = detail::readDoubleAttribute(m, "scale");
     r.config = detail::readStringAttribute(m, "config") + detail::readStringAttribute(m, "scenario");
+    if (!detail::hasAttribute(m, "complete") || detail::readIntAttribute(m, "complete") != 1)
+      throw core::InputError(fmt::format("{}: the run did not reach its last year (stopped or still running); "
+                                         "finish it with --restart before merging", path));
   }
   std::vector<hsize_t> dims;
   const auto years = readAllDouble(f, "years", dims);
@@ -141,6 +144,10 @@ void summariseReplicates(const std::vector<std::string>& paths, const std::strin
                                          "configuration and --years", a.path, b.path));
     if (b.config != a.config)
       throw core::InputError(fmt::format("{} and {}: written with different configurations or scenarios", a.path, b.path));
+    for (std::size_t k = 0; k + 1 < reps.size(); ++k)
+      if (reps[k].seed == b.seed)
+        throw core::InputError(fmt::format("{} and {}: the same seed {}; replicates need different seeds", reps[k].path,
+                                           b.path, b.seed));
   }
   const std::size_t K = std::size(kEnsembleIndicators);
   const std::size_t Y = reps.front().Y, R = reps.front().R, N = reps.size();

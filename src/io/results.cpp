@@ -226,10 +226,11 @@ void ResultsWriter::writePerformance(int t, const std::array<double, kPhases.siz
             std::vector<std::int64_t>{static_cast<std::int64_t>(bytes_exchanged)});
 }
 
-void ResultsWriter::finish(double wall_seconds) {
+void ResultsWriter::finish(double wall_seconds, bool complete) {
   {
     Handle m(H5Gopen2(file_, "meta", H5P_DEFAULT), H5Gclose, "opening /meta");
     detail::writeAttribute(m, "wall_seconds", wall_seconds);
+    detail::writeAttribute(m, "complete", std::int64_t{complete ? 1 : 0});
   }
   file_.close("closing " + path_);
 }

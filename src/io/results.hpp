@@ -80,8 +80,9 @@ class ResultsWriter {
   // This rank's seconds per phase and agents at time point t; collective.
   void writePerformance(int t, const std::array<double, kPhases.size()>& seconds, std::uint64_t agents,
                         std::uint64_t bytes_exchanged);
-  // Records the wall time and closes the file; collective.
-  void finish(double wall_seconds);
+  // Records the wall time and whether the run reached its last year, and closes the file;
+  // collective.
+  void finish(double wall_seconds, bool complete = true);
 
   // Creates dataset `name` with `dims` and writes all of `values` (the same on every rank; rank 0
   // writes), with its units, description and axes; for tables derived at the end of a run.

@@ -216,6 +216,21 @@ Scenario readScenario(const std::string& path, const std::string& inputs_dir) {
   return sc;
 }
 
+bool RegionSelector::matchesFixed(const core::Region& region) const {
+  if (all) return true;
+  if (!provinces.empty() && std::find(provinces.begin(), provinces.end(), region.province_code) == provinces.end())
+    return false;
+  if (!regions.empty() && std::find(regions.begin(), regions.end(), region.code) == regions.end()) return false;
+  if (!flags.empty()) {
+    bool any = false;
+    for (const auto& f : flags)
+      any = any || (f == "capital_region" && region.capital_region) || (f == "non_capital_region" && !region.capital_region) ||
+            (f == "population_declining_area" && region.declining_area);
+    if (!any) return false;
+  }
+  return true;
+}
+
 void checkScenario(const Scenario& scenario, const core::RegionTable& regions, int first_year, int last_year) {
   for (const auto& iv : scenario.interventions) {
     if (iv.start_year < first_year || iv.end_year > last_year)
@@ -231,6 +246,11 @@ void checkScenario(const Scenario& scenario, const core::RegionTable& regions, i
       if (!regions.find(code)) throw core::InputError(fmt::format("{}: unknown region code {}", iv.selector.where[k], code));
       ++k;
     }
+    bool any = false;
+    for (const auto& region : regions.regions()) any = any || iv.selector.matchesFixed(region);
+    if (!any)
+      throw core::InputError(fmt::format("{}: intervention '{}' selects no region (its criteria exclude each other)",
+                                         iv.where, iv.name));
   }
 }
 

@@ -20,6 +20,9 @@ struct RegionSelector {
   std::vector<std::string> flags;           // capital_region, non_capital_region, population_declining_area
   double extinction_index_below = 0.0;      // > 0: only regions whose index at the start of the year is below
   std::vector<std::string> where;           // "FILE:LINE:COL" of each province, region and flag entry
+
+  // Whether `region` meets every criterion but the extinction-index rule (evaluated yearly).
+  bool matchesFixed(const core::Region& region) const;
 };
 
 // An age range [min_age, max_age] (completed years) with a value.

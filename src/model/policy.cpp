@@ -8,21 +8,6 @@ namespace {
 
 constexpr std::array<std::array<int, 2>, io::DestinationModel::kGroups> kGroupAges = {{{0, 19}, {20, 29}, {30, 39}, {40, 59}, {60, 100}}};
 
-bool matchesFixed(const io::RegionSelector& s, const core::Region& region) {
-  if (s.all) return true;
-  if (!s.provinces.empty() && std::find(s.provinces.begin(), s.provinces.end(), region.province_code) == s.provinces.end())
-    return false;
-  if (!s.regions.empty() && std::find(s.regions.begin(), s.regions.end(), region.code) == s.regions.end()) return false;
-  if (!s.flags.empty()) {
-    bool any = false;
-    for (const auto& f : s.flags)
-      any = any || (f == "capital_region" && region.capital_region) || (f == "non_capital_region" && !region.capital_region) ||
-            (f == "population_declining_area" && region.declining_area);
-    if (!any) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 double extinctionIndex(double women_20_39, double persons_65_plus) {
@@ -38,7 +23,7 @@ Policy::Policy(const io::Scenario& scenario, const core::RegionTable& regions) :
   const auto n = regions.size();
   for (const auto& iv : scenario.interventions) {
     std::vector<bool> match(n);
-    for (std::size_t r = 0; r < n; ++r) match[r] = matchesFixed(iv.selector, regions[static_cast<core::RegionIndex>(r)]);
+    for (std::size_t r = 0; r < n; ++r) match[r] = iv.selector.matchesFixed(regions[static_cast<core::RegionIndex>(r)]);
     static_match_.push_back(std::move(match));
   }
   selected_.assign(scenario.interventions.size(), std::vector<bool>(n, false));

@@ -3,7 +3,7 @@
 # S+2) and the same replicates run one by one (as a job array would) then combined with
 # `popsim merge` give the same summary; the median lies between the replicates' minimum and
 # maximum everywhere; intervals have zero width for identical replicates and widen when they
-# differ; bad merges are refused. Needs POPSIM, MPIEXEC, POPSIM_SOURCE_DIR from CTest.
+# differ; bad merges (one file, a seed twice, a stopped run, different runs) are refused. Needs POPSIM, MPIEXEC, POPSIM_SOURCE_DIR from CTest.
 set -euo pipefail
 : "${POPSIM:?}" "${MPIEXEC:?}" "${POPSIM_SOURCE_DIR:?}"
 config="$POPSIM_SOURCE_DIR/inputs/korea/baseline.toml"
@@ -23,7 +23,10 @@ for k in 0 1 2; do  # the job-array way: one run per replicate, seed + k
 done
 "$POPSIM" merge --out "$work/merged.h5" "$work/array/0/results.h5" "$work/array/1/results.h5" "$work/array/2/results.h5" \
   >/dev/null || fail "popsim merge failed"
-"$POPSIM" merge --out "$work/same.h5" "$work/array/0/results.h5" "$work/array/0/results.h5" >/dev/null || fail "merge of copies"
+# Identical replicates: a copy of replicate 0 relabelled with another seed.
+cp "$work/array/0/results.h5" "$work/copy.h5"
+/usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); f['/meta'].attrs['seed'] = f['/meta'].attrs['seed'] + 1000" "$work/copy.h5"
+"$POPSIM" merge --out "$work/same.h5" "$work/array/0/results.h5" "$work/copy.h5" >/dev/null || fail "merge of copies"
 h5diff -q "$work/ens/ensemble.h5" "$work/merged.h5" /summary /summary || fail "the in-job ensemble and the merged job array differ"
 h5diff -q "$work/ens/ensemble.h5" "$work/merged.h5" /replicates /replicates || fail "the replicate series differ"
 
@@ -52,7 +55,13 @@ assert (births_width > 0).all(), f"replicates with different seeds must differ: 
 print("ensemble checks passed")
 PY
 
-# Bad merges: one file, or files of different runs.
+# Bad merges: one file, the same seed twice, a stopped run, or files of different runs.
+rc=0; out=$("$POPSIM" merge --out "$work/bad.h5" "$work/array/0/results.h5" "$work/array/0/results.h5" 2>&1) || rc=$?
+[[ $rc -eq 2 ]] && grep -q "the same seed" <<<"$out" || fail "a merge of one replicate twice: exit $rc: $out"
+cp "$work/array/1/results.h5" "$work/stopped.h5"
+/usr/bin/python3 -c "import h5py, sys; h5py.File(sys.argv[1], 'r+')['/meta'].attrs['complete'] = 0" "$work/stopped.h5"
+rc=0; out=$("$POPSIM" merge --out "$work/bad.h5" "$work/array/0/results.h5" "$work/stopped.h5" 2>&1) || rc=$?
+[[ $rc -eq 2 ]] && grep -q "did not reach its last year" <<<"$out" || fail "a merge with a stopped run: exit $rc: $out"
 rc=0; "$POPSIM" merge --out "$work/bad.h5" "$work/array/0/results.h5" >/dev/null 2>&1 || rc=$?
 [[ $rc -ne 0 ]] || fail "a merge of one file was accepted"
 timeout 600 "$MPIEXEC" -n 1 "$POPSIM" run "$config" --years 3 --scale 0.01 --out "$work/short" >/dev/null 2>&1 || fail "short run"

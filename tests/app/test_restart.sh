@@ -151,6 +151,8 @@ rc=0
 timeout 300 "$MPIEXEC" -n 1 "$POPSIM" run "$config" --years "$years" --scale "$scale" --seed 7 --out "$work/bad5" \
   --restart "$ck" >"$work/bad5.log" 2>&1 || rc=$?
 [[ $rc -eq 2 ]] && grep -q "seed" "$work/bad5.log" || fail "a checkpoint of another seed: exit $rc: $(cat "$work/bad5.log")"
+rc=0; run_popsim 1 "$work/ck" || rc=$?
+[[ $rc -eq 2 ]] && grep -q "holds checkpoints of an earlier run" "$work/ck.log" || fail "a fresh run into a directory with checkpoints: exit $rc"
 mkdir -p "$work/empty"
 rc=0; run_popsim 1 "$work/bad6" --restart "$work/empty" || rc=$?
 [[ $rc -eq 2 ]] && grep -q "no readable checkpoint" "$work/bad6.log" || fail "an empty directory: exit $rc"

@@ -224,7 +224,7 @@ TEST(CheckpointDirectory, ListsNewestFirstAndPrunesOldAndPartialFiles) {
   EXPECT_EQ(found[0].first, 2031);
   EXPECT_EQ(found[3].first, 2025);
   EXPECT_EQ(found[0].second, checkpointPath(d, 2031));
-  const auto removed = pruneCheckpoints(d, 2);
+  const auto removed = pruneCheckpoints(d, 2, 2031);
   EXPECT_EQ(removed.size(), 3u);
   const auto left = listCheckpoints(d);
   ASSERT_EQ(left.size(), 2u);
@@ -233,6 +233,10 @@ TEST(CheckpointDirectory, ListsNewestFirstAndPrunesOldAndPartialFiles) {
   EXPECT_FALSE(std::filesystem::exists(d + "/ckpt-2033.h5.partial"));
   EXPECT_TRUE(std::filesystem::exists(d + "/results.h5"));
   EXPECT_TRUE(listCheckpoints(d + "/absent").empty());
+  // A restart from an earlier year never deletes the later checkpoints, nor the one just written.
+  test::writeFile(checkpointPath(d, 2027), "x");
+  EXPECT_TRUE(pruneCheckpoints(d, 1, 2027).empty());
+  EXPECT_EQ(listCheckpoints(d).size(), 3u);
 }
 
 }  // namespace

@@ -91,6 +91,8 @@ TEST(Scenario, ErrorsNameTheFileLineAndColumn) {
       {with(years + ok_select + "effects = { fertility_multipler = 1.1 }\n"), "s.toml:8:35: unknown key 'fertility_multipler' in effects (expected one of: attractiveness"},
       {with(years + ok_select + "effects = {}\n"), "effects needs at least one effect"},
       {with(years + "select = {}\n" + ok_effects), "select needs at least one criterion"},
+      {with(years + "select = { provinces = [11], flags = [\"population_declining_area\"] }\n" + ok_effects),
+       "s.toml:3:1: intervention 'a' selects no region (its criteria exclude each other)"},
       {with("name = \"a\"\nstart_year = 2025\nend_year = 2200\n" + ok_select + ok_effects),
        "intervention 'a' runs 2025-2200, outside the projection years 2024-2123"},
       {"[scenario]\nname = \"t\"\nassumptions = \"middle\"\n", "s.toml:3:15: assumption path 'middle'"},
