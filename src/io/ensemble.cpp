@@ -29,18 +29,6 @@ struct Replicate {
   std::vector<std::vector<double>> regional, national;
 };
 
-std::vector<double> readAllDouble(hid_t file, const std::string& name, std::vector<hsize_t>& dims) {
-  Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
-  Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
-  dims.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)), 0);
-  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  std::size_t n = 1;
-  for (const auto x : dims) n *= x;
-  std::vector<double> v(n);
-  detail::check(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
-  return v;
-}
-
 Replicate read(const std::string& path) {
   Replicate r;
   r.path = path;
@@ -58,19 +46,19 @@ Replicate read(const std::string& path) {
                                          "finish it with --restart before merging", path));
   }
   std::vector<hsize_t> dims;
-  const auto years = readAllDouble(f, "years", dims);
+  const auto years = detail::readWhole<double>(f, "years", dims);
   for (const auto y : years) r.years.push_back(static_cast<std::int32_t>(y));
   Handle g(H5Gopen2(f, "regions", H5P_DEFAULT), H5Gclose, "opening /regions");
   r.codes = detail::readAll<std::int64_t>(g, "code");
-  const auto pop = readAllDouble(f, "population", dims);  // [Y, R, 2, 101]
+  const auto pop = detail::readWhole<double>(f, "population", dims);  // [Y, R, 2, 101]
   r.Y = dims[0];
   r.R = dims[1];
-  const auto cls = readAllDouble(f, "extinction/class", dims);
+  const auto cls = detail::readWhole<double>(f, "extinction/class", dims);
   while (r.done < r.Y && cls[r.done * r.R] >= 0) ++r.done;
-  const auto births = readAllDouble(f, "births", dims);
-  const auto deaths = readAllDouble(f, "deaths", dims);
-  const auto in = readAllDouble(f, "migration/in", dims);
-  const auto out = readAllDouble(f, "migration/out", dims);
+  const auto births = detail::readWhole<double>(f, "births", dims);
+  const auto deaths = detail::readWhole<double>(f, "deaths", dims);
+  const auto in = detail::readWhole<double>(f, "migration/in", dims);
+  const auto out = detail::readWhole<double>(f, "migration/out", dims);
   const std::size_t K = std::size(kEnsembleIndicators);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   r.regional.assign(K, std::vector<double>(r.Y * r.R, nan));

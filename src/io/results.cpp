@@ -354,23 +354,10 @@ bool isResultsFile(const std::string& path) {
 
 namespace {
 
-// Reads a whole int64 dataset and sums it over the given number of trailing elements per
-// (time point, region) -> national per time point and trailing index.
-std::vector<std::int64_t> readInt64(hid_t file, const std::string& name, std::vector<hsize_t>& dims) {
-  Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
-  Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
-  dims.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)), 0);
-  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  std::size_t n = 1;
-  for (const auto x : dims) n *= x;
-  std::vector<std::int64_t> v(n);
-  detail::check(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
-  return v;
-}
-
+// The national total per time point of a [Y, ...] int64 dataset (summed over all other axes).
 std::vector<std::int64_t> nationalTotals(hid_t file, const std::string& name) {
   std::vector<hsize_t> dims;
-  const auto v = readInt64(file, name, dims);
+  const auto v = detail::readWhole<std::int64_t>(file, name, dims);
   std::vector<std::int64_t> out(dims[0], 0);
   const std::size_t per_year = v.size() / dims[0];
   for (std::size_t t = 0; t < dims[0]; ++t)
@@ -399,7 +386,7 @@ ResultsSummary readResultsSummary(const std::string& path) {
     detail::check(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.years.data()), "reading /years");
   }
   std::vector<hsize_t> dims;
-  const auto pop = readInt64(file, "population", dims);
+  const auto pop = detail::readWhole<std::int64_t>(file, "population", dims);
   s.population.assign(dims[0], {});
   for (std::size_t t = 0; t < dims[0]; ++t)
     for (std::size_t r = 0; r < dims[1]; ++r)

@@ -333,6 +333,19 @@ Handle writeRegionTable(hid_t file, const core::RegionTable& regions, MPI_Comm c
   return g;
 }
 
+template <typename T>
+std::vector<T> readWhole(hid_t parent, const std::string& name, std::vector<hsize_t>& dims) {
+  Handle d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
+  dims.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)), 0);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  std::size_t n = 1;
+  for (const auto x : dims) n *= x;
+  std::vector<T> v(n);
+  check(H5Dread(d, nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
+  return v;
+}
+
 #define POPSIM_INSTANTIATE(T)                                                                                  \
   template void writeDistributed<T>(hid_t, const std::string&, const std::vector<T>&, const std::vector<Range>&, \
                                     std::uint64_t, const std::string&, const std::string&, MPI_Comm);          \
@@ -340,6 +353,7 @@ Handle writeRegionTable(hid_t file, const core::RegionTable& regions, MPI_Comm c
   template void writeReplicated<T>(hid_t, const std::string&, const std::vector<T>&, const std::string&,      \
                                    const std::string&, MPI_Comm);                                             \
   template std::vector<T> readAll<T>(hid_t, const std::string&);                                              \
+  template std::vector<T> readWhole<T>(hid_t, const std::string&, std::vector<hsize_t>&);                     \
   template std::uint64_t localChecksum<T>(const std::vector<T>&, const std::vector<Range>&);
 
 POPSIM_INSTANTIATE(std::uint8_t)

@@ -86,6 +86,9 @@ void writeReplicatedStrings(hid_t file_or_group, const std::string& name, const 
 template <typename T>
 std::vector<T> readAll(hid_t file_or_group, const std::string& name);
 std::vector<std::string> readAllStrings(hid_t file_or_group, const std::string& name);
+// A whole N-D dataset (serial, no checksum: results tables), converted to T; `dims` gets its shape.
+template <typename T>
+std::vector<T> readWhole(hid_t file_or_group, const std::string& name, std::vector<hsize_t>& dims);
 std::uint64_t datasetSize(hid_t file_or_group, const std::string& name);
 
 // Writes the region table to group /regions (code, names, province, flags, centroid, area) and
