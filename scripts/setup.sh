@@ -6,7 +6,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${1:-"$here/build"}
 
 packages=(
-  g++ cmake make pkg-config git time
+  g++ cmake make pkg-config git time procps
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libboost-serialization-dev libgtest-dev libgmock-dev librandom123-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev libspdlog-dev libmetis-dev
