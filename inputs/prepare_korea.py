@@ -54,6 +54,11 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import prep_foreign  # noqa: E402
+import prep_mortality  # noqa: E402
+import prep_population  # noqa: E402
+
 # ----------------------------------------------------------------------------------------
 # TARGETS and constants (with status)
 # ----------------------------------------------------------------------------------------
@@ -395,24 +400,6 @@ def fit_mortality(raw):
     return res
 
 
-def table_mortality(mort):
-    rows = []
-    for a in range(MAXAGE + 1):
-        r = dict(age=a)
-        for s, k in (("M", "male"), ("F", "female")):
-            lt = mort[s]["lt"]
-            r[f"mx_{k}"] = lt["mx"][a]
-            r[f"qx_{k}"] = lt["qx"][a]
-            r[f"lx_{k}"] = lt["lx"][a] * 100000
-            r[f"ex_{k}"] = lt["ex"][a]
-        rows.append(r)
-    df = pd.DataFrame(rows)[["age", "mx_male", "mx_female", "qx_male", "qx_female", "lx_male", "lx_female",
-                             "ex_male", "ex_female"]]
-    assert df.qx_male.iloc[-1] == 1.0 and df.qx_female.iloc[-1] == 1.0
-    assert ((df.qx_male > 0) & (df.qx_male <= 1)).all()
-    return df
-
-
 # ----------------------------------------------------------------------------------------
 # 4. single-year population: PCLM with a cohort-shape prior
 # ----------------------------------------------------------------------------------------
@@ -535,17 +522,8 @@ def validate_ungrouping(raw, mort, lams):
 
 
 # ----------------------------------------------------------------------------------------
-# 3 and 5. population_age10 and households
+# 3 and 5. households
 # ----------------------------------------------------------------------------------------
-def table_population_age10(sg):
-    rows = []
-    for r in sg.itertuples():
-        for s in ("M", "F"):
-            rows.append([r.adm_code10, s] + [int(getattr(r, f"{s.lower()}_{b}")) for b in BINS])
-    cols = ["region", "sex"] + [f"age_{b}" for b in BINS]
-    return pd.DataFrame(rows, columns=cols)
-
-
 def table_households(sg):
     df = pd.DataFrame(dict(region=sg.adm_code10, households=sg.households.astype(int),
                            persons=sg.pop_total.astype(int)))
@@ -678,6 +656,49 @@ def table_fertility(pop1):
     assert all(abs(gm[lo] - rates[lo]) < 1e-9 for lo in edges)
     assert np.allclose(df[["share_order1", "share_order2", "share_order3p"]].sum(axis=1), 1.0)
     return df, rep, rates
+
+
+# ----------------------------------------------------------------------------------------
+# fertility by region
+# ----------------------------------------------------------------------------------------
+def table_fertility_regions(raw, regions):
+    """Each si/gun/gu's 2023 TFR, shrunk toward its province's where births are few.
+
+    A region with 30 births has a TFR whose sampling error alone is about 18 %; the engine
+    carries the multiplier for decades, so the noise is removed by empirical Bayes on the log
+    ratio to the province: y = log(tfr / tfr_province) with noise variance 1 / births, the
+    between-region variance tau^2 by the method of moments, and y shrunk by tau^2 / (tau^2 + 1 / births).
+    """
+    df = read_csv(raw, "vital/kosis_sgg_births_tfr_2023.csv", ["kostat_code", "births_2023", "tfr_2023", "adm_code"],
+                  dtype={"kostat_code": str, "adm_code": str})
+    sido = df[df.kostat_code.str.len() == 2].set_index("kostat_code")
+    sgg = df[df.adm_code.notna()].copy()
+    codes = set(regions.code.astype(str))
+    missing = sorted(codes - set(sgg.adm_code))
+    if missing:
+        raise InputError(f"vital/kosis_sgg_births_tfr_2023.csv: no TFR for regions {missing}")
+    sgg = sgg[sgg.adm_code.isin(codes)].copy()
+    assert len(sgg) == N_REGIONS and sgg.adm_code.is_unique
+    if (sgg.births_2023 <= 0).any() or (sgg.tfr_2023 <= 0).any():
+        raise InputError("vital/kosis_sgg_births_tfr_2023.csv: births and TFR must be positive for every region")
+    national = float(df[df.kostat_code == "00"].tfr_2023.iloc[0])
+    prov = sgg.kostat_code.str[:2].map(sido.tfr_2023).to_numpy(float)
+    assert np.isfinite(prov).all(), "every region's province must have a TFR row"
+    y = np.log(sgg.tfr_2023.to_numpy(float) / prov)
+    v = 1.0 / sgg.births_2023.to_numpy(float)
+    tau2 = max(0.0, float(np.mean(y ** 2) - np.mean(v)))
+    factor = tau2 / (tau2 + v)
+    sgg["tfr"] = prov * np.exp(factor * y)
+    out = pd.DataFrame(dict(region=sgg.adm_code, births=sgg.births_2023.astype(int), tfr_published=sgg.tfr_2023,
+                            tfr=sgg.tfr, status="confirmed births and tfr_published; tfr DERIVED (shrunk)"))
+    out = out.sort_values("region").reset_index(drop=True)
+    multiplier = out.tfr / national
+    rep = dict(national=national, tau=tau2 ** 0.5, median_factor=float(np.median(factor)),
+               min_factor=float(factor.min()), births=int(out.births.sum()),
+               lowest=out.loc[out.tfr.idxmin()].to_dict(), highest=out.loc[out.tfr.idxmax()].to_dict(),
+               multiplier_range=(float(multiplier.min()), float(multiplier.max())),
+               largest_shrink=sgg.assign(f=factor).sort_values("f").head(3)[["kostat_name", "births_2023", "tfr_2023", "tfr"]].to_dict("records"))
+    return out, rep
 
 
 # ----------------------------------------------------------------------------------------
@@ -953,18 +974,6 @@ FIRST_MARRIAGE_ORIGIN = {"M": 22.0, "F": 19.5}   # UNCONFIRMED lognormal origins
 #                                                   grooms' age groups; F = M - 2.5, the first-marriage age gap)
 MIN_UNION_AGE = 18
 
-# KOSTAT "2023 International Migration Statistics" (국제인구이동통계, released 2024-07-11), via press
-# (edaily 03266886638953536, newspim/advfn, news1 mirror, 11study.kr/307): confirmed
-NIM_2023 = dict(total=121000, foreign=161000, korean=-39000, foreign_20s=81000, korean_20s=-22000,
-                korean_50s=4000, korean_60p=2000)
-# net migration by age group (persons): foreigners (all groups positive, 20s confirmed) + Koreans
-# (20s, 50s, 60+ confirmed; 40s and younger negative); the other group values are UNCONFIRMED allocations
-NIM_GROUP_EDGES = [0, 10, 20, 30, 40, 50, 60, 70]
-NIM_FOREIGN_GROUPS = [9000, 9000, 81000, 36000, 12000, 9000, 4000, 1000]
-NIM_KOREAN_GROUPS = [-3000, -4000, -22000, -12000, -4000, 4000, 1500, 500]
-NIM_MALE_SHARE = 0.57              # UNCONFIRMED (2022: 54.9 % of foreign movers were men; 2023 not found)
-NIM_PCLM_LAMBDA = 10.0
-
 LEAVE_MAX = 0.5
 
 
@@ -1121,42 +1130,6 @@ def table_leaving_home(pop1, liv, urep):
     return df, lrep
 
 
-def table_international_migration(pop1, mig):
-    ages = np.arange(MAXAGE + 1)
-    grp = np.array(NIM_FOREIGN_GROUPS, float) + np.array(NIM_KOREAN_GROUPS, float)
-    assert sum(NIM_FOREIGN_GROUPS) == NIM_2023["foreign"] and sum(NIM_KOREAN_GROUPS) == NIM_2023["korean"]
-    assert NIM_FOREIGN_GROUPS[2] == NIM_2023["foreign_20s"] and NIM_KOREAN_GROUPS[2] == NIM_2023["korean_20s"]
-    assert NIM_KOREAN_GROUPS[5] == NIM_2023["korean_50s"] and sum(NIM_KOREAN_GROUPS[6:]) == NIM_2023["korean_60p"]
-    assert (grp > 0).all()
-    C = comp_matrix(NIM_GROUP_EDGES, MAXAGE + 1)
-    # offset: log of the Rogers-Castro internal-migration schedule (migration_age.csv) as a labour-migration
-    # age shape; the PCLM penalty acts on the smooth log-deviation from it
-    offset = np.log(mig.sort_values("age").move_rate.to_numpy(float))
-    both = pclm(grp, C, offset, NIM_PCLM_LAMBDA)
-    both = both / both.sum()
-    # male fraction: 0.51 for children, plateau p at 22-50, 0.45 from 65 (shape assumed), p solved
-    def male_frac(p):
-        return np.interp(ages, [0, 15, 22, 50, 65, 100], [0.51, 0.51, p, p, 0.45, 0.45])
-    p = optimize.brentq(lambda q: (male_frac(q) * both).sum() - NIM_MALE_SHARE, 0.3, 0.95)
-    mf = male_frac(p)
-    cells = np.concatenate([both * mf, both * (1 - mf)])
-    units = np.round(cells * 1e6).astype(np.int64)
-    units[int(np.argmax(cells))] += 1_000_000 - int(units.sum())
-    assert (units >= 0).all() and units.sum() == 1_000_000
-    rows = []
-    for k, s in enumerate(("M", "F")):
-        for a in ages:
-            rows.append(dict(age=a, sex=s, share=units[k * (MAXAGE + 1) + a] / 1e6, status="UNCONFIRMED"))
-    df = pd.DataFrame(rows)
-    shares = {f"{lo}-{(NIM_GROUP_EDGES[g + 1] - 1) if g + 1 < len(NIM_GROUP_EDGES) else '100'}":
-              (both[lo:(NIM_GROUP_EDGES[g + 1] if g + 1 < len(NIM_GROUP_EDGES) else MAXAGE + 1)].sum(), grp[g] / grp.sum())
-              for g, lo in enumerate(NIM_GROUP_EDGES)}
-    rep = dict(p=p, groups=shares, male=(both * mf).sum(), share20_39=both[20:40].sum(), share0_14=both[:15].sum(),
-               peak_age=int(ages[np.argmax(both)]), mean_age=(both * (ages + 0.5)).sum(), grp_total=grp.sum(),
-               max_cell=int(np.argmax(cells)), remainder=int(1_000_000 - np.round(cells * 1e6).astype(np.int64).sum()))
-    return df, rep
-
-
 # ----------------------------------------------------------------------------------------
 # main
 # ----------------------------------------------------------------------------------------
@@ -1201,85 +1174,72 @@ def main(argv=None):
     mort = fit_mortality(raw)
     R["mort"] = mort
 
-    # 3 population_age10
-    p10 = table_population_age10(sg)
-    write_table(out, "population_age10.csv", [
-        "Resident population by region, sex and 10-year age group, 2023-12-31 (constraint table)",
-        f"source: {src_mois}",
-        "method: copied from the published 10-year bins (거주자: excludes 거주불명자 and overseas nationals); 100p = 100 and over",
-        "status: confirmed (published MOIS figures); total 51090859",
-    ], p10)
+    # 3 population_age5: the published 5-year groups (the constraint table)
+    p5 = prep_population.population_age5(raw)
+    write_table(out, "population_age5.csv", prep_population.age5_header_lines, p5)
 
-    # 4 population (single years)
+    # 4 population (single years, nationals). The earlier method (PCLM from 10-year bins with
+    # a census-2010 cohort prior) is computed as the reference the new table is compared with.
     prior, bstatus, _ = national_prior(raw, mort)
     lams = [1.0, 10.0, 100.0]
     val = validate_ungrouping(raw, mort, lams)
-    R["val"] = val
     best = min((k for k in val if k.startswith("pclm_natprior")), key=lambda k: val[k]["pct_misallocated"])
-    lam = float(best.split("_l")[-1])
-    R["lam"] = lam
-    pop1 = ungroup_population(sg, prior, lam)
-    # invariants
+    pop_pclm = ungroup_population(sg, prior, float(best.split("_l")[-1]))
+    pop1, R["poprep"] = prep_population.population_single_years(raw, p5, previous=pop_pclm)
     assert len(pop1) == 2 * N_REGIONS
     vals = pop1[[f"age_{a}" for a in range(MAXAGE + 1)]].to_numpy()
-    assert (vals >= 0).all()
-    chk = p10.set_index(["region", "sex"])
-    for i, lo in enumerate(BIN_LO[:-1]):
-        s = pop1[[f"age_{a}" for a in range(lo, lo + 10)]].sum(axis=1).to_numpy()
-        assert (s == chk[f"age_{BINS[i]}"].to_numpy()).all(), f"bin {BINS[i]} not preserved"
-    assert (pop1.age_100.to_numpy() == chk["age_100p"].to_numpy()).all()
-    assert int(vals.sum()) == TOTAL_POP
-    R["bstatus"] = bstatus
-    write_table(out, "population.csv", [
-        "Resident population by region, sex and single year of age, 2023-12-31",
-        f"source: {src_mois} (10-year bins); KOSTAT census 2010 5-year ages (KOSIS, via southkorea-population); KOSTAT births 2011-2023",
-        f"method: PCLM ungrouping (Rizzi, Gampe & Eilers 2015) of each region-sex's 11 bins with a national cohort-shape offset (births 2011-2023 for ages 0-12; census 2010 national 5-year ages ungrouped and aged forward 13 years with the fitted 2023 life table for 13+), smoothness lambda={lam:g} chosen on a census-2010 test; then rescaled within bins and integerised by largest remainder",
-        "status: DERIVED; every 10-year bin and the 100+ group are exact (published MOIS figures); births 2011-2014 and 2018-2021 used for the age 0-12 shape are UNCONFIRMED (not in the data folder)",
-        f"note: census-2010 test (10-year -> 5-year split, 0-79): {val[best]['pct_misallocated']:.2f} % of persons misallocated vs {val['uniform']['pct_misallocated']:.2f} % for a uniform split; see README.md",
-    ], pop1)
+    assert (vals >= 0).all() and int(vals.sum()) == TOTAL_POP
+    write_table(out, "population.csv", prep_population.single_header_lines, pop1)
 
-    # 5 households
+    # 4b foreign residents and their households
+    pop_foreign, hh_foreign, R["foreignrep"] = prep_foreign.foreign_population(raw, pop1)
+    write_table(out, "population_foreign.csv", prep_foreign.foreign_header_lines(pop_foreign, hh_foreign), pop_foreign)
+
+    # 5 households (nationals' registered households; the foreign residents' own)
     hh = table_households(sg)
     assert (hh.set_index("region").persons == pop1.groupby("region")[[f"age_{a}" for a in range(MAXAGE + 1)]].sum().sum(axis=1)).all()
+    hh = hh.merge(hh_foreign, on="region", validate="one_to_one")
+    hh["foreign_persons"] = pop_foreign.groupby("region")[[f"age_{a}" for a in range(MAXAGE + 1)]].sum().sum(axis=1).reindex(hh.region).to_numpy()
     write_table(out, "households.csv", [
-        "Registered households (세대) and residents by region, 2023-12-31",
-        f"source: {src_mois}, 주민등록 인구 및 세대현황",
-        "method: copied; persons = resident total of the region (= sum of population.csv)",
-        f"status: confirmed; national {int(hh.households.sum())} households, {hh.persons.sum() / hh.households.sum():.2f} persons per household",
+        "Households by region, 2023-12-31: the nationals' registered households (세대) and residents, and the foreign residents' own households",
+        f"source: {src_mois}, 주민등록 인구 및 세대현황; foreign residents: population_foreign.csv and census 2020 foreign-only households (README.md)",
+        "method: households and persons copied (persons = resident total of the region = sum of population.csv); foreign_households = foreign residents x households per foreign resident of census 2020 (540,000 / 1,700,000), at least 1 and at most the region's foreign adults; foreign_persons = sum of population_foreign.csv",
+        f"status: households confirmed; foreign_households DERIVED (UNCONFIRMED ratio); national {int(hh.households.sum())} households, {hh.persons.sum() / hh.households.sum():.2f} persons per household; {int(hh.foreign_households.sum())} foreign households",
         "note: a MOIS 세대 is a registration unit, not a census household (가구): census 2023 counted 22.73 M households of mean size 2.21",
-    ], hh)
+    ], hh[["region", "households", "persons", "foreign_households", "foreign_persons"]])
 
-    # 8 mortality table
-    mt = table_mortality(mort)
+    # 5b fertility by region
+    fr, R["frrep"] = table_fertility_regions(raw, regions)
+    write_table(out, "fertility_regions.csv", [
+        "Total fertility rate by region, 2023: the regional fertility multiplier is tfr / national TFR (0.721)",
+        "source: KOSTAT 2023 birth statistics (출생통계), births and TFR of the 229 si/gun/gu (KOSIS)",
+        "method: tfr_published copied; tfr = the published rate shrunk toward its province's on the log scale by empirical Bayes (noise variance 1 / births, between-region variance by moments), so that a region with a few dozen births does not carry its sampling noise for decades",
+        "status: births and tfr_published confirmed; tfr DERIVED",
+        f"note: between-region sd of log(tfr / province) {R['frrep']['tau']:.3f}; median shrinkage factor {R['frrep']['median_factor']:.3f}; tfr range {fr.tfr.min():.3f}-{fr.tfr.max():.3f}",
+    ], fr, floatfmt=dict(tfr_published="%.3f", tfr="%.4f"))
+
+    # 8 mortality: the 2023 complete life table (closed above 90) with its improvement patterns
+    mt, R["mortrep"] = prep_mortality.mortality_table(raw)
+    R["lifetable_md"] = prep_mortality.life_table_comparison_md(mt)
+    mort_2023 = {s: {"lt": {"mx": mt[f"mx_{k}"].to_numpy(float)}} for s, k in (("M", "male"), ("F", "female"))}
     ages = np.arange(MAXAGE + 1)
     deaths = {}
     for s, k in (("M", "male"), ("F", "female")):
         P = pop1[pop1.sex == s][[f"age_{a}" for a in ages]].sum().to_numpy(float)
-        deaths[s] = (P * mort[s]["lt"]["mx"]).sum()
-        R[f"P_{s}"] = P
-    PM, PF = R["P_M"], R["P_F"]
-    r80 = ((PM * mort["M"]["lt"]["mx"])[80:].sum() + (PF * mort["F"]["lt"]["mx"])[80:].sum()) / (PM[80:].sum() + PF[80:].sum())
-    r19 = ((PM * mort["M"]["lt"]["mx"])[1:10].sum() + (PF * mort["F"]["lt"]["mx"])[1:10].sum()) / (PM[1:10].sum() + PF[1:10].sum())
-    R["deaths"], R["r80"], R["r19"] = deaths, r80, r19
-    fitline = []
-    for s in ("M", "F"):
-        f, t = mort[s]["fit"], mort[s]["target"]
-        fitline.append(f"{s}: " + " ".join(
-            f"{k} {t[k] * (100 if k[0] == 'l' else 1):g}->{f[k] * (100 if k[0] == 'l' else 1):.2f}" for k in t))
-    write_table(out, "mortality.csv", [
-        "National period life table by sex, 2023, single years 0-100 (100 = open interval)",
-        "source: KOSTAT 2023 life tables (생명표) summary figures via korea.kr briefing and press (FACTS.md 4.2)",
-        "method: parametric hazard fitted per sex with scipy least_squares: Kannisto logistic senescent term a*e^{b(x-60)}/(1+a*e^{b(x-60)}/z) + Heligman-Pollard hump H*exp(-E(ln x-ln F)^2) (free centre F; captures the high Korean mid-life excess) + exponential child term + 1e-5; life table by exact integration on a 0.01-year grid; lx radix 100000",
-        "status: DERIVED (fitted); targets confirmed: e0 e40 e60 survival to 80 and 100; infant q0 (M 2.62 F 2.38 per 1000) UNCONFIRMED (2020 rate 2.5); 1-9 rate 9.5 per 100k used with an assumed sex ratio 1.2",
-        "note: fit (target->fitted; l in %) " + fitline[0],
-        "note: fit (target->fitted; l in %) " + fitline[1],
-        f"note: check with population.csv as exposure: deaths M {deaths['M']:.0f} (registered 188921), F {deaths['F']:.0f} (163590); 80+ rate {r80 * 1e5:.0f} per 100k (8285.5); 1-9 rate {r19 * 1e5:.1f} per 100k (9.5)",
-    ], mt, floatfmt=dict(mx_male="%.8f", mx_female="%.8f", qx_male="%.8f", qx_female="%.8f",
-                         lx_male="%.1f", lx_female="%.1f", ex_male="%.3f", ex_female="%.3f"))
+        deaths[s] = (P * mort_2023[s]["lt"]["mx"]).sum()
+    R["deaths"] = deaths
+    write_table(out, "mortality.csv", mt.attrs["header_lines"] + [
+        f"note: check with population.csv (nationals) as exposure: deaths M {deaths['M']:.0f} (registered 188921), F {deaths['F']:.0f} (163590)",
+    ], mt, floatfmt={c: ("%.1f" if c.startswith("lx") else "%.3f" if c.startswith("ex") else "%.8f")
+                     for c in mt.columns if c != "age"})
 
     # 6 assumptions
     asm, f50 = tables_assumptions()
-    R["asm"], R["f50"] = asm, f50
+    nim_nationals, R["nimrep"] = prep_foreign.nationals_net_migration(raw)
+    for variant in asm.values():
+        variant.insert(variant.columns.get_loc("net_international_migration") + 1,
+                       "net_international_migration_nationals", int(nim_nationals))
+    R["asm"], R["f50"], R["nim_nationals"] = asm, f50, nim_nationals
     common = "source: Statistics Korea (KOSTAT) Population Projections for Korea 2022-2072 (released 2023-12-14), via press coverage and a KOSTAT table reproduced online; 2023 row = observed 2023 TFR and life table"
     write_table(out, "assumptions_medium.csv", [
         "Projection assumptions, medium scenario, 2023-2123",
@@ -1288,6 +1248,7 @@ def main(argv=None):
         "method: 2073-2123 extension: TFR and NIM held at the 2072 value; e0 gains continue at the 2062-2072 annual gain decaying geometrically by 0.97 per year",
         "status: per row; confirmed = stated by a source; UNCONFIRMED = interpolated between confirmed anchors; extension = rule above",
         "note: NIM = net international migration (persons per year, Koreans + foreigners staying 3+ months); the KOSTAT intermediate NIM path was not found",
+        f"note: net_international_migration_nationals = the registered nationals' own net ({int(nim_nationals)}: register change - births + deaths - naturalisations, mean of 2022-2023; README.md), held constant; the foreigners' net is the total minus it",
     ], asm["medium"], floatfmt=dict(tfr="%.4f", e0_male="%.3f", e0_female="%.3f"))
     write_table(out, "assumptions_high.csv", [
         "Projection assumptions, high scenario, 2023-2123",
@@ -1316,7 +1277,7 @@ def main(argv=None):
     ], fert, floatfmt=dict(asfr="%.7f", share_order1="%.6f", share_order2="%.6f", share_order3p="%.6f"))
 
     # 9 regional mortality
-    mr, mdiag, partial = table_mortality_regions(raw, sg, cw, pop1, mort)
+    mr, mdiag, partial = table_mortality_regions(raw, sg, cw, pop1, mort_2023)
     R["mdiag"], R["mpartial"] = mdiag, partial
     write_table(out, "mortality_regions.csv", [
         "Regional all-cause mortality multipliers relative to the national schedule, by sex",
@@ -1376,16 +1337,12 @@ def main(argv=None):
         f"note: one-year check wp(x) (1 - marriage) (1 - leave) vs wp(x+1), 18-99: max abs error M {lhrep['M']['max_abs_err']:.4f} F {lhrep['F']['max_abs_err']:.4f} (smoothing); 0 below age {MIN_UNION_AGE}",
     ], lh, floatfmt=dict(leave_rate="%.6f"))
 
-    # 14 international migration by age and sex
-    im, imrep = table_international_migration(pop1, mig)
-    R["imrep"] = imrep
-    write_table(out, "international_migration_age.csv", [
-        "Age-sex distribution of net international migration: share of the year's national net international migration (assumptions_*.csv net_international_migration) by age (completed years at the end of the year) and sex",
-        "source: KOSTAT 2023 international migration statistics (국제인구이동통계, 2024-07-11) via press (edaily, newspim, news1, 11study.kr): net +121000 = foreigners +161000 (all age groups positive, 20s +81000) + Koreans -39000 (20s -22000, 50s +4000, 60+ +2000, 40s and younger negative)",
-        "method: net by 10-year group = foreigners + Koreans (thousands: 0-9 9-3, 10-19 9-4, 20-29 81-22, 30-39 36-12, 40-49 12-4, 50-59 9+4, 60-69 4+1.5, 70+ 1+0.5); ungrouped by PCLM (lambda 10) with the log internal-migration Rogers-Castro schedule (migration_age.csv) as offset; male fraction 0.51 (0-15), plateau 22-50, 0.45 (65+), plateau solved for a 57 % male share",
-        "status: UNCONFIRMED: totals, foreign/Korean 20s, Korean 50s/60+ confirmed; other group values, the 60+ split and the sex split (57 % men; 2022 foreign movers 54.9 % men) assumed",
-        f"note: shares written with 6 decimals sum to exactly 1 (rounding remainder {imrep['remainder']:+d}e-6 put on the largest cell); 20-39 {100 * imrep['share20_39']:.1f} %, 0-14 {100 * imrep['share0_14']:.1f} %, men {100 * imrep['male']:.1f} %, peak age {imrep['peak_age']}",
-    ], im, floatfmt=dict(share="%.6f"))
+    # 14 international migration by nationality, age and sex; naturalisation
+    im, R["imrep"] = prep_foreign.international_migration_by_nationality(raw, pop1)
+    write_table(out, "international_migration_age.csv", prep_foreign.migration_header_lines(im), im,
+                floatfmt=dict(share="%.6f"))
+    foreign_total = int(pop_foreign[[f"age_{a}" for a in range(MAXAGE + 1)]].to_numpy().sum())
+    R["naturalisation_rate"], R["natrep"] = prep_foreign.naturalisation_rate(raw, foreign_total)
 
     write_readme(out, R, regions, prov, pop1)
     print(f"wrote tables to {out}")
@@ -1393,7 +1350,7 @@ def main(argv=None):
 
 
 def write_readme(out, R, regions, prov, pop1):
-    val, mort, frep, mrep, lrep, mdiag = R["val"], R["mort"], R["frep"], R["mrep"], R["lrep"], R["mdiag"]
+    frep, mrep, lrep, mdiag = R["frep"], R["mrep"], R["lrep"], R["mdiag"]
     L = []
     a = L.append
     a("# Input tables for South Korea (reference date 2023-12-31)\n")
@@ -1413,18 +1370,20 @@ def write_readme(out, R, regions, prov, pop1):
     a("| file | rows | content |\n|---|---|---|")
     a("| regions.csv | 229 | code, names, province, capital-region and declining-area flags, centroid, area |")
     a("| provinces.csv | 17 | sido code, names, capital flag, 2023 TFR with status |")
-    a("| population_age10.csv | 458 | published MOIS 10-year bins (constraint table) |")
-    a("| population.csv | 458 | single years 0..100, exact bin totals |")
-    a("| households.csv | 229 | MOIS registered households (세대) and residents |")
-    a("| assumptions_{medium,high,low}.csv | 101 each | TFR, e0 by sex, net international migration 2023-2123 |")
+    a("| population_age5.csv | 458 | published MOIS 5-year groups of the nationals (constraint table) |")
+    a("| population.csv | 458 | nationals (registered residents) by single year 0..100, exact 5-year groups |")
+    a("| population_foreign.csv | 458 | foreign residents by single year 0..100 |")
+    a("| households.csv | 229 | MOIS registered households (세대) and residents; the foreign residents' households |")
+    a("| assumptions_{medium,high,low}.csv | 101 each | TFR, e0 by sex, net international migration (total and nationals) 2023-2123 |")
     a("| fertility.csv | 35 | ASFR 15-49 (per woman) and birth-order shares |")
-    a("| mortality.csv | 101 | 2023 life table by sex from a fitted parametric model |")
+    a("| fertility_regions.csv | 229 | 2023 TFR of each si/gun/gu (published and shrunk) |")
+    a("| mortality.csv | 101 | 2023 complete life table by sex (closed above 90) and the improvement patterns b_x |")
     a("| mortality_regions.csv | 229 | regional mortality multipliers by sex |")
     a("| migration_age.csv | 101 | move probability by age, between-province and cross-sigungu shares |")
     a("| living_arrangements.csv | 202 | married share and with-parent share by sex and age |")
     a("| unions.csv | 202 | marriage probability (unmarried) and divorce probability (married) by sex and age |")
     a("| leaving_home.csv | 202 | probability of leaving the parental home (unmarried adults) by sex and age |")
-    a("| international_migration_age.csv | 202 | age-sex shares of national net international migration |\n")
+    a("| international_migration_age.csv | 404 | age-sex shares of each nationality's net international migration |\n")
 
     a("## regions.csv\n")
     a("229 si/gun/gu-level units of the MOIS 2023-12 resident registration file (226 autonomous units + Sejong + "
@@ -1440,36 +1399,17 @@ def write_readme(out, R, regions, prov, pop1):
     a("## provinces.csv\n")
     a("17 sido. TFR 2023 confirmed for Seoul, Busan, Sejong, Gangwon, Chungbuk, Jeonbuk, Jeonnam; the other ten are "
       "UNCONFIRMED best-known values (FACTS.md 4.1).\n")
-    a("## population_age10.csv and population.csv\n")
-    a("`population_age10.csv` is the published MOIS 2023-12 resident (거주자) table: 11 bins (0-9 ... 90-99, 100+) "
-      "by region and sex. `population.csv` splits the bins into single years. Method:")
-    a("1. A national single-year cohort-shape prior at 2023-12-31: ages 0-12 = births of 2023..2011 (sex ratio 105) "
-      "times life-table survival; ages 13+ = census 2010 national 5-year counts, ungrouped by PCLM and aged forward "
-      "13 years with the fitted 2023 life table (the census date is 13.17 years earlier). This carries the real "
-      "within-bin cohort-size gradients (e.g. the birth decline of the late 1990s, the small 2000s cohorts).")
-    a("2. For each region and sex a penalised composite link model (Rizzi, Gampe & Eilers 2015) is fitted to the 11 bins "
-      "with log(prior) as offset and a second-difference penalty on the log-deviation from the prior (the 100+ group is "
-      "spread over ages 100-109 inside the fit). Regional deviations are thus smooth across bins, so a region whose "
-      "bins rise or fall steeply tilts the within-bin split accordingly.")
-    a("3. Within each bin the fitted values are rescaled to the published bin total and integerised by the "
-      "largest-remainder method (ties to the lower age). Every bin is exact, all cells are non-negative integers.\n")
-    a("Validation (census 2010, sigungu level, both sexes): the 5-year groups 0-79 were aggregated to 10-year bins, "
-      "ungrouped, re-aggregated to 5-year groups and compared with the true counts. `misallocated` = share of persons "
-      "put in the wrong 5-year half of their bin; MAPE / P90 = mean / 90th percentile absolute % error of 5-year counts "
-      "(groups with >= 500 persons).\n")
-    a("| method | misallocated % | MAPE % | P90 % |\n|---|---|---|---|")
-    for k, v in val.items():
-        a(f"| {k} | {v['pct_misallocated']:.2f} | {v['mape']:.2f} | {v['p90']:.2f} |")
-    a(f"\nThe production run uses the national-prior PCLM with lambda = {R['lam']:g} (best in this test). Caveat: in the "
-      "test the prior is the true 2010 national 5-year structure; in production it is the aged-forward census 2010 "
-      "structure (ignores international migration 2010-2023 and cohort-specific mortality), so the real error is "
-      "somewhat larger than the test figure, but still bounded by the exact 10-year totals. Single-year detail inside "
-      "5-year groups is smooth (no single-year heaping or zodiac-year cohort effects above age 12). Births used for ages 0-12: "
-      + ", ".join(f"{y} {'(folder)' if s == 'folder' else 'UNCONFIRMED'}" for y, s in sorted(R["bstatus"].items()) if 2011 <= y <= 2023)
-      + ".\n")
+    a(R["poprep"].rstrip() + "\n")
+    a("The PCLM split of the previous method (10-year bins, census-2010 cohort prior) is still computed by this script, "
+      "only as the reference of the comparison above.\n")
+    a("## population_foreign.csv\n")
+    a(R["foreignrep"].rstrip() + "\n")
     a("## households.csv\n")
     a("MOIS 2023-12 registered households (세대, resident basis) and residents for the 229 regions; persons equals the "
-      "region total of population.csv. A 세대 is a registration unit (more one-person units than census 가구).\n")
+      "region total of population.csv. A 세대 is a registration unit (more one-person units than census 가구). "
+      "`foreign_households` and `foreign_persons`: the foreign residents' own households (population_foreign.csv); the "
+      "engine builds nationals and foreign residents in separate households (a foreign spouse of a national lives in a "
+      "foreign household: a simplification).\n")
 
     a("## assumptions_medium.csv, assumptions_high.csv, assumptions_low.csv\n")
     a("KOSTAT *Population Projections for Korea: 2022-2072* (released 2023-12-14). FACTS.md section 3 is empty; values "
@@ -1491,6 +1431,25 @@ def write_readme(out, R, regions, prov, pop1):
       f"times 0.97^k (k years after 2072). Medium e0 in 2123: M {R['asm']['medium'].e0_male.iloc[-1]:.2f}, "
       f"F {R['asm']['medium'].e0_female.iloc[-1]:.2f}.\n")
 
+    a("## net_international_migration_nationals (assumptions_*.csv) and the registers\n")
+    a(R["nimrep"].rstrip() + "\n")
+    a("## fertility_regions.csv\n")
+    fr = R["frrep"]
+    a(f"Births and TFR of the 229 si/gun/gu in 2023 (KOSIS, {fr['births']:,} births; national TFR {fr['national']}). "
+      "The engine multiplies each region's fertility by tfr / national TFR and normalises nationally, so the TFR path "
+      "holds for the country. Small regions' published TFRs carry sampling noise (a region with 30 births has a TFR "
+      "standard error of about 18 %), which the engine would carry for decades; `tfr` is therefore the published rate "
+      "shrunk toward its province's on the log scale (empirical Bayes: noise variance 1 / births, between-region "
+      f"variance by moments): between-region sd {fr['tau']:.3f}, median shrinkage factor {fr['median_factor']:.3f} "
+      f"(smallest {fr['min_factor']:.3f}). Multipliers range {fr['multiplier_range'][0]:.2f}-{fr['multiplier_range'][1]:.2f}. "
+      "Most shrunk: " + "; ".join(f"{r['kostat_name']} ({r['births_2023']} births, {r['tfr_2023']:.3f} -> {r['tfr']:.3f})"
+                                  for r in fr["largest_shrink"]) + ".\n")
+    a("Persistence: the engine lets the log multipliers decay with a half-life ([model] "
+      "regional_fertility_half_life_years, default 50 years: half of today's regional difference remains in 2073). "
+      "Korean regional differences have been persistent (Seoul has had the lowest TFR of all provinces in every year "
+      "since 2000, and the ratio of the highest to the lowest sido rose rather than fell), so a slow convergence is "
+      "assumed rather than none, because the causes (housing costs, the age at marriage of the capital region) are "
+      "expected to spread (assumption).\n")
     a("## fertility.csv\n")
     rates = R["rates"]
     a("ASFR per woman at single ages 15-49 for 2023. Confirmed 5-year rates (per 1,000): 25-29 21.4, 30-34 66.7, 35-39 43.0, "
@@ -1510,27 +1469,12 @@ def write_readme(out, R, regions, prov, pop1):
       "MOIS residents exclude foreigners and the registered exposure is end-year rather than mid-year.\n")
 
     a("## mortality.csv\n")
-    a("2023 period life table by sex, single years 0-100 (100 = open interval, q = 1), radix 100,000, from a fitted "
-      "parametric hazard: mu(x) = a e^{b(x-60)} / (1 + a e^{b(x-60)}/z) [Kannisto logistic, fitted a, b, z] + "
-      "H exp(-E (ln x - ln F)^2) [Heligman-Pollard hump term with free level H and centre F; the width E has a weak prior "
-      "at 4, so the term becomes a broad mid-life excess, which Korean male mortality needs to reconcile e40 with e60] + "
-      "A e^{-0.45(x-1)} [child term, A set so the population-weighted 1-9 rate is 9.5 per 100k with sex ratio 1.2] + 1e-5; "
-      "age 0 from q0. Fitted with scipy.optimize.least_squares to e0, e40, e60, l80, l100 (residuals scaled by the "
-      "rounding of the published figures). mx, qx, Lx, ex are exact integrals of "
-      "the hazard on a 0.01-year grid.\n")
-    a("| sex | target | published | fitted | residual |\n|---|---|---|---|---|")
-    for s in ("M", "F"):
-        f, t = mort[s]["fit"], mort[s]["target"]
-        for k in t:
-            mul = 100 if k.startswith("l") else 1
-            unit = " %" if mul == 100 else ""
-            a(f"| {s} | {k} | {t[k] * mul:g}{unit} | {f[k] * mul:.3f}{unit} | {(f[k] - t[k]) * mul:+.3f} |")
+    a(R["mortrep"].rstrip() + "\n")
     d = R["deaths"]
-    a(f"\nChecks with population.csv as exposure: deaths M {d['M']:,.0f} (registered 188,921), F {d['F']:,.0f} (163,590), "
-      f"total {d['M'] + d['F']:,.0f} (352,511); death rate 80+ {R['r80'] * 1e5:,.0f} per 100k (published 8,285.5); "
-      f"1-9 {R['r19'] * 1e5:.1f} per 100k (9.5); infant q0 {Q0['M'] * 1000:.2f}/{Q0['F'] * 1000:.2f} per 1000 "
-      "(UNCONFIRMED: 2.5 in 2020, 2023 not found). Parameters (ln a, b, ln z, ln H, F, E): "
-      + "; ".join(f"{s} " + ", ".join(f"{v:.4f}" for v in mort[s]['theta']) for s in ('M', 'F')) + ".\n")
+    a(f"Check with population.csv (nationals) as exposure: deaths M {d['M']:,.0f} (registered 188,921), "
+      f"F {d['F']:,.0f} (163,590), total {d['M'] + d['F']:,.0f} (352,511).\n")
+    a("The 2023 table beside the projected 2072 table (medium path, e0 89.5 / 92.7), as the engine computes it:\n")
+    a(R["lifetable_md"].rstrip() + "\n")
 
     a("## mortality_regions.csv\n")
     a("Multipliers of the national mx by region and sex. The KOSIS sigungu all-cause rates in the data folder are "
@@ -1658,40 +1602,23 @@ def write_readme(out, R, regions, prov, pop1):
       f"{lh['M']['persons_wp']:,.0f}, F {lh['F']['persons_err']:+,.0f} of {lh['F']['persons_wp']:,.0f}. The rise after 45 and the "
       "0.5 cap near 78-80 come from the assumed co-residence curve reaching 0 at 80 (parents die).\n")
 
-    a("## international_migration_age.csv\n")
-    a("share = fraction of the year's national net international migration (net_international_migration of "
-      "assumptions_*.csv) falling on persons of this age (completed years at the end of the year) and sex; all shares >= 0, "
-      "sum exactly 1.000000 as written (6 decimals; rounding remainder "
-      f"{im['remainder']:+d}e-6 put on the largest cell, M age {im['max_cell']}). Confirmed (KOSTAT 2023 international migration statistics, 2024-07-11, "
-      "via edaily 03266886638953536, newspim/advfn, news1, 11study.kr/307): net +121,000 (arrivals 698,000, departures "
-      "577,000, 90+ day stays); foreigners +161,000 (all age groups net positive, 20s +81,000; arrivals median age 31.0, "
-      "departures 36.3; 36.1 % of arrivals on work visas), Koreans -39,000 (20s -22,000; 50s +4,000 and 60+ +2,000 the only "
-      "positive groups). (Earlier working values of about +150,000 foreigners and -30,000 Koreans are superseded by these figures.)\n")
-    a("Method: net by 10-year group = foreigners + Koreans with the unconfirmed groups allocated (UNCONFIRMED), then "
-      "ungrouped to single years by PCLM (lambda 10) with the internal-migration Rogers-Castro schedule as log offset "
-      "(a labour-migration age shape), so every group share is reproduced. The net is positive in every group, so no "
-      "clipping is needed. Sex: male fraction 0.51 at 0-15, a plateau at 22-50 solved for an overall 57 % men "
-      f"(plateau {100 * im['p']:.1f} %), 0.45 at 65+ (UNCONFIRMED; 2022 foreign movers were 54.9 % men, 2023 sex split not found).\n")
-    a("| group | foreigners | Koreans | net (persons) | net share % | table share % |\n|---|---|---|---|---|---|")
-    for gi, (k, (tab, tgt)) in enumerate(im["groups"].items()):
-        a(f"| {k} | {NIM_FOREIGN_GROUPS[gi]:+,} | {NIM_KOREAN_GROUPS[gi]:+,} | {NIM_FOREIGN_GROUPS[gi] + NIM_KOREAN_GROUPS[gi]:+,} | {100 * tgt:.2f} | {100 * tab:.2f} |")
-    a(f"\nConfirmed cells: foreign total and 20s, Korean total, 20s, 50s and 60+ (split 1,500 / 500 between 60-69 and 70+ "
-      f"assumed). Group sum {im['grp_total']:,.0f} vs published +121,000 (rounding of the published components). Result: "
-      f"20-39 {100 * im['share20_39']:.1f} %, 0-14 {100 * im['share0_14']:.1f} %, men {100 * im['male']:.1f} %, peak at age "
-      f"{im['peak_age']}, mean age {im['mean_age']:.1f}. Applying one age-sex distribution to every year and to the negative "
-      "or small nets of the low variant is a simplification: a net that changes sign would flip the whole distribution.\n")
+    a("## international_migration_age.csv and naturalisation\n")
+    a(R["imrep"].rstrip() + "\n")
+    a(R["natrep"].rstrip() + "\n")
+    a(f"The rate ({R['naturalisation_rate']:.5f}) is the configuration's [model] naturalisation_rate.\n")
 
     a("## UNCONFIRMED choices (summary)\n")
-    a("* births 2011-2014 and 2018-2021 (shape prior for ages 0-12 only; bins stay exact)")
+    a("* foreign residents: age-sex profile outside the census groups, households per foreign resident (census 2020), one profile for all regions")
+    a("* nationals' net international migration: mean register residual of 2022-2023, held constant")
+    a("* regional fertility: the 50-year half-life of regional differences")
     a("* ASFR split 15-19 / 20-24 (0.3 / 4.5 per 1000)")
-    a("* infant mortality 2023 (2.5 per 1000 of 2020) and the 1-9 sex ratio 1.2")
     a("* projection: interpolated paths between confirmed anchors; NIM path; low variant; high/low sex split")
     a("* teen and 80+ mobility (from the fitted curve); between-province age profile; cross-sigungu 0.30")
     a("* living arrangements single-age shapes, divorce/widowhood, co-residence with parents")
     a("* sido TFR for 10 provinces (from provinces_2023.csv)")
     a("* unions: single-age shapes (lognormal first marriage with origins M 22 / F 19.5, remarriage sd 9 years, log-quadratic divorce)")
     a("* leaving home: whole table (inherits the assumed co-residence curve; stationarity; smoothing; cap 0.5)")
-    a("* international migration: group values other than the confirmed ones, 60+ split, sex split (57 % men, age profile)")
+    a("* international migration: group values other than the confirmed ones, single-age and sex splits of each nationality")
     with open(os.path.join(out, "README.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(L) + "\n")
 

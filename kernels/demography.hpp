@@ -20,7 +20,9 @@ void mortality(RegionYear& r, const BySexAge& coefficient, const std::array<doub
 using FertilityCoefficients = std::array<std::array<std::array<double, 2>, kParityGroups>, kFertileAges>;
 
 // 2. Births: every surviving woman aged 15-49 gives birth with her probability; the newborn
-// joins her household at the end of the year. Her parity goes up by one.
+// joins her household at the end of the year. Her parity goes up by one. The child is a
+// national if the mother or her partner (at the start of the year) is one, foreign otherwise
+// (descent, as in Korean nationality law).
 void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double multiplier, double sex_ratio_at_birth);
 
 // 3. Unions: widowhood (partners of the dead are unlinked), divorces (by the wife's age), then a
@@ -35,12 +37,16 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce);
 // household of a child in the region with probability `elderly_join_child_rate`.
 void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_join_child_rate);
 
-// 5. International emigration: remove quota[sex][age] persons of that sex and age at the end
-// of the year, those with the smallest random keys; immigration: `immigrants[sex][age]` new
-// persons, adults each in a new household, children with an adult immigrant (a woman 20-49 if
-// there is one) or, if no adult arrives in the region, with a resident woman aged 25-60.
-void internationalMigration(RegionYear& r, const std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>& emigrants,
-                            const std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>& immigrants);
+// 5. International emigration: remove quota[nationality][sex][age] persons of that nationality,
+// sex and age at the end of the year, those with the smallest random keys; immigration:
+// `immigrants[nationality][sex][age]` new persons, adults each in a new household, children
+// with an adult immigrant of their nationality (a woman 20-49 if there is one, else any adult
+// immigrant) or, if none arrives in the region, with a resident woman aged 25-60.
+void internationalMigration(RegionYear& r, const ByNationalitySexAge& emigrants, const ByNationalitySexAge& immigrants);
+
+// 5b. Naturalisation: every surviving foreign resident becomes a national with probability
+// `rate` (kernels/naturalisation.cpp).
+void naturalisation(RegionYear& r, double rate);
 
 // 6. Clean-up: children whose mother died or emigrated no longer live with her; minors left in
 // a household without an adult (their parents died or left) move

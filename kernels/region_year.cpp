@@ -29,6 +29,7 @@ void RegionYear::index() {
   deaths = {};
   births = {};
   emigrants = {};
+  national_deaths = national_births = national_emigrants = naturalisations = 0;
   marriages = divorces = left_home = elderly_moved = orphans_placed = 0;
 
   household_start.clear();

@@ -29,13 +29,19 @@ enum class Removal : std::uint8_t { Stays = 0, Died = 1, Emigrated = 2 };
 struct Newborn {
   std::uint32_t mother = 0;  // index of the mother in the region slice
   core::Sex sex = core::Sex::Male;
+  core::Nationality nationality = core::Nationality::National;
 };
 
 struct Immigrant {
   core::Sex sex = core::Sex::Male;
   std::int16_t age = 0;  // at the end of the year
   core::HouseholdId household = 0;  // a new household of the region
+  core::Nationality nationality = core::Nationality::National;
 };
+
+// Persons by nationality, sex and age: international migrant quotas.
+using ByNationalitySexAge =
+    std::array<std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>, core::kNationalities>;
 
 // One region's persons during one year. Persons are persons[begin, end), ordered by household
 // at the start of the year. Per-person scratch is indexed from 0 (= begin).
@@ -65,6 +71,11 @@ struct RegionYear {
   std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes> deaths{};
   std::array<std::int64_t, kFertileAges> births{};
   std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes> emigrants{};
+  // The same events of nationals only (the registered population's accounts).
+  std::int64_t national_deaths = 0;
+  std::int64_t national_births = 0;  // newborns who are nationals
+  std::int64_t national_emigrants = 0;
+  std::int64_t naturalisations = 0;
   std::int64_t marriages = 0;
   std::int64_t divorces = 0;
   std::int64_t left_home = 0;
@@ -77,6 +88,7 @@ struct RegionYear {
   std::size_t at(std::size_t local) const { return begin + local; }
   int ageAtStart(std::size_t local) const { return year - 1 - persons->birth_year[begin + local]; }
   bool alive(std::size_t local) const { return removed[local] == Removal::Stays; }
+  core::Nationality nationality(std::size_t local) const { return core::nationalityOf(persons->flags[begin + local]); }
   core::Stream stream(std::size_t local, core::Event e) const {
     return core::Stream(seed, persons->id[begin + local], year, e);
   }

@@ -21,8 +21,10 @@
 #include "io/results.hpp"
 #include "model/initial_population.hpp"
 #include "model/outlook.hpp"
+#include "model/policy.hpp"
 #include "model/population_summary.hpp"
 #include "model/projection.hpp"
+#include "model/rates.hpp"
 #include "parallel/agreement.hpp"
 #include "parallel/decomposition.hpp"
 #include "popsim/version.hpp"
@@ -72,15 +74,25 @@ int check(const std::string& config_path, const std::string& scenario_path, MPI_
   fmt::print("{}: inputs are valid\n", config_path);
   fmt::print("  regions      {} in {} provinces ({} capital region, {} population-declining areas)\n",
              inputs.regions.size(), inputs.regions.provinces().size(), capital, declining);
-  fmt::print("  persons      {} (single years 0..100+, exact 10-year bins)\n", thousands(inputs.totalPopulation()));
-  fmt::print("  households   {} (mean size {:.2f})\n", thousands(households),
-             static_cast<double>(inputs.totalPopulation()) / static_cast<double>(households));
+  std::int64_t nationals = 0;
+  std::int64_t foreign_households = 0;
+  for (const auto& c : inputs.population) nationals += io::total(c);
+  for (const auto h : inputs.foreign_households) foreign_households += h;
+  fmt::print("  persons      {}: {} nationals (single years 0..100+, exact 5-year groups) + {} foreign residents\n",
+             thousands(inputs.totalPopulation()), thousands(nationals), thousands(inputs.totalPopulation() - nationals));
+  fmt::print("  households   {} of nationals (mean size {:.2f}) + {} of foreign residents\n", thousands(households),
+             static_cast<double>(nationals) / static_cast<double>(households), thousands(foreign_households));
   fmt::print("  assumptions  {}..{}: TFR {:.2f} -> {:.2f}, e0 M {:.1f} -> {:.1f}, F {:.1f} -> {:.1f}\n", a.year.front(),
              a.year.back(), a.tfr.front(), a.tfr.back(), a.e0_male.front(), a.e0_male.back(), a.e0_female.front(),
              a.e0_female.back());
   fmt::print("  fertility    TFR of the base-year schedule {:.3f}\n", inputs.fertility.tfr());
-  fmt::print("  mortality    e0 of the base-year life table M {:.2f}, F {:.2f}\n", inputs.mortality.ex[0][0],
-             inputs.mortality.ex[1][0]);
+  fmt::print("  mortality    e0 of the base-year life table M {:.2f}, F {:.2f}; improvement by age (rotating "
+             "Lee-Carter, e0 {:.0f} -> {:.0f})\n",
+             model::lifeExpectancy(inputs.mortality.mx[0]), model::lifeExpectancy(inputs.mortality.mx[1]),
+             config.model.mortality_rotation_start_e0, config.model.mortality_rotation_end_e0);
+  fmt::print("  migration    net international {:.0f} in {} ({:.0f} nationals), naturalisation {:.2f}% a year\n",
+             a.net_international_migration.front(), a.year.front(), a.net_international_migration_nationals.front(),
+             100.0 * config.model.naturalisation_rate);
   fmt::print("  synthesis    seed {}, scale {}\n", config.seed, config.scale);
   if (!config.scenario.path.empty()) {
     fmt::print("  scenario     {} ({}): {} intervention(s), assumptions {}\n", config.scenario.name, config.scenario.path,
@@ -477,23 +489,28 @@ int resultsInfo(const std::string& file) {
              s.meta.config_path);
   fmt::print("  counts are of simulated agents{}\n\n",
              s.meta.scale == 1.0 ? "" : fmt::format(" (divide by {} for national figures)", s.meta.scale));
-  fmt::print("  {:>6} {:>12} {:>10} {:>10} {:>10} {:>12} {:>6} {:>6} {:>9}\n", "year", "population", "births", "deaths",
-             "net intl", "households", "0-14", "65+", "ext.index");
+  fmt::print("  population: everyone resident (Statistics Korea's definition); nationals: the registered population "
+             "(resident registration), on which the extinction index is computed\n\n");
+  fmt::print("  {:>6} {:>12} {:>12} {:>10} {:>10} {:>10} {:>12} {:>6} {:>6} {:>9}\n", "year", "population", "nationals",
+             "births", "deaths", "net intl", "households", "0-14", "65+", "ext.index");
   for (std::size_t t = 0; t < s.years.size(); ++t) {
     if (t != 0 && t + 1 != s.years.size() && s.years[t] % 5 != 0) continue;
-    std::int64_t total = 0, young = 0, old = 0, women = 0;
+    std::int64_t total = 0, young = 0, old = 0, nationals = 0, national_women = 0, national_old = 0;
     for (int x = 0; x < 2; ++x)
       for (int a = 0; a <= 100; ++a) {
         const auto n = s.population[t][x][a];
+        const auto k = s.nationals[t][x][a];
         total += n;
         young += a < 15 ? n : 0;
         old += a >= 65 ? n : 0;
-        women += x == 1 && a >= 20 && a <= 39 ? n : 0;
+        nationals += k;
+        national_old += a >= 65 ? k : 0;
+        national_women += x == 1 && a >= 20 && a <= 39 ? k : 0;
       }
-    fmt::print("  {:>6} {:>12} {:>10} {:>10} {:>10} {:>12} {:>5.1f}% {:>5.1f}% {:>9.2f}\n", s.years[t], thousands(total),
-               thousands(s.births[t]), thousands(s.deaths[t]), thousands(s.immigrants[t] - s.emigrants[t]),
-               thousands(s.households[t]), percent(young, total), percent(old, total),
-               old > 0 ? static_cast<double>(women) / static_cast<double>(old) : 0.0);
+    fmt::print("  {:>6} {:>12} {:>12} {:>10} {:>10} {:>10} {:>12} {:>5.1f}% {:>5.1f}% {:>9.2f}\n", s.years[t],
+               thousands(total), thousands(nationals), thousands(s.births[t]), thousands(s.deaths[t]),
+               thousands(s.immigrants[t] - s.emigrants[t]), thousands(s.households[t]), percent(young, total),
+               percent(old, total), model::extinctionIndex(static_cast<double>(national_women), static_cast<double>(national_old)));
   }
   return kExitOk;
 }

@@ -16,7 +16,22 @@ enum PersonFlag : std::uint8_t {
   kFlagLivesWithMother = 1u << 0,
   // An elderly parent who lives in the household of a younger relative.
   kFlagLivesWithChild = 1u << 1,
+  // A foreign resident (not a national): the nationality is a flag bit, so it costs no memory
+  // and travels wherever the flags do (exchange, rebuild, checkpoints).
+  kFlagForeign = 1u << 2,
 };
+
+// Nationality: nationals are counted by resident registration; foreign residents are not.
+enum class Nationality : std::uint8_t { National = 0, Foreign = 1 };
+inline constexpr int kNationalities = 2;
+
+inline Nationality nationalityOf(std::uint8_t flags) {
+  return (flags & kFlagForeign) ? Nationality::Foreign : Nationality::National;
+}
+inline std::uint8_t withNationality(std::uint8_t flags, Nationality n) {
+  return n == Nationality::Foreign ? static_cast<std::uint8_t>(flags | kFlagForeign)
+                                   : static_cast<std::uint8_t>(flags & ~kFlagForeign);
+}
 
 // Hot per-person fields, 35 bytes a person. Age is derived: age at the end of year t is
 // t - birth_year. Persons of a region are contiguous and, within a region, members of a

@@ -37,6 +37,7 @@ enum class Event : std::uint16_t {
   MigrationAllocation = 29,    // year: allocation of migrants to regions
   MarriageCount = 30,          // region: rounding of the expected number of marriages
   InternalMove = 31,           // person (household reference): moves to another region; index 1: where
+  Naturalisation = 32,         // person (foreign resident): becomes a national this year
 };
 
 // Region-level entities carry the top bit so they can never collide with a person id.

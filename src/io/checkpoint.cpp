@@ -148,7 +148,7 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
       detail::writeDistributed(pp, "parity", p.parity, person_ranges, n_persons, "children",
                                "children born to her (linked children at synthesis)", comm);
       detail::writeDistributed(pp, "flags", p.flags, person_ranges, n_persons, "",
-                               "bit 0 lives with mother, bit 1 elderly parent living with a relative", comm);
+                               "bit 0 lives with mother, bit 1 elderly parent living with a relative, bit 2 foreign resident", comm);
 
       const auto& h = population.households;
       const std::uint64_t n_households = household_offset.back();

@@ -18,7 +18,7 @@
 namespace popsim::io {
 
 inline constexpr const char* kCheckpointFormat = "popsim-checkpoint";
-inline constexpr std::int64_t kCheckpointSchemaVersion = 1;
+inline constexpr std::int64_t kCheckpointSchemaVersion = 2;  // 2: flags bit 2 = foreign resident
 
 struct CheckpointMeta {
   int year = 0;       // the state is as at the end of this year

@@ -120,10 +120,12 @@ Config readConfig(const std::string& path) {
   config.inputs.regions = file("regions");
   config.inputs.provinces = file("provinces");
   config.inputs.population = file("population");
-  config.inputs.population_age10 = file("population_age10");
+  config.inputs.population_age5 = file("population_age5");
+  config.inputs.population_foreign = file("population_foreign");
   config.inputs.households = file("households");
   config.inputs.assumptions = file("assumptions");
   config.inputs.fertility = file("fertility");
+  config.inputs.fertility_regions = file("fertility_regions");
   config.inputs.mortality = file("mortality");
   config.inputs.mortality_regions = file("mortality_regions");
   config.inputs.migration_age = file("migration_age");
@@ -159,6 +161,18 @@ Config readConfig(const std::string& path) {
                                          path, sizes));
     m.destination_sizes_current = sizes == "current";
   }
+  m.regional_fertility_half_life_years = model.number("regional_fertility_half_life_years", 1.0, 1e9);
+  m.mortality_rotation_start_e0 = model.number("mortality_rotation_start_e0", 40.0, 120.0);
+  {
+    const auto& node = model.node("mortality_rotation_end_e0");
+    m.mortality_rotation_end_e0 = model.number("mortality_rotation_end_e0", 40.0, 130.0);
+    if (m.mortality_rotation_end_e0 <= m.mortality_rotation_start_e0)
+      throw core::InputError(fmt::format("{}:{}:{}: [model] mortality_rotation_end_e0 must be above "
+                                         "mortality_rotation_start_e0 ({}), found {}",
+                                         path, node.source().begin.line, node.source().begin.column,
+                                         m.mortality_rotation_start_e0, m.mortality_rotation_end_e0));
+  }
+  m.naturalisation_rate = model.number("naturalisation_rate", 0.0, 0.5);
   m.checks = model.boolean("checks");
   model.rejectUnknownKeys();
 

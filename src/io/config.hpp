@@ -13,11 +13,13 @@ namespace popsim::io {
 struct InputPaths {
   std::string regions;
   std::string provinces;
-  std::string population;
-  std::string population_age10;
+  std::string population;          // nationals (registered residents), single years
+  std::string population_age5;     // the published 5-year groups the single years must sum to
+  std::string population_foreign;  // foreign residents, single years
   std::string households;
   std::string assumptions;
   std::string fertility;
+  std::string fertility_regions;
   std::string mortality;
   std::string mortality_regions;
   std::string migration_age;
@@ -53,6 +55,15 @@ struct ModelParameters {
   // year (true) or in the base year (false: constant destination shares, the multiregional
   // projection's constant-rate assumption).
   bool destination_sizes_current = true;
+  // Regional fertility multipliers (base-year TFR of the region / national TFR) converge to 1 on
+  // the log scale with this half-life in years (a very large value keeps them).
+  double regional_fertility_half_life_years = 0.0;
+  // The rotation of the mortality-improvement age pattern (Li, Lee & Gerland 2013): from the
+  // base pattern at this life expectancy at birth to the ultimate pattern at the second.
+  double mortality_rotation_start_e0 = 0.0;
+  double mortality_rotation_end_e0 = 0.0;
+  // Yearly probability that a foreign resident becomes a national.
+  double naturalisation_rate = 0.0;
   bool checks = true;                     // the yearly invariant checks (switch off only for benchmarks)
 };
 

@@ -140,34 +140,20 @@ std::vector<std::string> ageColumns() {
   return cols;
 }
 
-struct Age10Bin {
+// The published 5-year age groups 0-4 .. 95-99 and the open group 100+.
+struct Age5Group {
   int first;
   int last;
-  const char* column;
 };
-constexpr std::array<Age10Bin, 11> kAge10Bins = {{{0, 9, "age_0_9"},     {10, 19, "age_10_19"},
-                                                  {20, 29, "age_20_29"}, {30, 39, "age_30_39"},
-                                                  {40, 49, "age_40_49"}, {50, 59, "age_50_59"},
-                                                  {60, 69, "age_60_69"}, {70, 79, "age_70_79"},
-                                                  {80, 89, "age_80_89"}, {90, 99, "age_90_99"},
-                                                  {100, 100, "age_100p"}}};
+constexpr int kAge5Groups = 21;
+constexpr Age5Group age5Group(int g) { return g < kAge5Groups - 1 ? Age5Group{5 * g, 5 * g + 4} : Age5Group{100, 100}; }
+std::string age5Column(int g) {
+  const auto b = age5Group(g);
+  return b.first == 100 ? std::string("age_100p") : fmt::format("age_{}_{}", b.first, b.last);
+}
 
-std::vector<AgeSexCounts> readPopulation(const std::string& path, const std::string& age10_path,
-                                         const core::RegionTable& regions) {
-  // The published 10-year bins: the constraint the single-year table must honour exactly.
-  const auto bins = CsvTable::read(age10_path);
-  std::vector<std::string> bin_cols = {"region", "sex"};
-  for (const auto& b : kAge10Bins) bin_cols.emplace_back(b.column);
-  bins.requireColumns(bin_cols);
-  const RegionKeyedRows bin_rows(bins, regions, true);
-  std::vector<std::array<std::array<std::int64_t, kAge10Bins.size()>, kSexes>> bin_total(regions.size());
-  std::vector<std::array<std::size_t, kSexes>> bin_row(regions.size());
-  for (std::size_t row = 0; row < bins.rows(); ++row) {
-    for (std::size_t b = 0; b < kAge10Bins.size(); ++b)
-      bin_total[bin_rows.region(row)][bin_rows.sex(row)][b] = bins.count(row, static_cast<int>(b) + 2);
-    bin_row[bin_rows.region(row)][bin_rows.sex(row)] = row;
-  }
-
+// A region x sex x single-age table (columns region, sex, age_0..age_100).
+std::vector<AgeSexCounts> readAgeSexTable(const std::string& path, const core::RegionTable& regions) {
   const auto t = CsvTable::read(path);
   t.requireColumns(ageColumns());
   const RegionKeyedRows rows(t, regions, true);
@@ -175,50 +161,109 @@ std::vector<AgeSexCounts> readPopulation(const std::string& path, const std::str
   for (std::size_t row = 0; row < t.rows(); ++row) {
     auto& counts = population[rows.region(row)][rows.sex(row)];
     for (int a = 0; a < kAgeClasses; ++a) counts[a] = t.count(row, a + 2);
-    for (std::size_t b = 0; b < kAge10Bins.size(); ++b) {
-      const auto& bin = kAge10Bins[b];
+  }
+  return population;
+}
+
+// The nationals by single year of age, which must add up exactly to the published 5-year groups.
+std::vector<AgeSexCounts> readPopulation(const std::string& path, const std::string& age5_path,
+                                         const core::RegionTable& regions) {
+  const auto groups = CsvTable::read(age5_path);
+  std::vector<std::string> group_cols = {"region", "sex"};
+  for (int g = 0; g < kAge5Groups; ++g) group_cols.push_back(age5Column(g));
+  groups.requireColumns(group_cols);
+  const RegionKeyedRows group_rows(groups, regions, true);
+  std::vector<std::array<std::array<std::int64_t, kAge5Groups>, kSexes>> group_total(regions.size());
+  std::vector<std::array<std::size_t, kSexes>> group_row(regions.size());
+  for (std::size_t row = 0; row < groups.rows(); ++row) {
+    for (int g = 0; g < kAge5Groups; ++g)
+      group_total[group_rows.region(row)][group_rows.sex(row)][g] = groups.count(row, g + 2);
+    group_row[group_rows.region(row)][group_rows.sex(row)] = row;
+  }
+
+  const auto t = CsvTable::read(path);
+  t.requireColumns(ageColumns());
+  const RegionKeyedRows rows(t, regions, true);
+  auto population = readAgeSexTable(path, regions);
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    const auto& counts = population[rows.region(row)][rows.sex(row)];
+    for (int g = 0; g < kAge5Groups; ++g) {
+      const auto group = age5Group(g);
       std::int64_t sum = 0;
-      for (int a = bin.first; a <= bin.last; ++a) sum += counts[a];
-      const auto expected = bin_total[rows.region(row)][rows.sex(row)][b];
+      for (int a = group.first; a <= group.last; ++a) sum += counts[a];
+      const auto expected = group_total[rows.region(row)][rows.sex(row)][g];
       if (sum != expected)
-        t.fail(row, bin.first + 2,
-               fmt::format("ages {}-{} sum to {} but {} line {} gives {} for this bin; single years must add up "
-                           "to the published bin exactly",
-                           bin.first, bin.last == 100 ? std::string("100+") : std::to_string(bin.last), sum,
-                           age10_path, bins.line(bin_row[rows.region(row)][rows.sex(row)]), expected));
+        t.fail(row, group.first + 2,
+               fmt::format("ages {}-{} sum to {} but {} line {} gives {} for this group; single years must add up "
+                           "to the published 5-year group exactly",
+                           group.first, group.last == 100 ? std::string("100+") : std::to_string(group.last), sum,
+                           age5_path, groups.line(group_row[rows.region(row)][rows.sex(row)]), expected));
     }
   }
   return population;
 }
 
-std::vector<std::int64_t> readHouseholds(const std::string& path, const core::RegionTable& regions,
-                                         const std::vector<AgeSexCounts>& population) {
+std::int64_t adults(const AgeSexCounts& counts) {
+  std::int64_t n = 0;
+  for (const auto& by_age : counts) n += std::accumulate(by_age.begin() + 18, by_age.end(), std::int64_t{0});
+  return n;
+}
+
+// Households of the nationals and of the foreign residents (who form households of their own).
+void readHouseholds(const std::string& path, const core::RegionTable& regions, CountryInputs& in) {
   const auto t = CsvTable::read(path);
-  t.requireColumns({"region", "households", "persons"});
+  t.requireColumns({"region", "households", "persons", "foreign_households", "foreign_persons"});
   const RegionKeyedRows rows(t, regions, false);
-  std::vector<std::int64_t> households(regions.size());
+  in.households.assign(regions.size(), 0);
+  in.foreign_households.assign(regions.size(), 0);
   for (std::size_t row = 0; row < t.rows(); ++row) {
     const auto r = rows.region(row);
-    const auto persons = t.count(row, 2);
-    const std::int64_t expected = total(population[r]);
-    if (persons != expected)
-      t.fail(row, 2, fmt::format("expected {} persons (the region's total in the population table), found {}",
-                                 expected, persons));
-    // Every household needs an adult.
-    std::int64_t adults = 0;
-    for (const auto& by_age : population[r]) adults += std::accumulate(by_age.begin() + 18, by_age.end(), std::int64_t{0});
-    const auto h = t.count(row, 1);
-    if (h < 1 || h > adults)
-      t.fail(row, 1, fmt::format("expected between 1 and {} households (the persons aged 18+ of the region), found {}",
-                                 adults, h));
-    households[r] = h;
+    for (const auto n : {core::Nationality::National, core::Nationality::Foreign}) {
+      const bool national = n == core::Nationality::National;
+      const int persons_col = national ? 2 : 4;
+      const int households_col = national ? 1 : 3;
+      const auto& counts = in.populationOf(n)[r];
+      const auto persons = t.count(row, persons_col);
+      const std::int64_t expected = total(counts);
+      if (persons != expected)
+        t.fail(row, persons_col,
+               fmt::format("expected {} persons (the region's total in the {} population table), found {}", expected,
+                           national ? "national" : "foreign", persons));
+      // Every household needs an adult; a group with persons has at least one household.
+      const auto grown = adults(counts);
+      const auto h = t.count(row, households_col);
+      const std::int64_t least = expected > 0 ? 1 : 0;
+      if (expected > 0 && grown == 0)
+        t.fail(row, persons_col, fmt::format("the region's {} residents are all minors: every household needs an "
+                                             "adult (aged 18+)", national ? "national" : "foreign"));
+      if (h < least || h > grown)
+        t.fail(row, households_col,
+               fmt::format("expected between {} and {} households (the {} persons aged 18+ of the region), found {}",
+                           least, grown, national ? "national" : "foreign", h));
+      (national ? in.households : in.foreign_households)[r] = h;
+    }
   }
-  return households;
+}
+
+// Base-year total fertility of each region (its multiplier is the ratio to the national TFR).
+std::vector<double> readFertilityRegions(const std::string& path, const core::RegionTable& regions) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"region", "births", "tfr_published", "tfr", "status"});
+  const RegionKeyedRows rows(t, regions, false);
+  std::vector<double> tfr(regions.size());
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    t.count(row, 1);
+    t.number(row, 2, 0.05, 10.0, "a total fertility rate in [0.05, 10]");
+    tfr[rows.region(row)] = t.number(row, 3, 0.05, 10.0, "a total fertility rate in [0.05, 10]");
+    t.nonEmptyText(row, 4);
+  }
+  return tfr;
 }
 
 AssumptionPath readAssumptions(const std::string& path, int start_year) {
   const auto t = CsvTable::read(path);
-  t.requireColumns({"year", "tfr", "e0_male", "e0_female", "net_international_migration", "status"});
+  t.requireColumns({"year", "tfr", "e0_male", "e0_female", "net_international_migration",
+                    "net_international_migration_nationals", "status"});
   AssumptionPath a;
   for (std::size_t row = 0; row < t.rows(); ++row) {
     const int year = static_cast<int>(t.integer(row, 0));
@@ -231,7 +276,8 @@ AssumptionPath readAssumptions(const std::string& path, int start_year) {
     a.e0_male.push_back(t.number(row, 2, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
     a.e0_female.push_back(t.number(row, 3, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
     a.net_international_migration.push_back(t.number(row, 4, -1e8, 1e8, "a net migration count"));
-    t.nonEmptyText(row, 5);
+    a.net_international_migration_nationals.push_back(t.number(row, 5, -1e8, 1e8, "a net migration count"));
+    t.nonEmptyText(row, 6);
   }
   return a;
 }
@@ -256,7 +302,7 @@ FertilitySchedule readFertility(const std::string& path) {
 LifeTable readMortality(const std::string& path) {
   const auto t = CsvTable::read(path);
   t.requireColumns({"age", "mx_male", "mx_female", "qx_male", "qx_female", "lx_male", "lx_female", "ex_male",
-                    "ex_female"});
+                    "ex_female", "bx_male", "bx_female", "bx_ultimate_male", "bx_ultimate_female"});
   requireAgeSequence(t, 0, 0, core::kOpenAge);
   if (t.rows() != kAgeClasses) t.fail(kAgeClasses, 0, "unexpected row after the open age 100");
   LifeTable lt;
@@ -268,8 +314,29 @@ LifeTable readMortality(const std::string& path) {
       lt.ex[s][row] = t.number(row, 7 + s, 0.0, 120.0, "a life expectancy in years in [0, 120]");
       if (row > 0 && lt.lx[s][row] > lt.lx[s][row - 1])
         t.fail(row, 5 + s, "survivors lx must not increase with age");
+      lt.bx[s][row] = t.number(row, 9 + s, 0.0, 1.0, "an improvement weight b_x in [0, 1]");
+      lt.bx_ultimate[s][row] = t.number(row, 11 + s, 0.0, 1.0, "an improvement weight b_x in [0, 1]");
     }
   }
+  for (int s = 0; s < kSexes; ++s) {
+    if (lt.mx[s][core::kOpenAge] <= 0.0)
+      t.fail(core::kOpenAge, 1 + s, "expected a positive death rate in the open age interval 100+");
+    for (int c = 0; c < 2; ++c) {
+      const auto& b = c == 0 ? lt.bx[s] : lt.bx_ultimate[s];
+      const double sum = std::accumulate(b.begin(), b.end(), 0.0);
+      if (std::abs(sum - 1.0) > 1e-4)
+        t.failFile(fmt::format("column {}: the improvement weights must sum to 1 over ages 0..100, they sum to {:.8f}",
+                               t.columns()[static_cast<std::size_t>(9 + 2 * c + s)], sum));
+    }
+  }
+  // The life table columns must agree with mx (they are reported, e.g. by `check`).
+  for (int s = 0; s < kSexes; ++s)
+    for (int x = 0; x < core::kOpenAge; ++x) {
+      const double q = lt.mx[s][x] / (1.0 + 0.5 * lt.mx[s][x]);
+      if (std::abs(q - lt.qx[s][x]) > 1e-3 + 0.01 * q)
+        t.fail(static_cast<std::size_t>(x), 3 + s,
+               fmt::format("qx {} contradicts mx {} (expected mx / (1 + mx / 2) = {:.6f})", lt.qx[s][x], lt.mx[s][x], q));
+    }
   for (int s = 0; s < kSexes; ++s)
     if (lt.qx[s][core::kOpenAge] != 1.0)
       t.fail(core::kOpenAge, 3 + s, "expected qx = 1 in the open age interval 100+");
@@ -359,12 +426,30 @@ LivingArrangements readLivingArrangements(const std::string& path) {
 
 MigrationProfile readMigrationProfile(const std::string& path) {
   const auto t = CsvTable::read(path);
-  t.requireColumns({"age", "sex", "share", "status"});
+  t.requireColumns({"nationality", "age", "sex", "share", "status"});
+  if (t.rows() != 2 * 2 * kAgeClasses)
+    t.failFile(fmt::format("expected {} rows (nationality national then foreign; within each, sex M ages 0..100 then "
+                           "sex F ages 0..100), found {}", 4 * kAgeClasses, t.rows()));
   MigrationProfile m;
-  double sum = 0.0;
-  readBySexAndAge(t, [&](std::size_t row, int s, int a) { sum += m.share[s][a] = t.probability(row, 2); });
-  if (std::abs(sum - 1.0) > kShareTolerance)
-    t.failFile(fmt::format("the shares must sum to 1 over all sexes and ages, they sum to {:.8f}", sum));
+  for (int n = 0; n < core::kNationalities; ++n) {
+    const char* name = n == 0 ? "national" : "foreign";
+    const std::size_t first = static_cast<std::size_t>(n) * 2 * kAgeClasses;
+    requireAgeSequence(t, 1, 0, core::kOpenAge, first);
+    requireAgeSequence(t, 1, 0, core::kOpenAge, first + kAgeClasses);
+    double sum = 0.0;
+    for (std::size_t k = 0; k < 2 * kAgeClasses; ++k) {
+      const std::size_t row = first + k;
+      if (t.text(row, 0) != name)
+        t.fail(row, 0, fmt::format("expected nationality {} (all national rows first, then all foreign rows)", name));
+      const int s = k < kAgeClasses ? 0 : 1;
+      if (static_cast<int>(parseSex(t, row, 2)) != s)
+        t.fail(row, 2, fmt::format("expected {} (M rows first, then F rows)", s == 0 ? "M" : "F"));
+      sum += m.share[n][s][k % kAgeClasses] = t.number(row, 3, -1.0, 1.0, "a share in [-1, 1]");
+      t.nonEmptyText(row, 4);
+    }
+    if (std::abs(sum - 1.0) > kShareTolerance)
+      t.failFile(fmt::format("the {} shares must sum to 1 over all sexes and ages, they sum to {:.8f}", name, sum));
+  }
   return m;
 }
 
@@ -433,7 +518,9 @@ std::int64_t total(const AgeSexCounts& counts) {
 
 double FertilitySchedule::tfr() const { return std::accumulate(asfr.begin(), asfr.end(), 0.0); }
 
-std::int64_t CountryInputs::regionPopulation(core::RegionIndex r) const { return total(population[r]); }
+std::int64_t CountryInputs::regionPopulation(core::RegionIndex r) const {
+  return total(population[r]) + total(population_foreign[r]);
+}
 
 std::int64_t CountryInputs::totalPopulation() const {
   std::int64_t n = 0;
@@ -445,10 +532,12 @@ CountryInputs loadInputs(const Config& config) {
   const auto& p = config.inputs;
   CountryInputs in;
   in.regions = readRegions(p.regions, readProvinces(p.provinces), p.provinces);
-  in.population = readPopulation(p.population, p.population_age10, in.regions);
-  in.households = readHouseholds(p.households, in.regions, in.population);
+  in.population = readPopulation(p.population, p.population_age5, in.regions);
+  in.population_foreign = readAgeSexTable(p.population_foreign, in.regions);
+  readHouseholds(p.households, in.regions, in);
   in.assumptions = readAssumptions(p.assumptions, config.start_year);
   in.fertility = readFertility(p.fertility);
+  in.tfr_region = readFertilityRegions(p.fertility_regions, in.regions);
   in.mortality = readMortality(p.mortality);
   in.mortality_multiplier = readMortalityRegions(p.mortality_regions, in.regions);
   in.migration = readMigration(p.migration_age);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/population.hpp"
 #include "core/regions.hpp"
 #include "core/types.hpp"
 #include "io/config.hpp"
@@ -25,7 +26,9 @@ struct AssumptionPath {
   std::vector<double> tfr;
   std::vector<double> e0_male;
   std::vector<double> e0_female;
-  std::vector<double> net_international_migration;  // persons per year
+  std::vector<double> net_international_migration;  // persons per year, nationals and foreigners
+  // The nationals' part (the foreigners' net is the total minus this), persons per year.
+  std::vector<double> net_international_migration_nationals;
 };
 
 // Base-year age-specific fertility (births per woman per year) and birth-order shares.
@@ -38,12 +41,15 @@ struct FertilitySchedule {
   double tfr() const;
 };
 
-// Base-year life table by sex and single year of age 0..100+.
+// Base-year life table by sex and single year of age 0..100+, with the age patterns of
+// mortality improvement (Lee-Carter b_x and the ultimate pattern it rotates to; each sums to 1).
 struct LifeTable {
   std::array<std::array<double, core::kAgeClasses>, core::kSexes> mx{};
   std::array<std::array<double, core::kAgeClasses>, core::kSexes> qx{};
   std::array<std::array<double, core::kAgeClasses>, core::kSexes> lx{};
   std::array<std::array<double, core::kAgeClasses>, core::kSexes> ex{};
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> bx{};
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> bx_ultimate{};
 };
 
 // Base-year internal migration by single year of age.
@@ -71,10 +77,12 @@ struct LeavingHomeRates {
   std::array<std::array<double, core::kAgeClasses>, core::kSexes> rate{};
 };
 
-// The share of the year's net international migration at each sex and age (at the end of the
-// year); sums to 1.
+// The share of each nationality's net international migration of the year at each sex and age
+// (at the end of the year); each nationality's shares sum to 1. A share may be negative where
+// the age group's net has the opposite sign of the total (nationals: a net outflow of the young,
+// a net return of the over-50s).
 struct MigrationProfile {
-  std::array<std::array<double, core::kAgeClasses>, core::kSexes> share{};
+  std::array<std::array<std::array<double, core::kAgeClasses>, core::kSexes>, core::kNationalities> share{};
 };
 
 // The internal-migration destination-choice model (inputs/calibrate_migration.py): a person or
@@ -98,10 +106,13 @@ struct DestinationModel {
 
 struct CountryInputs {
   core::RegionTable regions;
-  std::vector<AgeSexCounts> population;  // by region index
-  std::vector<std::int64_t> households;  // by region index
+  std::vector<AgeSexCounts> population;          // nationals, by region index
+  std::vector<AgeSexCounts> population_foreign;  // foreign residents, by region index
+  std::vector<std::int64_t> households;          // nationals' households, by region index
+  std::vector<std::int64_t> foreign_households;  // foreign residents' households, by region index
   AssumptionPath assumptions;
   FertilitySchedule fertility;
+  std::vector<double> tfr_region;  // base-year total fertility rate of each region
   LifeTable mortality;
   std::vector<std::array<double, core::kSexes>> mortality_multiplier;  // by region index
   MigrationSchedule migration;
@@ -111,8 +122,13 @@ struct CountryInputs {
   MigrationProfile international_migration;
   DestinationModel destinations;
 
+  // Residents of every nationality.
   std::int64_t totalPopulation() const;
   std::int64_t regionPopulation(core::RegionIndex r) const;
+  // The counts of one nationality.
+  const std::vector<AgeSexCounts>& populationOf(core::Nationality n) const {
+    return n == core::Nationality::National ? population : population_foreign;
+  }
 };
 
 // Reads every table named by the configuration and checks each one and their consistency

@@ -101,6 +101,20 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
   createDataset(file_, "population", H5T_NATIVE_INT64, {Y, R, 2, 101}, "persons",
                 "persons at the end of the year by sex (0 male, 1 female) and age 0..100 (100 = 100+)",
                 "year,region,sex,age", tables_);
+  createDataset(file_, "nationals/population", H5T_NATIVE_INT64, {Y, R, 2, 101}, "persons",
+                "nationals at the end of the year (the resident-registration population) by sex and age 0..100+",
+                "year,region,sex,age", tables_);
+  createDataset(file_, "nationals/births", H5T_NATIVE_INT64, {Y, R}, "births",
+                "live births during the year of children who are nationals (a parent is a national)", "year,region",
+                tables_);
+  createDataset(file_, "nationals/deaths", H5T_NATIVE_INT64, {Y, R}, "deaths", "deaths of nationals during the year",
+                "year,region", tables_);
+  createDataset(file_, "nationals/immigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "nationals arriving from abroad during the year", "year,region", tables_);
+  createDataset(file_, "nationals/emigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "nationals leaving for abroad during the year", "year,region", tables_);
+  createDataset(file_, "nationals/naturalisations", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "foreign residents who became nationals during the year", "year,region", tables_);
   createDataset(file_, "births", H5T_NATIVE_INT64, {Y, R, 35}, "births",
                 "live births during the year by the mother's age 15..49 at the start of the year", "year,region,mother_age", tables_);
   createDataset(file_, "deaths", H5T_NATIVE_INT64, {Y, R, 2, 101}, "deaths",
@@ -173,6 +187,17 @@ void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionInd
   writeRows(file_, "population", t, rows, 202, gather([](const auto& r, auto& v) {
               for (const auto& s : r.population) v.insert(v.end(), s.begin(), s.end());
             }, 202));
+  writeRows(file_, "nationals/population", t, rows, 202, gather([](const auto& r, auto& v) {
+              for (const auto& s : r.nationals) v.insert(v.end(), s.begin(), s.end());
+            }, 202));
+  writeRows(file_, "nationals/births", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.national_births); }, 1));
+  writeRows(file_, "nationals/deaths", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.national_deaths); }, 1));
+  writeRows(file_, "nationals/immigrants", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.national_immigrants); }, 1));
+  writeRows(file_, "nationals/emigrants", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.national_emigrants); }, 1));
+  writeRows(file_, "nationals/naturalisations", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.naturalisations); }, 1));
   writeRows(file_, "deaths", t, rows, 202, gather([](const auto& r, auto& v) {
               for (const auto& s : r.deaths) v.insert(v.end(), s.begin(), s.end());
             }, 202));
@@ -386,12 +411,17 @@ ResultsSummary readResultsSummary(const std::string& path) {
     detail::check(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.years.data()), "reading /years");
   }
   std::vector<hsize_t> dims;
-  const auto pop = detail::readWhole<std::int64_t>(file, "population", dims);
-  s.population.assign(dims[0], {});
-  for (std::size_t t = 0; t < dims[0]; ++t)
-    for (std::size_t r = 0; r < dims[1]; ++r)
-      for (std::size_t x = 0; x < 2; ++x)
-        for (std::size_t a = 0; a < 101; ++a) s.population[t][x][a] += pop[((t * dims[1] + r) * 2 + x) * 101 + a];
+  auto national = [&](const char* name) {
+    const auto pop = detail::readWhole<std::int64_t>(file, name, dims);
+    std::vector<std::array<std::array<std::int64_t, 101>, 2>> out(dims[0]);
+    for (std::size_t t = 0; t < dims[0]; ++t)
+      for (std::size_t r = 0; r < dims[1]; ++r)
+        for (std::size_t x = 0; x < 2; ++x)
+          for (std::size_t a = 0; a < 101; ++a) out[t][x][a] += pop[((t * dims[1] + r) * 2 + x) * 101 + a];
+    return out;
+  };
+  s.population = national("population");
+  s.nationals = national("nationals/population");
   s.births = nationalTotals(file, "births");
   s.deaths = nationalTotals(file, "deaths");
   s.immigrants = nationalTotals(file, "international/immigrants");

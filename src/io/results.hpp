@@ -24,6 +24,7 @@ inline constexpr std::array<const char*, 7> kPhases = {"rates", "kernels", "rebu
 // One region's rows for one year.
 struct RegionYearRecord {
   std::array<std::array<std::int64_t, 101>, 2> population{};  // end of year, sex x age 0..100+
+  std::array<std::array<std::int64_t, 101>, 2> nationals{};   // the same, nationals only
   std::array<std::int64_t, 35> births{};                       // by mother's age 15..49
   std::array<std::array<std::int64_t, 101>, 2> deaths{};      // sex x age
   std::array<std::int64_t, kHouseholdSizes> household_size{};
@@ -39,6 +40,12 @@ struct RegionYearRecord {
   std::int64_t left_home = 0;
   std::int64_t elderly_moved = 0;
   std::int64_t orphans_placed = 0;
+  // Events of nationals (the registered population's accounts).
+  std::int64_t national_births = 0;
+  std::int64_t national_deaths = 0;
+  std::int64_t national_immigrants = 0;
+  std::int64_t national_emigrants = 0;
+  std::int64_t naturalisations = 0;  // foreign residents who became nationals
 };
 
 struct RunMeta {
@@ -115,6 +122,7 @@ struct ResultsSummary {
   RunMeta meta;
   std::vector<int> years;
   std::vector<std::array<std::array<std::int64_t, 101>, 2>> population;  // national, per time point
+  std::vector<std::array<std::array<std::int64_t, 101>, 2>> nationals;   // the same, nationals only
   std::vector<std::int64_t> births, deaths, immigrants, emigrants, households;
 };
 bool isResultsFile(const std::string& path);

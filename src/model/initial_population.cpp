@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "kernels/region_year.hpp"
 #include "parallel/decomposition.hpp"
 
 namespace popsim::model {
@@ -25,6 +26,13 @@ SynthesisStats statsFromVector(const std::vector<std::int64_t>& v) {
   return s;
 }
 
+std::int64_t adultsIn(const io::AgeSexCounts& counts) {
+  std::int64_t n = 0;
+  for (const auto& by_age : counts)
+    for (int a = kernels::kAdultAge; a < core::kAgeClasses; ++a) n += by_age[static_cast<std::size_t>(a)];
+  return n;
+}
+
 }  // namespace
 
 InitialPopulation synthesizePopulation(const io::Config& config, const io::CountryInputs& inputs, MPI_Comm comm) {
@@ -35,15 +43,26 @@ InitialPopulation synthesizePopulation(const io::Config& config, const io::Count
   const std::size_t n_regions = inputs.regions.size();
 
   // Every rank derives the scaled counts of every region (cheap), hence the same person-id
-  // ranges and the same decomposition without communication.
-  std::vector<io::AgeSexCounts> counts(n_regions);
+  // ranges and the same decomposition without communication. A region's nationals come first,
+  // then its foreign residents, each group in households of its own.
+  constexpr auto kNational = core::Nationality::National;
+  constexpr auto kForeign = core::Nationality::Foreign;
+  std::vector<std::array<io::AgeSexCounts, core::kNationalities>> counts(n_regions);
+  std::vector<std::array<std::uint64_t, core::kNationalities>> group_persons(n_regions);
   std::vector<std::uint64_t> persons(n_regions);
   std::vector<core::PersonId> first_id(n_regions);
   core::PersonId next_id = 1;
   for (std::size_t r = 0; r < n_regions; ++r) {
     const auto code = inputs.regions[static_cast<core::RegionIndex>(r)].code;
-    counts[r] = scaledCounts(inputs.population[r], config.scale, config.seed, code, config.start_year);
-    persons[r] = static_cast<std::uint64_t>(io::total(counts[r]));
+    for (const auto n : {kNational, kForeign}) {
+      auto& c = counts[r][static_cast<int>(n)];
+      c = scaledCounts(inputs.populationOf(n)[r], config.scale, config.seed, code, config.start_year, n);
+      // A sample whose foreign residents are all minors cannot house them (every household has
+      // an adult): at small scales such a region gets no foreign residents.
+      if (n == kForeign && adultsIn(c) == 0) c = {};
+      group_persons[r][static_cast<int>(n)] = static_cast<std::uint64_t>(io::total(c));
+    }
+    persons[r] = group_persons[r][0] + group_persons[r][1];
     first_id[r] = next_id;
     next_id += persons[r];
   }
@@ -70,11 +89,25 @@ InitialPopulation synthesizePopulation(const io::Config& config, const io::Count
   for (std::size_t k = 0; k < order.size(); ++k) {
     const std::size_t local = order[k];
     const auto r = pop.regions[local];
-    const auto in = regionInput(config, inputs, r, counts[r],
-                                scaledHouseholds(inputs.households[r], config.scale, config.seed,
-                                                 inputs.regions[r].code, config.start_year),
-                                first_id[r]);
-    result.region_stats[local] = synthesizeRegion(in, pop.persons, pop.person_offset[local]);
+    const auto code = inputs.regions[r].code;
+    auto& stats = result.region_stats[local];
+    std::uint64_t placed = 0;
+    std::int64_t households = 0;
+    for (const auto n : {kNational, kForeign}) {
+      const auto& c = counts[r][static_cast<int>(n)];
+      if (io::total(c) == 0) continue;
+      const auto begin = pop.person_offset[local] + placed;
+      const auto target = n == kNational ? inputs.households[r] : inputs.foreign_households[r];
+      const auto in = regionInput(config, inputs, r, c, scaledHouseholds(target, config.scale, config.seed, code, config.start_year, n),
+                                  first_id[r] + placed, n);
+      const auto s = synthesizeRegion(in, pop.persons, begin);
+      // Region-local household numbers continue after the previous group's.
+      for (std::size_t i = begin; i < begin + static_cast<std::size_t>(s.persons); ++i)
+        pop.persons.household[i] += static_cast<core::HouseholdId>(households);
+      households += s.households;
+      placed += static_cast<std::uint64_t>(s.persons);
+      stats += s;
+    }
   }
 
   // Household ids: regions in table order, each region's households numbered consecutively.

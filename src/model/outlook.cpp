@@ -36,7 +36,9 @@ double medianAge(const std::array<double, 101>& n) {
 
 std::vector<OutlookTable> outlook(const std::vector<io::ResultsTable>& results, std::uint64_t rows,
                                   const core::RegionTable& regions, double scale, double population_threshold) {
-  const auto& pop = table(results, "population");    // [Y, R, 2, 101]
+  // KEIS's index and the population threshold are of the registered population: nationals.
+  const auto& pop = table(results, "nationals/population");  // [Y, R, 2, 101]
+  const auto& everyone = table(results, "population");  // [Y, R, 2, 101], the aggregates' population
   const auto& births = table(results, "births");     // [Y, R, 35]
   const auto& in = table(results, "migration/in");   // [Y, R]
   const auto& out = table(results, "migration/out");
@@ -49,12 +51,17 @@ std::vector<OutlookTable> outlook(const std::vector<io::ResultsTable>& results, 
   auto age = [&](std::size_t t, std::size_t r, int s, int a) {
     return static_cast<double>(pop.values[((t * R + r) * 2 + static_cast<std::size_t>(s)) * 101 + static_cast<std::size_t>(a)]);
   };
+  auto resident = [&](std::size_t t, std::size_t r, int s, int a) {
+    return static_cast<double>(
+        everyone.values[((t * R + r) * 2 + static_cast<std::size_t>(s)) * 101 + static_cast<std::size_t>(a)]);
+  };
   auto yearOf = [&](std::size_t t) { return years.values[t]; };
   const double nan = std::numeric_limits<double>::quiet_NaN();
 
   std::vector<OutlookTable> out_tables;
   OutlookTable index{"extinction/index", {Y, R}, std::vector<double>(Y * R, nan), {}, "ratio",
-                     "local extinction index: women aged 20-39 / persons aged 65+ at the end of the year (NaN: not simulated)",
+                     "local extinction index (KEIS): national women aged 20-39 / nationals aged 65+ at the end of the year "
+                     "(NaN: not simulated)",
                      "year,region"};
   OutlookTable klass{"extinction/class", {Y, R}, {}, std::vector<std::int64_t>(Y * R, -1), "class",
                      "extinction-risk class: 0 high risk (index < 0.2), 1 risk (0.2-0.5), 2 caution (0.5-1.0), "
@@ -68,7 +75,7 @@ std::vector<OutlookTable> outlook(const std::vector<io::ResultsTable>& results, 
                         "first year (of /years, the start state included) the region is in each class; -1 never",
                         "region,class"};
   OutlookTable first_below{"extinction/first_year_below", {R}, {}, std::vector<std::int64_t>(R, -1), "year",
-                           fmt::format("first year the region's population (agents / scale) is below {} persons "
+                           fmt::format("first year the region's nationals (agents / scale) are below {} persons "
                                        "([outlook] population_threshold); -1 never", population_threshold),
                            "region"};
   for (std::size_t t = 0; t < rows; ++t)
@@ -95,7 +102,8 @@ std::vector<OutlookTable> outlook(const std::vector<io::ResultsTable>& results, 
   out_tables.push_back(std::move(first_in));
   out_tables.push_back(std::move(first_below));
 
-  // Aggregates over groups of regions: the 17 provinces, and the capital region vs the rest.
+  // Aggregates over groups of regions (everyone resident): the 17 provinces, and the capital
+  // region vs the rest.
   auto aggregate = [&](const std::string& group, std::size_t G, auto groupOf, const std::string& axis) {
     std::vector<double> population(Y * G, nan), share65(Y * G, nan), median(Y * G, nan), dependency(Y * G, nan),
         born(Y * G, nan), net(Y * G, nan);
@@ -105,7 +113,7 @@ std::vector<OutlookTable> outlook(const std::vector<io::ResultsTable>& results, 
       for (std::size_t r = 0; r < R; ++r) {
         const auto g = groupOf(r);
         for (int s = 0; s < 2; ++s)
-          for (int a = 0; a <= 100; ++a) n[g][static_cast<std::size_t>(a)] += age(t, r, s, a);
+          for (int a = 0; a <= 100; ++a) n[g][static_cast<std::size_t>(a)] += resident(t, r, s, a);
         for (std::size_t k = 0; k < 35; ++k) b[g] += static_cast<double>(births.values[(t * R + r) * 35 + k]);
         m[g] += static_cast<double>(in.values[t * R + r] - out.values[t * R + r]);
       }

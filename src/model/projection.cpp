@@ -79,6 +79,7 @@ void planRegion(kernels::RegionYear& r, Projection::Plan& plan) {
     const auto mother = r.newborns[j].mother;
     if (r.removed[mother] == kernels::Removal::Emigrated) {  // the baby leaves with its mother
       ++r.emigrants[static_cast<int>(r.newborns[j].sex)][0];
+      if (r.newborns[j].nationality == core::Nationality::National) ++r.national_emigrants;
       continue;
     }
     plan.newborn_rank[j] = plan.kept_newborns++;
@@ -109,7 +110,8 @@ void planRegion(kernels::RegionYear& r, Projection::Plan& plan) {
 
 struct Projection::Census {
   std::array<std::array<std::int64_t, kAgeClasses>, kSexes> start{};    // by age at the start of the year
-  std::array<std::array<std::int64_t, kAgeClasses>, kSexes> end_age{};  // by age at its end
+  std::array<std::array<std::int64_t, kAgeClasses>, kSexes> start_national{};  // nationals only
+  kernels::ByNationalitySexAge end_age{};  // by nationality and age at the end of the year
   std::array<std::array<std::array<std::int64_t, 2>, kParityGroups>, kFertileAges> women{};  // age, parity, married
 };
 
@@ -133,27 +135,31 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   const auto& owned = population_.regions;
   constexpr std::size_t kStartWidth = kSexes * kAgeClasses;
   constexpr std::size_t kWomenWidth = kFertileAges * kParityGroups * 2;
+  constexpr std::size_t kWidth = 2 * kStartWidth + kWomenWidth;  // start, women, start of nationals
   std::vector<std::int64_t> local;
   for (const auto& c : census) {
     for (const auto& s : c.start) local.insert(local.end(), s.begin(), s.end());
     for (const auto& a : c.women)
       for (const auto& g : a) local.insert(local.end(), g.begin(), g.end());
+    for (const auto& s : c.start_national) local.insert(local.end(), s.begin(), s.end());
   }
-  const auto all = parallel::allRegionRows(owned, local, regions_, kStartWidth + kWomenWidth, comm_);
-  auto row = [&](std::size_t r) { return all.begin() + static_cast<std::ptrdiff_t>(r * (kStartWidth + kWomenWidth)); };
+  const auto all = parallel::allRegionRows(owned, local, regions_, kWidth, comm_);
+  auto row = [&](std::size_t r) { return all.begin() + static_cast<std::ptrdiff_t>(r * kWidth); };
+  auto national = [&](std::size_t r) { return row(r) + static_cast<std::ptrdiff_t>(kStartWidth + kWomenWidth); };
 
   std::vector<Destinations::ByGroup> population(regions_, Destinations::ByGroup{});
   for (std::size_t r = 0; r < regions_; ++r)
     for (int s = 0; s < kSexes; ++s)
       for (int a = 0; a < kAgeClasses; ++a)
         population[r][static_cast<std::size_t>(io::DestinationModel::group(a))] += static_cast<double>(row(r)[s * kAgeClasses + a]);
-  // The scenario's interventions this year, selected on the extinction index at the start of it.
+  // The scenario's interventions this year, selected on the extinction index at the start of it
+  // (KEIS's index counts the registered population: nationals).
   std::vector<double> extinction(regions_, 0.0);
   for (std::size_t r = 0; r < regions_; ++r) {
     double women = 0.0, old = 0.0;
-    for (int a = 20; a <= 39; ++a) women += static_cast<double>(row(r)[kAgeClasses + a]);
+    for (int a = 20; a <= 39; ++a) women += static_cast<double>(national(r)[kAgeClasses + a]);
     for (int s = 0; s < kSexes; ++s)
-      for (int a = 65; a < kAgeClasses; ++a) old += static_cast<double>(row(r)[s * kAgeClasses + a]);
+      for (int a = 65; a < kAgeClasses; ++a) old += static_cast<double>(national(r)[s * kAgeClasses + a]);
     extinction[r] = extinctionIndex(women, old);
   }
   policy_.update(rates.year, extinction);
@@ -185,13 +191,16 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
     }
 
   // Fertility: national expected births asfr x women by age, split by birth order over the
-  // parity groups and spread by regional (province TFR) and union-status weights.
-  const double base_tfr = inputs_.fertility.tfr();
+  // parity groups and spread by regional (the region's TFR, converging) and union-status weights.
+  fertility_multiplier_.assign(regions_, 1.0);
+  const double convergence =
+      std::exp2(-static_cast<double>(rates.year - config_.start_year) / config_.model.regional_fertility_half_life_years);
+  for (std::size_t r = 0; r < regions_; ++r)
+    fertility_multiplier_[r] = std::pow(inputs_.tfr_region[r] / inputs_.fertility.tfr(), convergence);
   std::array<std::array<std::array<double, 2>, kParityGroups>, kFertileAges> den{};
   std::array<double, kFertileAges> women{};
   for (std::size_t r = 0; r < regions_; ++r) {
-    const auto& province = inputs_.regions.provinces()[*inputs_.regions.findProvince(inputs_.regions[static_cast<core::RegionIndex>(r)].province_code)];
-    const double f = province.tfr_base / base_tfr;
+    const double f = fertility_multiplier_[r];
     for (int a = 0; a < kFertileAges; ++a)
       for (int g = 0; g < kParityGroups; ++g)
         for (int m = 0; m < 2; ++m) {
@@ -237,8 +246,7 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   // group is too small for its share (few married childless women when marriage lags behind a
   // rising TFR), its excess goes to the other groups (water-filling), so that the expected
   // births still follow the TFR path.
-  double max_multiplier = 0.0;
-  for (const auto& p : inputs_.regions.provinces()) max_multiplier = std::max(max_multiplier, p.tfr_base / base_tfr);
+  const double max_multiplier = *std::max_element(fertility_multiplier_.begin(), fertility_multiplier_.end());
   const double cap = kMaxBirthProbability / max_multiplier;
   for (int a = 0; a < kFertileAges; ++a) {
     std::array<std::array<double, 2>, kParityGroups> intensity{};
@@ -272,46 +280,63 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
 
 void Projection::allocateMigrants(const YearRates& rates, const std::vector<Census>& census) {
   const auto& owned = population_.regions;
-  constexpr std::size_t kWidth = kSexes * kAgeClasses;
+  constexpr std::size_t kCells = kSexes * kAgeClasses;
+  constexpr std::size_t kWidth = core::kNationalities * kCells;
   std::vector<std::int64_t> local;
   for (const auto& c : census)
-    for (const auto& s : c.end_age) local.insert(local.end(), s.begin(), s.end());
+    for (const auto& n : c.end_age)
+      for (const auto& s : n) local.insert(local.end(), s.begin(), s.end());
   const auto key = parallel::allRegionRows(owned, local, regions_, kWidth, comm_);
   immigrants_.assign(owned.size(), {});
   emigrants_.assign(owned.size(), {});
-  const double net = rates.net_international_migration * config_.scale;
   const core::Stream rounding(config_.seed, 0, rates.year, core::Event::MigrationRounding);
   std::vector<std::int64_t> quota(regions_);
+  std::vector<std::int64_t> remainder(regions_);
   std::vector<std::size_t> by_remainder(regions_);
-  for (int s = 0; s < kSexes; ++s)
-    for (int a = 0; a < kAgeClasses; ++a) {
-      const auto cell = static_cast<std::size_t>(s * kAgeClasses + a);
-      const std::int64_t count =
-          roundUnbiased(std::abs(net) * inputs_.international_migration.share[s][a], rounding.uniform(static_cast<std::uint32_t>(cell)));
-      if (count == 0) continue;
-      // Largest-remainder allocation in proportion to the region's persons of this sex and age
-      // (newcomers settle where people like them live; emigrants leave from there).
-      // Nobody is aged 0 at the end of the year before the births: newborn immigrants are
-      // allocated like the region's youngest children (age 1 at the end of the year).
-      const std::size_t key_cell = a == 0 ? cell + 1 : cell;
-      std::int64_t weight_total = 0;
-      for (std::size_t r = 0; r < regions_; ++r) weight_total += key[r * kWidth + key_cell];
-      if (weight_total == 0) continue;
-      std::vector<std::int64_t> remainder(regions_);
-      std::int64_t given = 0;
-      for (std::size_t r = 0; r < regions_; ++r) {
-        const std::int64_t x = count * key[r * kWidth + key_cell];
-        quota[r] = x / weight_total;
-        remainder[r] = x % weight_total;
-        given += quota[r];
+  for (int n = 0; n < core::kNationalities; ++n)
+    for (int s = 0; s < kSexes; ++s)
+      for (int a = 0; a < kAgeClasses; ++a) {
+        // The cell's net: positive cells are immigrants, negative ones emigrants (a nationality's
+        // net may flow in at some ages and out at others).
+        const double net = rates.net_international_migration[static_cast<std::size_t>(n)] * config_.scale *
+                           inputs_.international_migration.share[n][s][a];
+        const auto cell = static_cast<std::size_t>(n) * kCells + static_cast<std::size_t>(s * kAgeClasses + a);
+        const std::int64_t count = roundUnbiased(std::abs(net), rounding.uniform(static_cast<std::uint32_t>(cell)));
+        if (count == 0) continue;
+        // Largest-remainder allocation in proportion to the region's persons of this
+        // nationality, sex and age (newcomers settle where people like them live; emigrants
+        // leave from there). Nobody is aged 0 at the end of the year before the births: newborn
+        // immigrants are allocated like the region's youngest children (age 1 at the end of the
+        // year). Immigrants of a cell nobody of their nationality holds settle like all residents
+        // of their sex and age; emigrants of such a cell cannot leave.
+        const std::size_t age_cell = a == 0 ? cell + 1 : cell;
+        auto weight = [&](std::size_t r, bool all) {
+          if (!all) return key[r * kWidth + age_cell];
+          std::int64_t w = 0;
+          for (std::size_t m = 0; m < core::kNationalities; ++m) w += key[r * kWidth + m * kCells + age_cell % kCells];
+          return w;
+        };
+        bool all = false;
+        std::int64_t weight_total = 0;
+        for (std::size_t r = 0; r < regions_; ++r) weight_total += weight(r, false);
+        if (weight_total == 0 && net > 0.0) {
+          all = true;
+          for (std::size_t r = 0; r < regions_; ++r) weight_total += weight(r, true);
+        }
+        if (weight_total == 0) continue;
+        std::int64_t given = 0;
+        for (std::size_t r = 0; r < regions_; ++r) {
+          const std::int64_t x = count * weight(r, all);
+          quota[r] = x / weight_total;
+          remainder[r] = x % weight_total;
+          given += quota[r];
+        }
+        std::iota(by_remainder.begin(), by_remainder.end(), 0);
+        std::stable_sort(by_remainder.begin(), by_remainder.end(),
+                         [&](std::size_t x, std::size_t y) { return remainder[x] > remainder[y]; });
+        for (std::int64_t k = 0; k < count - given; ++k) ++quota[by_remainder[static_cast<std::size_t>(k)]];
+        for (std::size_t k = 0; k < owned.size(); ++k) (net >= 0.0 ? immigrants_ : emigrants_)[k][n][s][a] = quota[owned[k]];
       }
-      std::iota(by_remainder.begin(), by_remainder.end(), 0);
-      std::stable_sort(by_remainder.begin(), by_remainder.end(),
-                       [&](std::size_t x, std::size_t y) { return remainder[x] > remainder[y]; });
-      for (std::int64_t k = 0; k < count - given; ++k) ++quota[by_remainder[static_cast<std::size_t>(k)]];
-      for (std::size_t k = 0; k < owned.size(); ++k)
-        (net >= 0.0 ? immigrants_ : emigrants_)[k][s][a] = quota[owned[k]];
-    }
 }
 
 void Projection::step() {
@@ -322,7 +347,7 @@ void Projection::step() {
   rebalance();
   const double rebalance_seconds = watch.lap();
   const int year = population_.year + 1;
-  const auto rates = ratesFor(inputs_, year);
+  const auto rates = ratesFor(inputs_, config_.model, year);
   auto& pop = population_;
   auto& p = pop.persons;
   const auto& owned = pop.regions;
@@ -335,8 +360,10 @@ void Projection::step() {
     for (std::size_t i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) {
       const int s = static_cast<int>(p.sex[i]);
       const int a = year - 1 - p.birth_year[i];
+      const auto n = core::nationalityOf(p.flags[i]);
       ++c.start[s][core::ageClass(a)];
-      ++c.end_age[s][core::ageClass(a + 1)];
+      if (n == core::Nationality::National) ++c.start_national[s][core::ageClass(a)];
+      ++c.end_age[static_cast<int>(n)][s][core::ageClass(a + 1)];
       if (s == 1 && a >= kFertileMin && a < kFertileMin + kFertileAges)
         ++c.women[a - kFertileMin][std::min<int>(p.parity[i], kParityGroups - 1)][p.partner[i] != core::kNoPerson];
     }
@@ -348,7 +375,6 @@ void Projection::step() {
   std::vector<std::int64_t> persons_before(owned.size());
   for (std::size_t k = 0; k < owned.size(); ++k)
     persons_before[k] = static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]);
-  const double base_tfr = inputs_.fertility.tfr();
   work_.resize(owned.size());
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t n = 0; n < order.size(); ++n) {
@@ -363,17 +389,16 @@ void Projection::step() {
     r.year = year;
     r.seed = config_.seed;
     r.index();
-    const auto& province =
-        inputs_.regions.provinces()[*inputs_.regions.findProvince(inputs_.regions[region].province_code)];
     auto mortality_multiplier = inputs_.mortality_multiplier[region];
     for (auto& m : mortality_multiplier) m *= policy_.mortality(region);
     kernels::mortality(r, death_coefficient_, mortality_multiplier);
-    kernels::fertility(r, fertility_coefficient_, province.tfr_base / base_tfr * policy_.fertility(region),
+    kernels::fertility(r, fertility_coefficient_, fertility_multiplier_[region] * policy_.fertility(region),
                        config_.model.sex_ratio_at_birth);
     kernels::unions(r, marriage_, divorce_);
     kernels::householdTransitions(r, leave_, config_.model.elderly_join_child_rate);
     // Internal migration between regions (and ranks) takes its place here.
     kernels::internationalMigration(r, emigrants_[k], immigrants_[k]);
+    kernels::naturalisation(r, config_.model.naturalisation_rate);
     kernels::placeOrphans(r);
     r.releaseIndex();
   }
@@ -527,12 +552,13 @@ void Projection::rebuild() {
       r.household = translate(k, p.household[mother]);
       r.birth_year = static_cast<core::Year>(year);
       r.sex = static_cast<std::uint8_t>(w.newborns[j].sex);
-      r.flags = core::kFlagLivesWithMother;
+      r.flags = core::withNationality(core::kFlagLivesWithMother, w.newborns[j].nationality);
     } else {
       const auto& im = w.immigrants[j - w.newborns.size()];
       r.household = translate(k, im.household);
       r.birth_year = static_cast<core::Year>(year - im.age);
       r.sex = static_cast<std::uint8_t>(im.sex);
+      r.flags = core::withNationality(core::kFlagNone, im.nationality);
     }
     return r;
   };
@@ -728,7 +754,12 @@ void Projection::account(bool with_events) {
     auto& rec = records_[k];
     const auto b = pop.person_offset[k];
     const auto e = pop.person_offset[k + 1];
-    for (auto i = b; i < e; ++i) ++rec.population[static_cast<int>(p.sex[i])][core::ageClass(pop.year - p.birth_year[i])];
+    for (auto i = b; i < e; ++i) {
+      const int s = static_cast<int>(p.sex[i]);
+      const int a = core::ageClass(pop.year - p.birth_year[i]);
+      ++rec.population[s][a];
+      if (core::nationalityOf(p.flags[i]) == core::Nationality::National) ++rec.nationals[s][a];
+    }
     for (auto i = b; i < e;) {
       auto j = i;
       bool couple = false;
@@ -750,6 +781,11 @@ void Projection::account(bool with_events) {
     std::copy(w.births.begin(), w.births.end(), rec.births.begin());
     rec.immigrants = static_cast<std::int64_t>(w.immigrants.size());
     for (const auto& s : w.emigrants) rec.emigrants += std::accumulate(s.begin(), s.end(), std::int64_t{0});
+    for (const auto& im : w.immigrants) rec.national_immigrants += im.nationality == core::Nationality::National;
+    rec.national_births = w.national_births;
+    rec.national_deaths = w.national_deaths;
+    rec.national_emigrants = w.national_emigrants;
+    rec.naturalisations = w.naturalisations;
     rec.marriages = w.marriages;
     rec.divorces = w.divorces;
     rec.migrants_in_by_age = migrants_in_[k];

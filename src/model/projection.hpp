@@ -1,8 +1,8 @@
 // The yearly step: takes the population of this rank's regions from the end of one year to the
 // end of the next. Order (each region independently, OpenMP over regions, unless stated):
 //   rates and national normalisation (all regions) -> mortality -> fertility -> unions ->
-//   leaving home and household transitions -> international migration (national counts
-//   allocated to regions) -> orphans -> new ids (all regions) -> rebuild of the state with
+//   leaving home and household transitions -> international migration (national counts by
+//   nationality allocated to regions) -> naturalisation -> orphans -> new ids (all regions) -> rebuild of the state with
 //   internal migration between regions and ranks -> accounting -> invariant checks.
 // A scenario's interventions (model::Policy) scale the regional rates after the national
 // normalisation.
@@ -79,7 +79,8 @@ class Projection {
   kernels::FertilityCoefficients fertility_coefficient_{};
   kernels::BySexAge marriage_{}, divorce_{}, leave_{};
   double marital_weight_ = 1.0;
-  std::vector<std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes>> immigrants_, emigrants_;
+  std::vector<kernels::ByNationalitySexAge> immigrants_, emigrants_;  // per owned region
+  std::vector<double> fertility_multiplier_;  // per region: its TFR relative to the nation's, this year
 
   std::vector<kernels::RegionYear> work_;  // per owned region
   std::vector<std::uint64_t> spare_;       // scratch column for the rebuild (8 bytes per agent)

@@ -40,22 +40,43 @@ Schedule deathProbabilities(const Schedule& mx) {
   return q;
 }
 
-double mortalityLevel(const Schedule& mx, double e0) {
-  auto scaled = [&](double k) {
-    Schedule m = mx;
-    for (auto& v : m) v *= k;
-    return lifeExpectancy(m);
-  };
-  double lo = std::log(1e-4);
-  double hi = std::log(1e2);
-  for (int it = 0; it < 200 && hi - lo > 1e-14; ++it) {
-    const double mid = 0.5 * (lo + hi);
-    (scaled(std::exp(mid)) > e0 ? lo : hi) = mid;  // e0 falls as k rises
-  }
-  return std::exp(0.5 * (lo + hi));
+double rotationWeight(double e0, double start, double end) {
+  if (e0 <= start) return 0.0;
+  if (e0 >= end) return 1.0;
+  return 0.5 * (1.0 + std::sin(M_PI / 2.0 * (2.0 * (e0 - start) / (end - start) - 1.0)));
 }
 
-YearRates ratesFor(const io::CountryInputs& inputs, int year) {
+Schedule improvementPattern(const Schedule& b, const Schedule& b_ultimate, double e0, double start, double end) {
+  const double w = rotationWeight(e0, start, end);
+  Schedule out{};
+  for (int x = 0; x < core::kAgeClasses; ++x) out[x] = (1.0 - w) * b[x] + w * b_ultimate[x];
+  return out;
+}
+
+Schedule improvedRates(const Schedule& mx, const Schedule& b, double k) {
+  Schedule m{};
+  for (int x = 0; x < core::kAgeClasses; ++x) m[x] = mx[x] * std::exp(-k * b[x]);
+  return m;
+}
+
+double improvementIndex(const Schedule& mx, const Schedule& b, double e0) {
+  // e0 rises with k; the bracket covers any life expectancy between about 1 and 150 years for
+  // patterns that sum to 1.
+  double lo = -2000.0;
+  double hi = 20000.0;
+  const double e_lo = lifeExpectancy(improvedRates(mx, b, lo));
+  const double e_hi = lifeExpectancy(improvedRates(mx, b, hi));
+  if (!(e0 >= e_lo && e0 <= e_hi))
+    throw core::InputError(fmt::format("a life expectancy of {} years cannot be reached by the mortality model "
+                                       "(it spans {:.1f} to {:.1f} years)", e0, e_lo, e_hi));
+  for (int it = 0; it < 200 && hi - lo > 1e-11; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (lifeExpectancy(improvedRates(mx, b, mid)) < e0 ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+YearRates ratesFor(const io::CountryInputs& inputs, const io::ModelParameters& model, int year) {
   const auto& path = inputs.assumptions;
   if (year < path.year.front() || year > path.year.back())
     throw core::InputError(fmt::format("year {} is outside the assumption path ({}..{})", year, path.year.front(),
@@ -66,10 +87,11 @@ YearRates ratesFor(const io::CountryInputs& inputs, int year) {
   const std::array<double, core::kSexes> e0 = {path.e0_male[t], path.e0_female[t]};
   for (int s = 0; s < core::kSexes; ++s) {
     const auto& mx = inputs.mortality.mx[s];
-    r.mortality_level[s] = mortalityLevel(mx, e0[s]);
-    Schedule m = mx;
-    for (auto& v : m) v *= r.mortality_level[s];
-    r.death_probability[s] = deathProbabilities(m);
+    const auto b = improvementPattern(inputs.mortality.bx[s], inputs.mortality.bx_ultimate[s], e0[s],
+                                      model.mortality_rotation_start_e0, model.mortality_rotation_end_e0);
+    r.improvement_index[s] = improvementIndex(mx, b, e0[s]);
+    r.death_rate[s] = improvedRates(mx, b, r.improvement_index[s]);
+    r.death_probability[s] = deathProbabilities(r.death_rate[s]);
   }
   r.tfr = path.tfr[t];
   // The schedule is by age at the birth; a woman aged x at the start of the year is x or x+1 at a
@@ -81,7 +103,10 @@ YearRates ratesFor(const io::CountryInputs& inputs, int year) {
     sum += start[a] = 0.5 * (inputs.fertility.asfr[a] + next);
   }
   for (int a = 0; a < kernels::kFertileAges; ++a) r.asfr[a] = start[a] * r.tfr / sum;
-  r.net_international_migration = path.net_international_migration[t];
+  r.net_international_migration[static_cast<int>(core::Nationality::National)] =
+      path.net_international_migration_nationals[t];
+  r.net_international_migration[static_cast<int>(core::Nationality::Foreign)] =
+      path.net_international_migration[t] - path.net_international_migration_nationals[t];
   return r;
 }
 

@@ -1,5 +1,6 @@
 // The national rates of one simulated year, from the base-year schedules and the scenario's
-// assumption path: mortality scaled to the life-expectancy path, fertility to the TFR path.
+// assumption path: mortality improved by age (a rotating Lee-Carter pattern) to the
+// life-expectancy path, fertility scaled to the TFR path.
 #pragma once
 
 #include <array>
@@ -20,21 +21,35 @@ double lifeExpectancy(const Schedule& mx);
 // the start is x to x+1 years old, not exactly x); in the open interval 100+, 1 - exp(-m).
 Schedule deathProbabilities(const Schedule& mx);
 
-// The factor k such that lifeExpectancy(k x mx) == e0 (bisection to 1e-10 years).
-double mortalityLevel(const Schedule& mx, double e0);
+// The weight of the ultimate improvement pattern at life expectancy e0 (Li, Lee & Gerland 2013):
+// 0 up to `start`, 1 from `end`, a half sine wave between.
+double rotationWeight(double e0, double start, double end);
+
+// The improvement pattern at life expectancy e0: (1 - w) b + w b_ultimate.
+Schedule improvementPattern(const Schedule& b, const Schedule& b_ultimate, double e0, double start, double end);
+
+// The index k such that lifeExpectancy(mx exp(-k b)) == e0 (bisection to about 1e-10 years):
+// k > 0 improves mortality, k < 0 worsens it. Throws core::InputError if e0 is out of reach.
+double improvementIndex(const Schedule& mx, const Schedule& b, double e0);
+
+// mx exp(-k b) at every age.
+Schedule improvedRates(const Schedule& mx, const Schedule& b, double k);
 
 struct YearRates {
   int year = 0;
   kernels::BySexAge death_probability{};  // national, by sex and age at the start of the year
-  std::array<double, core::kSexes> mortality_level{};  // k of the year, by sex
+  std::array<double, core::kSexes> improvement_index{};  // k of the year, by sex
+  kernels::BySexAge death_rate{};  // m_x of the year, by sex
   // National births per woman by age 15..49 at the start of the year (the mean of the schedule
   // at x and x+1, scaled so that it sums to the year's TFR).
   std::array<double, kernels::kFertileAges> asfr{};
   double tfr = 0.0;
-  double net_international_migration = 0.0;  // persons (full scale)
+  // Net international migration by nationality, persons (full scale); the foreigners' part is
+  // the path's total minus the nationals'.
+  std::array<double, core::kNationalities> net_international_migration{};
 };
 
 // Throws core::InputError when `year` is not covered by the assumption path.
-YearRates ratesFor(const io::CountryInputs& inputs, int year);
+YearRates ratesFor(const io::CountryInputs& inputs, const io::ModelParameters& model, int year);
 
 }  // namespace popsim::model

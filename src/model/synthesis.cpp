@@ -75,7 +75,7 @@ class RegionBuilder {
       : in_(in),
         p_(*in.parameters),
         living_(in.inputs->living),
-        region_(core::regionEntity(in.inputs->regions[in.region].code)),
+        region_(synthesisEntity(in.inputs->regions[in.region].code, in.nationality)),
         mother_age_(in.inputs->fertility, *in.parameters) {}
 
   SynthesisStats build(core::Persons& out, std::size_t begin) {
@@ -463,7 +463,7 @@ class RegionBuilder {
       std::uint8_t flags = core::kFlagNone;
       if (livesWithMother(i)) flags |= core::kFlagLivesWithMother;
       if (role_[i] == Role::ElderWithRelative) flags |= core::kFlagLivesWithChild;
-      out.flags[o] = flags;
+      out.flags[o] = core::withNationality(flags, in_.nationality);
     }
   }
 
@@ -494,10 +494,15 @@ SynthesisStats& SynthesisStats::operator+=(const SynthesisStats& o) {
   return *this;
 }
 
+std::uint64_t synthesisEntity(std::int64_t region_code, core::Nationality nationality) {
+  // Bit 62 is free in region entities (codes are far below 2^62).
+  return core::regionEntity(region_code) | (nationality == core::Nationality::Foreign ? std::uint64_t{1} << 62 : 0);
+}
+
 io::AgeSexCounts scaledCounts(const io::AgeSexCounts& counts, double scale, std::uint64_t seed,
-                              std::int64_t region_code, int base_year) {
+                              std::int64_t region_code, int base_year, core::Nationality nationality) {
   if (scale == 1.0) return counts;
-  const Stream rounding(seed, core::regionEntity(region_code), base_year, Event::ScaleRounding);
+  const Stream rounding(seed, synthesisEntity(region_code, nationality), base_year, Event::ScaleRounding);
   io::AgeSexCounts scaled{};
   for (int s = 0; s < core::kSexes; ++s)
     for (int a = 0; a < kAgeClasses; ++a)
@@ -507,16 +512,17 @@ io::AgeSexCounts scaledCounts(const io::AgeSexCounts& counts, double scale, std:
 }
 
 std::int64_t scaledHouseholds(std::int64_t households, double scale, std::uint64_t seed, std::int64_t region_code,
-                              int base_year) {
-  if (scale == 1.0) return households;
-  const Stream rounding(seed, core::regionEntity(region_code), base_year, Event::HouseholdScaleRounding);
+                              int base_year, core::Nationality nationality) {
+  if (scale == 1.0 || households == 0) return households;
+  const Stream rounding(seed, synthesisEntity(region_code, nationality), base_year, Event::HouseholdScaleRounding);
   return std::max<std::int64_t>(1, roundUnbiased(static_cast<double>(households) * scale, rounding.uniform(0)));
 }
 
 RegionSynthesisInput regionInput(const io::Config& config, const io::CountryInputs& inputs, core::RegionIndex r,
                                  const io::AgeSexCounts& counts, std::int64_t target_households,
-                                 core::PersonId first_person_id) {
+                                 core::PersonId first_person_id, core::Nationality nationality) {
   RegionSynthesisInput in;
+  in.nationality = nationality;
   in.inputs = &inputs;
   in.parameters = &config.synthesis;
   in.seed = config.seed;

@@ -39,13 +39,18 @@ struct SynthesisStats {
   SynthesisStats& operator+=(const SynthesisStats& o);
 };
 
+// The random-stream entity of one nationality's residents of a region during the synthesis.
+std::uint64_t synthesisEntity(std::int64_t region_code, core::Nationality nationality);
+
 // Persons per region x sex x age at a sampling fraction `scale`: each cell is rounded up or
 // down at random with the probability of its fractional part, so the expected count is exactly
-// scale x count (unbiased), keyed by (seed, region code, cell). scale == 1 returns the counts.
+// scale x count (unbiased), keyed by (seed, region code, nationality, cell). scale == 1 returns
+// the counts.
 io::AgeSexCounts scaledCounts(const io::AgeSexCounts& counts, double scale, std::uint64_t seed,
-                              std::int64_t region_code, int base_year);
+                              std::int64_t region_code, int base_year,
+                              core::Nationality nationality = core::Nationality::National);
 std::int64_t scaledHouseholds(std::int64_t households, double scale, std::uint64_t seed, std::int64_t region_code,
-                              int base_year);
+                              int base_year, core::Nationality nationality = core::Nationality::National);
 
 struct RegionSynthesisInput {
   const io::CountryInputs* inputs = nullptr;
@@ -53,6 +58,9 @@ struct RegionSynthesisInput {
   std::uint64_t seed = 0;
   int base_year = 0;
   core::RegionIndex region = 0;
+  // Nationals and foreign residents of a region are built separately, each in households of
+  // their own (docs/synthesis.md).
+  core::Nationality nationality = core::Nationality::National;
   io::AgeSexCounts counts{};       // already scaled
   std::int64_t target_households = 0;  // already scaled
   core::PersonId first_person_id = 1;  // ids first_person_id .. + persons - 1
@@ -61,7 +69,8 @@ struct RegionSynthesisInput {
 // The synthesis input of region r with the configuration's parameters, seed and base year.
 RegionSynthesisInput regionInput(const io::Config& config, const io::CountryInputs& inputs, core::RegionIndex r,
                                  const io::AgeSexCounts& counts, std::int64_t target_households,
-                                 core::PersonId first_person_id);
+                                 core::PersonId first_person_id,
+                                 core::Nationality nationality = core::Nationality::National);
 
 // Builds one region's persons into persons[begin, begin + total(counts)). persons.household
 // receives region-local household numbers 1..h (h is returned in stats.households); the caller

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <numeric>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -17,12 +19,31 @@ TEST(KoreaInputs, MatchThePublishedTotals) {
   const auto& in = test::baselineInputs();
   EXPECT_EQ(in.regions.size(), 229u);
   EXPECT_EQ(in.regions.provinces().size(), 17u);
-  EXPECT_EQ(in.totalPopulation(), 51'090'859);
+  std::int64_t nationals = 0;
+  for (const auto& c : in.population) nationals += total(c);
+  EXPECT_EQ(nationals, 51'090'859);  // MOIS registered residents, Dec 2023, exactly
+  // Foreign residents at Statistics Korea's level carried to Dec 2023: about 1.9 million.
+  EXPECT_GT(in.totalPopulation() - nationals, 1'700'000);
+  EXPECT_LT(in.totalPopulation() - nationals, 2'200'000);
   std::size_t declining = 0;
   for (const auto& r : in.regions.regions()) declining += r.declining_area;
   EXPECT_EQ(declining, 89u);
   EXPECT_NEAR(in.fertility.tfr(), 0.72, 0.01);
   EXPECT_NEAR(in.mortality.ex[0][0], 80.6, 0.15);
+  for (int sex = 0; sex < 2; ++sex) {
+    EXPECT_NEAR(std::accumulate(in.mortality.bx[sex].begin(), in.mortality.bx[sex].end(), 0.0), 1.0, 1e-6);
+    EXPECT_NEAR(std::accumulate(in.mortality.bx_ultimate[sex].begin(), in.mortality.bx_ultimate[sex].end(), 0.0), 1.0, 1e-6);
+  }
+  // Every region has its own TFR; Korea's range in 2023 ran from about 0.4 to 1.6.
+  EXPECT_EQ(in.tfr_region.size(), 229u);
+  EXPECT_LT(*std::min_element(in.tfr_region.begin(), in.tfr_region.end()), 0.5);
+  EXPECT_GT(*std::max_element(in.tfr_region.begin(), in.tfr_region.end()), 1.2);
+  // Each nationality's migration shares sum to 1; the nationals' are signed (young leave, 50+ return).
+  for (int n = 0; n < 2; ++n) {
+    double sum = 0.0;
+    for (const auto& by_age : in.international_migration.share[n]) sum += std::accumulate(by_age.begin(), by_age.end(), 0.0);
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+  }
   EXPECT_NEAR(in.mortality.ex[1][0], 86.4, 0.15);
   EXPECT_GE(in.assumptions.year.back(), 2123);
 }
@@ -132,8 +153,8 @@ TEST_F(BadInput, NegativeCount) {
 TEST_F(BadInput, BinThatDoesNotSum) {
   setCell("population.csv", 10, "age_33", std::to_string(std::stoll(cell("population.csv", 10, "age_33")) + 1));
   const auto e = error();
-  EXPECT_HAS(e, where("population.csv", 10, "age_30") + "ages 30-39 sum to");
-  EXPECT_HAS(e, "population_age10.csv line");
+  EXPECT_HAS(e, where("population.csv", 10, "age_30") + "ages 30-34 sum to");
+  EXPECT_HAS(e, "population_age5.csv line");
 }
 
 TEST_F(BadInput, DuplicateRegionCode) {
@@ -201,14 +222,73 @@ TEST_F(BadInput, UnknownProvince) {
 }
 
 TEST_F(BadInput, BadSex) {
-  setCell("population_age10.csv", 1, "sex", "X");
-  EXPECT_HAS(error(), where("population_age10.csv", 1, "sex") + "expected the sex M or F, found \"X\"");
+  setCell("population_age5.csv", 1, "sex", "X");
+  EXPECT_HAS(error(), where("population_age5.csv", 1, "sex") + "expected the sex M or F, found \"X\"");
 }
 
 TEST_F(BadInput, LivingArrangementSharesAboveOne) {
   setCell("living_arrangements.csv", 30, "married_share", "0.9");
   setCell("living_arrangements.csv", 30, "with_parent_share", "0.5");
   EXPECT_HAS(error(), where("living_arrangements.csv", 30, "with_parent_share") + "married_share + with_parent_share must not exceed 1");
+}
+
+TEST_F(BadInput, ForeignPersonsDisagreeWithTheForeignPopulation) {
+  setCell("households.csv", 2, "foreign_persons", "7");
+  EXPECT_HAS(error(), where("households.csv", 2, "foreign_persons") +
+                          "persons (the region's total in the foreign population table), found 7");
+}
+
+TEST_F(BadInput, ForeignHouseholdsWithoutAdults) {
+  // More foreign households than foreign adults cannot all have an adult.
+  setCell("households.csv", 2, "foreign_households", "99999999");
+  EXPECT_HAS(error(), where("households.csv", 2, "foreign_households") + "foreign persons aged 18+ of the region), found 99999999");
+}
+
+TEST_F(BadInput, RegionalTfrOutOfRange) {
+  setCell("fertility_regions.csv", 7, "tfr", "0");
+  EXPECT_HAS(error(), where("fertility_regions.csv", 7, "tfr") + "expected a total fertility rate in [0.05, 10], found 0");
+}
+
+TEST_F(BadInput, RegionMissingFromTheRegionalFertility) {
+  auto ls = lines("fertility_regions.csv");
+  ls.pop_back();
+  setLines("fertility_regions.csv", ls);
+  EXPECT_HAS(error(), file("fertility_regions.csv").string() + ": no row for region");
+}
+
+TEST_F(BadInput, ImprovementPatternThatDoesNotSumToOne) {
+  setCell("mortality.csv", 40, "bx_male", "0.5");
+  EXPECT_HAS(error(), file("mortality.csv").string() + ": column bx_male: the improvement weights must sum to 1");
+}
+
+TEST_F(BadInput, NegativeImprovementWeight) {
+  setCell("mortality.csv", 3, "bx_ultimate_female", "-0.01");
+  EXPECT_HAS(error(), where("mortality.csv", 3, "bx_ultimate_female") + "expected an improvement weight b_x in [0, 1]");
+}
+
+TEST_F(BadInput, LifeTableThatContradictsItsRates) {
+  setCell("mortality.csv", 70, "qx_male", "0.5");
+  EXPECT_HAS(error(), where("mortality.csv", 70, "qx_male") + "contradicts mx");
+}
+
+TEST_F(BadInput, ZeroMortalityInTheOpenInterval) {
+  setCell("mortality.csv", 100, "mx_female", "0");
+  EXPECT_HAS(error(), where("mortality.csv", 100, "mx_female") + "expected a positive death rate in the open age interval");
+}
+
+TEST_F(BadInput, MigrationSharesOfANationalityThatDoNotSumToOne) {
+  setCell("international_migration_age.csv", 250, "share", "0.9");
+  EXPECT_HAS(error(), "the foreign shares must sum to 1");
+}
+
+TEST_F(BadInput, NationalityRowsOutOfOrder) {
+  setCell("international_migration_age.csv", 3, "nationality", "foreign");
+  EXPECT_HAS(error(), where("international_migration_age.csv", 3, "nationality") + "expected nationality national");
+}
+
+TEST_F(BadInput, NationalsNetMigrationThatIsNotANumber) {
+  setCell("assumptions_medium.csv", 4, "net_international_migration_nationals", "many");
+  EXPECT_HAS(error(), where("assumptions_medium.csv", 4, "net_international_migration_nationals"));
 }
 
 TEST_F(BadInput, MissingFile) {

@@ -29,17 +29,16 @@ TEST(Rates, DeathProbabilitiesAreTheLifeTableSurvivalRatios) {
 
 TEST(Rates, MortalityFollowsTheLifeExpectancyPath) {
   const auto& in = test::baselineInputs();
+  const auto& model = test::baseline().model;
   for (int year : {2024, 2050, 2072, 2123}) {
-    const auto r = ratesFor(in, year);
+    const auto r = ratesFor(in, model, year);
     const auto t = static_cast<std::size_t>(year - in.assumptions.year.front());
     for (int s = 0; s < 2; ++s) {
-      Schedule m = in.mortality.mx[s];
-      for (auto& v : m) v *= r.mortality_level[s];
-      EXPECT_NEAR(lifeExpectancy(m), s == 0 ? in.assumptions.e0_male[t] : in.assumptions.e0_female[t], 1e-6) << year;
-    }
-    // Improvement lowers death rates.
-    if (year > 2024) {
-      EXPECT_LT(r.mortality_level[1], 1.0);
+      EXPECT_NEAR(lifeExpectancy(r.death_rate[s]), s == 0 ? in.assumptions.e0_male[t] : in.assumptions.e0_female[t], 1e-6)
+          << year;
+      // Improvement lowers death rates at every age, and never raises one.
+      if (year > 2024)
+        for (int x = 0; x <= 100; ++x) EXPECT_LE(r.death_rate[s][x], in.mortality.mx[s][x] * (1.0 + 1e-12)) << x;
     }
     for (double q : r.death_probability[0]) {
       EXPECT_GE(q, 0.0);
@@ -48,10 +47,52 @@ TEST(Rates, MortalityFollowsTheLifeExpectancyPath) {
   }
 }
 
+TEST(Rates, RotationMovesImprovementFromTheBaseToTheUltimatePattern) {
+  EXPECT_EQ(rotationWeight(75.0, 80.0, 102.0), 0.0);
+  EXPECT_EQ(rotationWeight(102.0, 80.0, 102.0), 1.0);
+  EXPECT_NEAR(rotationWeight(91.0, 80.0, 102.0), 0.5, 1e-12);
+  EXPECT_LT(rotationWeight(85.0, 80.0, 102.0), rotationWeight(86.0, 80.0, 102.0));
+  Schedule b{}, u{};
+  b[10] = 1.0;
+  u[90] = 1.0;
+  const auto mid = improvementPattern(b, u, 91.0, 80.0, 102.0);
+  EXPECT_NEAR(mid[10], 0.5, 1e-12);
+  EXPECT_NEAR(mid[90], 0.5, 1e-12);
+  // A pattern concentrated at one age improves only that age.
+  Schedule mx{};
+  mx.fill(0.01);
+  const double k = improvementIndex(mx, b, lifeExpectancy(mx) + 0.1);
+  EXPECT_GT(k, 0.0);
+  const auto m = improvedRates(mx, b, k);
+  EXPECT_LT(m[10], 0.01);
+  EXPECT_EQ(m[50], 0.01);
+}
+
+TEST(Rates, OldestOldImproveLessThanTheMiddleAged) {
+  // Age-specific improvement (not one factor for all ages): by 2072 the death rates at 60 fall
+  // by more than those at 100+, so the oldest old do not reach levels never observed.
+  const auto& in = test::baselineInputs();
+  const auto r = ratesFor(in, test::baseline().model, 2072);
+  for (int s = 0; s < 2; ++s) {
+    const double at60 = r.death_rate[s][60] / in.mortality.mx[s][60];
+    const double at100 = r.death_rate[s][100] / in.mortality.mx[s][100];
+    EXPECT_LT(at60, at100) << "sex " << s;
+    EXPECT_GT(r.death_rate[s][100], 0.25) << "sex " << s;
+  }
+}
+
+TEST(Rates, UnreachableLifeExpectancyIsRefused) {
+  Schedule mx{};
+  mx.fill(0.05);
+  Schedule b{};
+  b[100] = 1.0;  // only the open interval can improve: e0 stays far below 150
+  EXPECT_THROW(improvementIndex(mx, b, 150.0), core::InputError);
+}
+
 TEST(Rates, FertilityFollowsTheTfrPath) {
   const auto& in = test::baselineInputs();
   for (int year : {2024, 2025, 2050}) {
-    const auto r = ratesFor(in, year);
+    const auto r = ratesFor(in, test::baseline().model, year);
     double tfr = 0.0;
     for (double f : r.asfr) tfr += f;
     EXPECT_NEAR(tfr, in.assumptions.tfr[static_cast<std::size_t>(year - 2023)], 1e-12);
@@ -59,7 +100,7 @@ TEST(Rates, FertilityFollowsTheTfrPath) {
 }
 
 TEST(Rates, YearsOutsideThePathAreRefused) {
-  EXPECT_THROW(ratesFor(test::baselineInputs(), 2200), core::InputError);
+  EXPECT_THROW(ratesFor(test::baselineInputs(), test::baseline().model, 2200), core::InputError);
 }
 
 }  // namespace

@@ -4,13 +4,14 @@
 
 namespace popsim::oracle {
 
-std::vector<Year> project(const io::CountryInputs& inputs, const BySexAge& start, int start_year, int years,
-                          double scale, double sex_ratio_at_birth) {
+std::vector<Year> project(const io::CountryInputs& inputs, const io::ModelParameters& model, const BySexAge& start,
+                          int start_year, int years, double scale) {
+  const double sex_ratio_at_birth = model.sex_ratio_at_birth;
   std::vector<Year> out;
   BySexAge n = start;
   for (int t = 1; t <= years; ++t) {
     const int year = start_year + t;
-    const auto rates = model::ratesFor(inputs, year);
+    const auto rates = model::ratesFor(inputs, model, year);
     Year y;
     y.year = year;
     y.tfr = rates.tfr;
@@ -22,9 +23,11 @@ std::vector<Year> project(const io::CountryInputs& inputs, const BySexAge& start
       }
     y.population[0][0] += y.births * sex_ratio_at_birth / (1.0 + sex_ratio_at_birth);
     y.population[1][0] += y.births / (1.0 + sex_ratio_at_birth);
-    const double net = rates.net_international_migration * scale;
-    for (int s = 0; s < 2; ++s)
-      for (int a = 0; a <= 100; ++a) y.population[s][a] += net * inputs.international_migration.share[s][a];
+    for (int k = 0; k < core::kNationalities; ++k) {
+      const double net = rates.net_international_migration[static_cast<std::size_t>(k)] * scale;
+      for (int s = 0; s < 2; ++s)
+        for (int a = 0; a <= 100; ++a) y.population[s][a] += net * inputs.international_migration.share[k][s][a];
+    }
     n = y.population;
     out.push_back(y);
   }

@@ -8,6 +8,7 @@
 #include <array>
 #include <vector>
 
+#include "io/config.hpp"
 #include "io/inputs.hpp"
 
 namespace popsim::oracle {
@@ -23,7 +24,7 @@ struct Year {
 };
 
 // Projects `start` (the end of `start_year`) for `years` years; migrants are scaled by `scale`.
-std::vector<Year> project(const io::CountryInputs& inputs, const BySexAge& start, int start_year, int years,
-                          double scale, double sex_ratio_at_birth);
+std::vector<Year> project(const io::CountryInputs& inputs, const io::ModelParameters& model, const BySexAge& start,
+                          int start_year, int years, double scale);
 
 }  // namespace popsim::oracle
