@@ -4,9 +4,11 @@ spreadsheets.
 
 Usage: /usr/bin/python3 analysis/export.py RESULTS.h5 --csv DIR [--national-scale]
 
-Writes DIR/population.csv (year, region_code, region_name, province, sex, age, persons),
+Writes DIR/population.csv (year, region_code, region_name, province, sex, age, persons, nationals:
+everyone resident, and the nationals among them, i.e. the registered population),
 births.csv (year, region_code, mother_age, births), deaths.csv (year, region_code, sex, age, deaths),
 migration.csv (year, region_code, in_migrants, out_migrants, immigrants, emigrants),
+nationals.csv (year, region_code, births, deaths, immigrants, emigrants, naturalisations of nationals),
 households.csv (year, region_code, size, households), extinction.csv (year, region_code, index,
 class) when the run has the outlook, regions.csv (the region table) and README.txt (units, scale).
 Counts are of simulated agents unless --national-scale divides them by the run's scale. Years
@@ -37,6 +39,8 @@ def main():
         sys.exit(f"export: {args.results}: not a readable HDF5 file ({e})")
     if "/population" not in f or "/meta" not in f:
         sys.exit(f"export: {args.results}: not a popsim results file")
+    if "/nationals/population" not in f:
+        sys.exit(f"export: {args.results}: no /nationals/population (written by an older popsim); rerun the projection")
     os.makedirs(args.csv, exist_ok=True)
     scale = float(f["/meta"].attrs["scale"])
     div = scale if args.national_scale else 1.0
@@ -58,9 +62,14 @@ def main():
           zip(codes, names, prov, f["/regions/capital_region"][:], f["/regions/declining_area"][:],
               f["/regions/centroid_lon"][:], f["/regions/centroid_lat"][:]))
     pop = f["/population"][:done]
-    write("population.csv", ["year", "region_code", "region_name", "province", "sex", "age", "persons"],
-          ((years[t], codes[r], names[r], prov[r], "male" if s == 0 else "female", a, fmt(pop[t, r, s, a]))
+    nat = f["/nationals/population"][:done]
+    write("population.csv", ["year", "region_code", "region_name", "province", "sex", "age", "persons", "nationals"],
+          ((years[t], codes[r], names[r], prov[r], "male" if s == 0 else "female", a, fmt(pop[t, r, s, a]),
+            fmt(nat[t, r, s, a]))
            for t in range(done) for r in range(len(codes)) for s in range(2) for a in range(101)))
+    events = [f[f"/nationals/{k}"][:done] for k in ("births", "deaths", "immigrants", "emigrants", "naturalisations")]
+    write("nationals.csv", ["year", "region_code", "births", "deaths", "immigrants", "emigrants", "naturalisations"],
+          ((years[t], codes[r], *(fmt(e[t, r]) for e in events)) for t in range(1, done) for r in range(len(codes))))
     b = f["/births"][:done]
     write("births.csv", ["year", "region_code", "mother_age", "births"],
           ((years[t], codes[r], 15 + a, fmt(b[t, r, a])) for t in range(1, done) for r in range(len(codes)) for a in range(35)))
@@ -77,7 +86,7 @@ def main():
     write("households.csv", ["year", "region_code", "size", "households"],
           ((years[t], codes[r], f"{k + 1}{'+' if k == h.shape[2] - 1 else ''}", fmt(h[t, r, k]))
            for t in range(done) for r in range(len(codes)) for k in range(h.shape[2])))
-    tables = ["regions", "population", "births", "deaths", "migration", "households"]
+    tables = ["regions", "population", "nationals", "births", "deaths", "migration", "households"]
     if "/extinction/index" in f:
         x, c = f["/extinction/index"][:done], f["/extinction/class"][:done]
         write("extinction.csv", ["year", "region_code", "index", "class"],
@@ -87,7 +96,8 @@ def main():
         out.write(f"Exported from {args.results} by analysis/export.py.\n"
                   f"Scale of the run: {scale:g}; counts are {'national (divided by the scale)' if args.national_scale else 'simulated agents (divide by the scale for national figures)'}.\n"
                   "States (persons, households, extinction) are at the end of the year; events (births, deaths, migration) "
-                  "during it. Ages: completed years, 100 = 100+. Extinction index: women 20-39 / persons 65+; class 0 high "
+                  "during it. Ages: completed years, 100 = 100+. persons: everyone resident (Statistics Korea's definition); "
+                  "nationals: the registered population. Extinction index (KEIS, on nationals): women 20-39 / persons 65+; class 0 high "
                   "risk (<0.2) .. 4 low risk (>=1.5).\n")
     print(f"export: {len(tables)} tables in {args.csv}: " + ", ".join(t + ".csv" for t in tables))
 

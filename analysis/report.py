@@ -47,12 +47,15 @@ def load(path):
         if "/meta" not in f or "/population" not in f:
             sys.exit(f"report: {path}: not a popsim results file")
         scale = float(f["/meta"].attrs["scale"])
-        pop = f["/population"][:].astype(float) / scale  # [Y, R, 2, 101]
+        pop = f["/population"][:].astype(float) / scale  # [Y, R, 2, 101], everyone resident
+        if "/nationals/population" not in f:
+            sys.exit(f"report: {path}: no /nationals/population (written by an older popsim); rerun the projection")
+        nationals = f["/nationals/population"][:].astype(float) / scale  # registered population
         done = len(pop)
         if "/extinction/class" in f:
             done = int(np.sum(f["/extinction/class"][:, 0] >= 0))
         r = dict(
-            scale=scale, years=f["/years"][:done], pop=pop[:done],
+            scale=scale, years=f["/years"][:done], pop=pop[:done], nationals=nationals[:done],
             births=f["/births"][:done].astype(float) / scale, deaths=f["/deaths"][:done].astype(float) / scale,
             province=f["/regions/province"][:], lon=f["/regions/centroid_lon"][:], lat=f["/regions/centroid_lat"][:],
             code=f["/regions/code"][:], prov_code=f["/provinces/code"][:],
@@ -92,7 +95,8 @@ def save(fig, path):
 def population_figure(r, ens, path):
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     y = r["years"]
-    a.plot(y, r["pop"].sum(axis=(1, 2, 3)) / 1e6, lw=2, label="this run")
+    a.plot(y, r["pop"].sum(axis=(1, 2, 3)) / 1e6, lw=2, label="everyone resident")
+    a.plot(y, r["nationals"].sum(axis=(1, 2, 3)) / 1e6, lw=1.5, label="nationals (registered)")
     if ens is not None:
         ey = ens["/years"][:]
         m = ens["/summary/national/population/median"][:] / 1e6
@@ -166,7 +170,8 @@ def share65_figure(r, path):
 
 
 def extinction_index(r, t):
-    p = r["pop"][t]
+    """KEIS's index is of the registered population: nationals."""
+    p = r["nationals"][t]
     old = p[:, :, 65:].sum(axis=(1, 2))
     return np.where(old > 0, p[:, 1, 20:40].sum(axis=1) / np.maximum(old, 1e-9), np.inf)
 
@@ -199,7 +204,7 @@ def map_figure(r, year, path, geojson=None):
     for c in range(5):
         ax.scatter([], [], c=colours[c], label=f"{CLASS_NAMES[c]}: {int(np.sum(cls == c))}")
     ax.legend(title="extinction index class", fontsize=8, loc="lower right")
-    ax.set_title(f"Local extinction index, {year} (women 20-39 / persons 65+)")
+    ax.set_title(f"Local extinction index, {year} (nationals: women 20-39 / persons 65+)")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.set_aspect(1.2)
@@ -275,11 +280,15 @@ def main():
     total = r["pop"].sum(axis=(1, 2, 3))
     L = [f"# popsim run: {args.results}", "",
          f"Configuration {r['config']}, scenario '{r['scenario'] or 'none'}', scale {r['scale']:g}; {years[0]}..{years[-1]}.", "",
-         "| year | population | births | deaths | 65+ share | TFR | regions at risk (index < 0.5) |", "|---|---|---|---|---|---|---|"]
+         "Population: everyone resident (Statistics Korea's definition); nationals: the registered population, on "
+         "which the extinction index is computed.", "",
+         "| year | population | nationals | births | deaths | 65+ share | TFR | regions at risk (index < 0.5) |",
+         "|---|---|---|---|---|---|---|---|"]
+    nationals = r["nationals"].sum(axis=(1, 2, 3))
     rates = tfr(r)
     for y in sorted({years[0], *[v for v in (2030, 2040, 2050, 2060, 2070) if v in years], years[-1]}):
         t = years.index(y)
-        L.append(f"| {y} | {total[t]:,.0f} | {r['births'][t].sum():,.0f} | {r['deaths'][t].sum():,.0f} | "
+        L.append(f"| {y} | {total[t]:,.0f} | {nationals[t]:,.0f} | {r['births'][t].sum():,.0f} | {r['deaths'][t].sum():,.0f} | "
                  f"{100 * r['pop'][t, :, :, 65:].sum() / total[t]:.1f}% | "
                  f"{'' if np.isnan(rates[t]) else f'{rates[t]:.2f}'} | {int(np.sum(extinction_index(r, t) < 0.5))} |")
     L += ["", "Figures:", ""] + [f"![{m}]({m})" for m in made] + [""]

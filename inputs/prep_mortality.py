@@ -58,8 +58,8 @@ ULT_OLD_FROM = 65                 # ages 65+ keep the shape of b0, joined contin
 E_START, E_END = 80.0, 102.0      # rotation starts / completes at these e0 (Li, Lee & Gerland 2013)
 
 E0_2072 = (89.5, 92.7)            # KOSTAT 2023 projection, medium, 2072 (FACTS.md 11)
-JAPAN_RATIO_100_95 = 0.2          # Japan, population 100+ / 95-99 (as quoted in the issue)
-JAPAN_MEN_PER_WOMAN_100 = 0.14    # Japan, centenarian men per woman (as quoted in the issue)
+JAPAN_RATIO_100_95 = 0.2          # Japan, population 100+ / 95-99 (2020 census, about 80,000 / 400,000)
+JAPAN_MEN_PER_WOMAN_100 = 0.13    # Japan, centenarian men per woman (MHLW, Sep 2023: 10,550 men of 92,139)
 
 COLUMNS = ["age", "mx_male", "mx_female", "qx_male", "qx_female", "lx_male", "lx_female",
            "ex_male", "ex_female", "bx_male", "bx_female", "bx_ultimate_male", "bx_ultimate_female"]
@@ -565,7 +565,7 @@ def _report_oldest_old(df, lc_by_sex):
                      ("2072, variant with a separate b per sex", alt),
                      ("2072, one factor for all ages (former rule)", old)):
         a(f"| {label} | {r['M']['r100']:.3f} | {r['F']['r100']:.3f} | {r['men_per_woman_100']:.3f} |")
-    a(f"| Japan today (populations, as quoted in the issue) | about {JAPAN_RATIO_100_95} (both sexes) | | "
+    a(f"| Japan today (populations: 2020 census; MHLW 2023 centenarians) | about {JAPAN_RATIO_100_95} (both sexes) | | "
       f"about {JAPAN_MEN_PER_WOMAN_100} |")
     fall = {s: {x: 100 * (1 - new[s]["lt"]["qx"][x] / base[s]["lt"]["qx"][x]) for x in (80, 90, 95)} for s in SEXES}
     a("\nThe rates at 95+ improve little because b0 is small there: KOSTAT's series shows little improvement at the "
@@ -616,7 +616,7 @@ def life_table_comparison_md(df, e0_2072=E0_2072):
       f"m0(x) exp(-k b(x)) with the rotated Lee-Carter pattern (w = {rotation_weight(e0_2072[0]):.3f} men, "
       f"{rotation_weight(e0_2072[1]):.3f} women). Former rule = the 2023 rates of each sex times one factor reaching "
       f"the same e0. For reference, Japan today: population 100+ / 95-99 about {JAPAN_RATIO_100_95}, centenarian "
-      f"men per woman about {JAPAN_MEN_PER_WOMAN_100} (figures quoted in the issue; populations, not stationary "
+      f"men per woman about {JAPAN_MEN_PER_WOMAN_100} (2020 census; MHLW, September 2023: 10,550 men among 92,139 centenarians; populations, not stationary "
       "ones). Stationary ratios describe the life table alone, without past cohort sizes.")
     return "\n".join(out)
 

@@ -92,7 +92,8 @@ void mortality(RegionYear& r, const BySexAge& coefficient, const std::array<doub
   }
 }
 
-void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double multiplier, double sex_ratio_at_birth) {
+void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double multiplier, double foreign_ratio,
+               double sex_ratio_at_birth) {
   auto& p = r.p();
   const double p_boy = sex_ratio_at_birth / (1.0 + sex_ratio_at_birth);
   for (std::size_t i = 0; i < r.size(); ++i) {
@@ -101,7 +102,8 @@ void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double m
     if (a < kFertileMin || a > kFertileMax) continue;
     const int parity = std::min<int>(p.parity[r.at(i)], kParityGroups - 1);
     const int married = r.partner[i] >= 0 ? 1 : 0;
-    const double prob = coefficient[a - kFertileMin][parity][married] * multiplier;
+    const double prob = coefficient[a - kFertileMin][parity][married] * multiplier *
+                        (r.nationality(i) == core::Nationality::Foreign ? foreign_ratio : 1.0);
     const auto s = r.stream(i, Event::Birth);
     if (s.uniform(0) >= prob) continue;
     const bool national = r.nationality(i) == core::Nationality::National ||

@@ -22,8 +22,10 @@ using FertilityCoefficients = std::array<std::array<std::array<double, 2>, kPari
 // 2. Births: every surviving woman aged 15-49 gives birth with her probability; the newborn
 // joins her household at the end of the year. Her parity goes up by one. The child is a
 // national if the mother or her partner (at the start of the year) is one, foreign otherwise
-// (descent, as in Korean nationality law).
-void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double multiplier, double sex_ratio_at_birth);
+// (descent, as in Korean nationality law). A foreign woman's probability is multiplied by
+// `foreign_ratio`.
+void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double multiplier, double foreign_ratio,
+               double sex_ratio_at_birth);
 
 // 3. Unions: widowhood (partners of the dead are unlinked), divorces (by the wife's age), then a
 // marriage market: unmarried adults enter it

@@ -172,6 +172,7 @@ Config readConfig(const std::string& path) {
                                          path, node.source().begin.line, node.source().begin.column,
                                          m.mortality_rotation_start_e0, m.mortality_rotation_end_e0));
   }
+  m.foreign_fertility_ratio = model.number("foreign_fertility_ratio", 0.0, 3.0);
   m.naturalisation_rate = model.number("naturalisation_rate", 0.0, 0.5);
   m.checks = model.boolean("checks");
   model.rejectUnknownKeys();

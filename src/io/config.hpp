@@ -62,6 +62,9 @@ struct ModelParameters {
   // base pattern at this life expectancy at birth to the ultimate pattern at the second.
   double mortality_rotation_start_e0 = 0.0;
   double mortality_rotation_end_e0 = 0.0;
+  // Fertility of foreign women relative to national women of the same age, parity and union
+  // status (the TFR path is the nationals').
+  double foreign_fertility_ratio = 0.0;
   // Yearly probability that a foreign resident becomes a national.
   double naturalisation_rate = 0.0;
   bool checks = true;                     // the yearly invariant checks (switch off only for benchmarks)

@@ -112,7 +112,7 @@ struct Projection::Census {
   std::array<std::array<std::int64_t, kAgeClasses>, kSexes> start{};    // by age at the start of the year
   std::array<std::array<std::int64_t, kAgeClasses>, kSexes> start_national{};  // nationals only
   kernels::ByNationalitySexAge end_age{};  // by nationality and age at the end of the year
-  std::array<std::array<std::array<std::int64_t, 2>, kParityGroups>, kFertileAges> women{};  // age, parity, married
+  std::array<std::array<std::array<std::int64_t, 2>, kParityGroups>, kFertileAges> women{};  // national women: age, parity, married
 };
 
 Projection::Projection(const io::Config& config, const io::CountryInputs& inputs, core::Population population,
@@ -247,7 +247,7 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   // rising TFR), its excess goes to the other groups (water-filling), so that the expected
   // births still follow the TFR path.
   const double max_multiplier = *std::max_element(fertility_multiplier_.begin(), fertility_multiplier_.end());
-  const double cap = kMaxBirthProbability / max_multiplier;
+  const double cap = kMaxBirthProbability / (max_multiplier * std::max(1.0, config_.model.foreign_fertility_ratio));
   for (int a = 0; a < kFertileAges; ++a) {
     std::array<std::array<double, 2>, kParityGroups> intensity{};
     double target = 0.0;
@@ -290,26 +290,51 @@ void Projection::allocateMigrants(const YearRates& rates, const std::vector<Cens
   immigrants_.assign(owned.size(), {});
   emigrants_.assign(owned.size(), {});
   const core::Stream rounding(config_.seed, 0, rates.year, core::Event::MigrationRounding);
+  // National counts per nationality, sex and age: positive cells are immigrants, negative ones
+  // emigrants (a nationality's net may flow in at some ages and out at others).
+  std::array<std::array<std::array<std::int64_t, kAgeClasses>, kSexes>, core::kNationalities> count{};
+  std::array<std::array<std::array<std::int64_t, kAgeClasses>, kSexes>, core::kNationalities> stock{};
+  for (int n = 0; n < core::kNationalities; ++n)
+    for (int s = 0; s < kSexes; ++s)
+      for (int a = 0; a < kAgeClasses; ++a) {
+        const double net = rates.net_international_migration[static_cast<std::size_t>(n)] * config_.scale *
+                           inputs_.international_migration.share[n][s][a];
+        const auto cell = static_cast<std::size_t>(n) * kCells + static_cast<std::size_t>(s * kAgeClasses + a);
+        const std::int64_t c = roundUnbiased(std::abs(net), rounding.uniform(static_cast<std::uint32_t>(cell)));
+        count[n][s][a] = net >= 0.0 ? c : -c;
+        for (std::size_t r = 0; r < regions_; ++r) stock[n][s][a] += key[r * kWidth + cell];
+      }
+  // Emigrants beyond a nationality's residents of their sex and age (a large negative net at
+  // small scales, or a foreign population too small for the path) leave from the other
+  // nationality's residents of the cell instead, so that the path's total still holds.
+  for (int s = 0; s < kSexes; ++s)
+    for (int a = 0; a < kAgeClasses; ++a)
+      for (int n = 0; n < core::kNationalities; ++n) {
+        const int other = 1 - n;
+        const std::int64_t excess = -count[n][s][a] - stock[n][s][a];
+        if (excess <= 0) continue;
+        count[n][s][a] = -stock[n][s][a];
+        count[other][s][a] = std::max(count[other][s][a] - excess, -stock[other][s][a]);
+      }
+
   std::vector<std::int64_t> quota(regions_);
   std::vector<std::int64_t> remainder(regions_);
   std::vector<std::size_t> by_remainder(regions_);
   for (int n = 0; n < core::kNationalities; ++n)
     for (int s = 0; s < kSexes; ++s)
       for (int a = 0; a < kAgeClasses; ++a) {
-        // The cell's net: positive cells are immigrants, negative ones emigrants (a nationality's
-        // net may flow in at some ages and out at others).
-        const double net = rates.net_international_migration[static_cast<std::size_t>(n)] * config_.scale *
-                           inputs_.international_migration.share[n][s][a];
+        const std::int64_t signed_count = count[n][s][a];
+        if (signed_count == 0) continue;
+        const bool arriving = signed_count > 0;
+        const std::int64_t total = std::abs(signed_count);
         const auto cell = static_cast<std::size_t>(n) * kCells + static_cast<std::size_t>(s * kAgeClasses + a);
-        const std::int64_t count = roundUnbiased(std::abs(net), rounding.uniform(static_cast<std::uint32_t>(cell)));
-        if (count == 0) continue;
         // Largest-remainder allocation in proportion to the region's persons of this
         // nationality, sex and age (newcomers settle where people like them live; emigrants
         // leave from there). Nobody is aged 0 at the end of the year before the births: newborn
         // immigrants are allocated like the region's youngest children (age 1 at the end of the
         // year). Immigrants of a cell nobody of their nationality holds settle like all residents
-        // of their sex and age; emigrants of such a cell cannot leave.
-        const std::size_t age_cell = a == 0 ? cell + 1 : cell;
+        // of their sex and age.
+        const std::size_t age_cell = arriving && a == 0 ? cell + 1 : cell;
         auto weight = [&](std::size_t r, bool all) {
           if (!all) return key[r * kWidth + age_cell];
           std::int64_t w = 0;
@@ -319,14 +344,14 @@ void Projection::allocateMigrants(const YearRates& rates, const std::vector<Cens
         bool all = false;
         std::int64_t weight_total = 0;
         for (std::size_t r = 0; r < regions_; ++r) weight_total += weight(r, false);
-        if (weight_total == 0 && net > 0.0) {
+        if (weight_total == 0 && arriving) {
           all = true;
           for (std::size_t r = 0; r < regions_; ++r) weight_total += weight(r, true);
         }
         if (weight_total == 0) continue;
         std::int64_t given = 0;
         for (std::size_t r = 0; r < regions_; ++r) {
-          const std::int64_t x = count * weight(r, all);
+          const std::int64_t x = total * weight(r, all);
           quota[r] = x / weight_total;
           remainder[r] = x % weight_total;
           given += quota[r];
@@ -334,8 +359,8 @@ void Projection::allocateMigrants(const YearRates& rates, const std::vector<Cens
         std::iota(by_remainder.begin(), by_remainder.end(), 0);
         std::stable_sort(by_remainder.begin(), by_remainder.end(),
                          [&](std::size_t x, std::size_t y) { return remainder[x] > remainder[y]; });
-        for (std::int64_t k = 0; k < count - given; ++k) ++quota[by_remainder[static_cast<std::size_t>(k)]];
-        for (std::size_t k = 0; k < owned.size(); ++k) (net >= 0.0 ? immigrants_ : emigrants_)[k][n][s][a] = quota[owned[k]];
+        for (std::int64_t k = 0; k < total - given; ++k) ++quota[by_remainder[static_cast<std::size_t>(k)]];
+        for (std::size_t k = 0; k < owned.size(); ++k) (arriving ? immigrants_ : emigrants_)[k][n][s][a] = quota[owned[k]];
       }
 }
 
@@ -364,7 +389,8 @@ void Projection::step() {
       ++c.start[s][core::ageClass(a)];
       if (n == core::Nationality::National) ++c.start_national[s][core::ageClass(a)];
       ++c.end_age[static_cast<int>(n)][s][core::ageClass(a + 1)];
-      if (s == 1 && a >= kFertileMin && a < kFertileMin + kFertileAges)
+      // The TFR path is the nationals': fertility is normalised on national women.
+      if (s == 1 && a >= kFertileMin && a < kFertileMin + kFertileAges && n == core::Nationality::National)
         ++c.women[a - kFertileMin][std::min<int>(p.parity[i], kParityGroups - 1)][p.partner[i] != core::kNoPerson];
     }
   }
@@ -393,7 +419,7 @@ void Projection::step() {
     for (auto& m : mortality_multiplier) m *= policy_.mortality(region);
     kernels::mortality(r, death_coefficient_, mortality_multiplier);
     kernels::fertility(r, fertility_coefficient_, fertility_multiplier_[region] * policy_.fertility(region),
-                       config_.model.sex_ratio_at_birth);
+                       config_.model.foreign_fertility_ratio, config_.model.sex_ratio_at_birth);
     kernels::unions(r, marriage_, divorce_);
     kernels::householdTransitions(r, leave_, config_.model.elderly_join_child_rate);
     // Internal migration between regions (and ranks) takes its place here.

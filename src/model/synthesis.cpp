@@ -314,7 +314,19 @@ class RegionBuilder {
         return;
       }
     }
-    role_[i] = Role::Independent;  // a region without any adult woman who can take a minor
+    // No woman who can take a minor (a small sample of foreign residents, mostly men): any adult
+    // of the group, the one with the fewest dependents (the first by index among equals), so that
+    // no household is made of minors only.
+    std::size_t host = kNone;
+    for (std::size_t k = 0; k < age_.size(); ++k)
+      if (age_[k] >= kAdultAge && (host == kNone || dependents_[k] < dependents_[host])) host = k;
+    if (host == kNone) {
+      role_[i] = Role::Independent;  // no adult at all: the caller never builds such a group
+      return;
+    }
+    host_[i] = host;
+    ++dependents_[host];
+    ++stats_.kin_placements;
   }
 
   // Unpartnered persons 75+ living with a younger married woman of the age of their children.

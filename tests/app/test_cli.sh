@@ -76,13 +76,15 @@ listing=$(h5ls -r "$work/run-1/results.h5" | tr -s ' ')
 for entry in "/years Dataset {4}" "/population Dataset {4, 229, 2, 101}" "/births Dataset {4, 229, 35}" \
              "/deaths Dataset {4, 229, 2, 101}" "/households/size Dataset {4, 229, 7}" \
              "/households/type Dataset {4, 229, 5}" "/international/immigrants Dataset {4, 229}" \
+             "/nationals/population Dataset {4, 229, 2, 101}" "/nationals/naturalisations Dataset {4, 229}" \
              "/regions/code Dataset {229}" "/performance/seconds Dataset {4, 1, 7}" "/meta Group"; do
   grep -qxF -- "$entry" <<<"$listing" || fail "results.h5 lacks $entry"
 done
 expect_exit 0 "popsim results, 2023..2026 \\(3 years\\)" "$POPSIM" info "$work/run-1/results.h5"
 h5dump -a /population/units "$work/run-1/results.h5" | grep -q persons || fail "/population has no units attribute"
 h5dump -a /meta/seed "$work/run-1/results.h5" | grep -q 20231231 || fail "/meta lacks the seed"
-for dataset in years population births deaths households/size households/type international/immigrants \
+for dataset in years population nationals/population nationals/births nationals/deaths nationals/immigrants \
+               nationals/emigrants nationals/naturalisations births deaths households/size households/type international/immigrants \
                international/emigrants unions/marriages unions/divorces migration/in migration/out migration/in_by_age migration/out_by_age migration/flows; do
   h5diff -q "$work/run-1/results.h5" "$work/run-2/results.h5" /$dataset /$dataset \
     || fail "/$dataset differs between 1 and 2 ranks"

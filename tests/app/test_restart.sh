@@ -31,7 +31,7 @@ run_popsim() {
 # same_results A B WHAT: every dataset but /meta and /performance is identical.
 same_results() {
   local a=$1 b=$2 what=$3 object
-  for object in years regions provinces population births deaths households international unions migration extinction aggregates; do
+  for object in years regions provinces population nationals births deaths households international unions migration extinction aggregates; do
     h5diff -q "$a" "$b" "/$object" "/$object" >/dev/null 2>&1 || { fail "$what: /$object differs"; return; }
   done
 }

@@ -208,7 +208,7 @@ TEST_F(BadInput, BirthOrderSharesThatDoNotSumToOne) {
 TEST_F(BadInput, HouseholdPersonsDisagreeWithPopulation) {
   setCell("households.csv", 0, "persons", "12");
   EXPECT_HAS(error(), where("households.csv", 0, "persons") + "expected");
-  EXPECT_HAS(error(), "persons (the region's total in the population table), found 12");
+  EXPECT_HAS(error(), "persons (the region's total in the national population table), found 12");
 }
 
 TEST_F(BadInput, AssumptionYearsWithAGap) {
@@ -234,14 +234,15 @@ TEST_F(BadInput, LivingArrangementSharesAboveOne) {
 
 TEST_F(BadInput, ForeignPersonsDisagreeWithTheForeignPopulation) {
   setCell("households.csv", 2, "foreign_persons", "7");
-  EXPECT_HAS(error(), where("households.csv", 2, "foreign_persons") +
-                          "persons (the region's total in the foreign population table), found 7");
+  EXPECT_HAS(error(), where("households.csv", 2, "foreign_persons") + "expected");
+  EXPECT_HAS(error(), "persons (the region's total in the foreign population table), found 7");
 }
 
 TEST_F(BadInput, ForeignHouseholdsWithoutAdults) {
   // More foreign households than foreign adults cannot all have an adult.
   setCell("households.csv", 2, "foreign_households", "99999999");
-  EXPECT_HAS(error(), where("households.csv", 2, "foreign_households") + "foreign persons aged 18+ of the region), found 99999999");
+  EXPECT_HAS(error(), where("households.csv", 2, "foreign_households") + "expected between 1 and");
+  EXPECT_HAS(error(), "households (the foreign persons aged 18+ of the region), found 99999999");
 }
 
 TEST_F(BadInput, RegionalTfrOutOfRange) {
@@ -268,7 +269,7 @@ TEST_F(BadInput, NegativeImprovementWeight) {
 
 TEST_F(BadInput, LifeTableThatContradictsItsRates) {
   setCell("mortality.csv", 70, "qx_male", "0.5");
-  EXPECT_HAS(error(), where("mortality.csv", 70, "qx_male") + "contradicts mx");
+  EXPECT_HAS(error(), where("mortality.csv", 70, "qx_male") + "qx 0.5 contradicts mx");
 }
 
 TEST_F(BadInput, ZeroMortalityInTheOpenInterval) {

@@ -22,6 +22,8 @@ namespace {
 
 struct National {
   oracle::BySexAge population{};
+  oracle::BySexAge nationals{};
+  double national_births = 0.0;
   double births = 0.0;
   double deaths = 0.0;
   double immigrants = 0.0;
@@ -31,8 +33,11 @@ struct National {
 
 // National totals of the records (summed over all ranks).
 National national(const Projection& p, MPI_Comm comm) {
-  std::vector<double> v(202 + 2 + 35 + 2, 0.0);
+  std::vector<double> v(202 + 2 + 35 + 2 + 202 + 1, 0.0);
   for (const auto& r : p.records()) {
+    v[443] += static_cast<double>(r.national_births);
+    for (int s = 0; s < 2; ++s)
+      for (int a = 0; a <= 100; ++a) v[241 + s * 101 + a] += static_cast<double>(r.nationals[s][a]);
     v[239] += static_cast<double>(r.immigrants);
     v[240] += static_cast<double>(r.emigrants);
     for (int s = 0; s < 2; ++s)
@@ -54,6 +59,9 @@ National national(const Projection& p, MPI_Comm comm) {
   for (int a = 0; a < 35; ++a) n.births_by_age[a] = v[204 + a];
   n.immigrants = v[239];
   n.emigrants = v[240];
+  for (int s = 0; s < 2; ++s)
+    for (int a = 0; a <= 100; ++a) n.nationals[s][a] = v[241 + s * 101 + a];
+  n.national_births = v[443];
   return n;
 }
 
@@ -80,20 +88,24 @@ TEST(Projection, AgreesWithTheCohortComponentOracle) {
     projection.step();
     sim.push_back(national(projection, MPI_COMM_SELF));
   }
-  const auto expected =
-      oracle::project(test::baselineInputs(), config.model, sim[0].population, config.start_year, kYears, config.scale);
+  const auto expected = oracle::project(test::baselineInputs(), config.model, sim[0].population, sim[0].nationals,
+                                        config.start_year, kYears, config.scale);
   // (b) births and deaths every year, within 4 standard deviations (Poisson, >= binomial).
   for (int t = 1; t <= kYears; ++t) {
     const auto& o = expected[static_cast<std::size_t>(t - 1)];
     double deaths = 0.0;
     for (const auto& s : o.deaths) deaths += std::accumulate(s.begin(), s.end(), 0.0);
     EXPECT_NEAR(sim[t].births, o.births, 4.0 * std::sqrt(o.births)) << o.year;
+    // Children of national mothers (a few more: foreign mothers with a national husband).
+    EXPECT_NEAR(sim[t].national_births, o.national_births, 4.0 * std::sqrt(o.births)) << o.year;
     EXPECT_NEAR(sim[t].deaths, deaths, 4.0 * std::sqrt(deaths)) << o.year;
-    // (c) the TFR measured from simulated births and women at the start of the year.
+    // (c) the TFR measured from simulated births and women at the start of the year (foreign
+    // women weighted by their relative fertility: the path is the nationals' TFR).
     double tfr = 0.0;
     double variance = 0.0;
     for (int a = 15; a <= 49; ++a) {
-      const double women = sim[t - 1].population[1][a];
+      const double nationals = sim[t - 1].nationals[1][a];
+      const double women = nationals + config.model.foreign_fertility_ratio * (sim[t - 1].population[1][a] - nationals);
       if (women == 0.0) continue;
       tfr += sim[t].births_by_age[a - 15] / women;
       variance += std::max(sim[t].births_by_age[a - 15], 1.0) / (women * women);
@@ -121,6 +133,26 @@ TEST(Projection, AgreesWithTheCohortComponentOracle) {
       }
       EXPECT_NEAR(x, e, 4.0 * std::sqrt(variance) + 1.0) << "sex " << s << " ages " << 5 * g << "+";
     }
+  // The nationals after 30 years (births, deaths, naturalisations and their migration). The
+  // oracle counts children of foreign mothers as foreign; in the simulation those whose mother
+  // married a national are nationals, so the nationals lie between the oracle's and the oracle's
+  // plus all births to foreign mothers, within 4 standard deviations of the events' noise.
+  {
+    double sim_nationals = 0.0, oracle_nationals = 0.0, variance = 0.0, foreign_mothers = 0.0;
+    for (int s = 0; s < 2; ++s)
+      for (int a = 0; a <= 100; ++a) {
+        sim_nationals += sim.back().nationals[s][a];
+        oracle_nationals += expected.back().nationals[s][a];
+      }
+    for (const auto& o : expected) {
+      variance += o.births + 0.25 * 404;
+      foreign_mothers += o.births - o.national_births;
+      for (const auto& d : o.deaths) variance += std::accumulate(d.begin(), d.end(), 0.0);
+    }
+    EXPECT_GT(foreign_mothers, 0.0);
+    EXPECT_GE(sim_nationals, oracle_nationals - 4.0 * std::sqrt(variance));
+    EXPECT_LE(sim_nationals, oracle_nationals + foreign_mothers + 4.0 * std::sqrt(variance));
+  }
   // Net international migration every year: the path's total (nationals and foreigners), rounded
   // per nationality-sex-age cell without bias.
   for (int t = 1; t <= kYears; ++t) {
@@ -205,7 +237,8 @@ TEST(Projection, AFailedCheckStopsTheRunNamingCheckYearAndRegion) {
 
 TEST(Projection, EmigrationWhenNetMigrationIsNegative) {
   if (test::rank() != 0) return;
-  // The shipped scenarios all have positive net migration: this one has -200,000 a year.
+  // The shipped scenarios all have positive net migration: this one has -200,000 a year, all of
+  // it foreign residents (the nationals' net is set to 0).
   test::TempDir dir;
   for (const auto& e : std::filesystem::directory_iterator(test::koreaInputs()))
     std::filesystem::copy(e.path(), dir.path() / e.path().filename());
@@ -217,6 +250,7 @@ TEST(Projection, EmigrationWhenNetMigrationIsNegative) {
       std::stringstream cells(line);
       for (std::string c; std::getline(cells, c, ',');) f.push_back(c);
       f[4] = "-200000";
+      f[5] = "0";
       line = f[0];
       for (std::size_t k = 1; k < f.size(); ++k) line += "," + f[k];
     }

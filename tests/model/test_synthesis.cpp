@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "model/initial_population.hpp"
 #include "model/synthesis.hpp"
@@ -14,11 +15,16 @@
 namespace popsim::model {
 namespace {
 
-io::AgeSexCounts countsOf(const core::Persons& p, std::size_t begin, std::size_t end, int year) {
+io::AgeSexCounts countsOf(const core::Persons& p, std::size_t begin, std::size_t end, int year,
+                          core::Nationality nationality) {
   io::AgeSexCounts c{};
-  for (std::size_t i = begin; i < end; ++i) ++c[static_cast<int>(p.sex[i])][core::ageClass(year - p.birth_year[i])];
+  for (std::size_t i = begin; i < end; ++i)
+    if (core::nationalityOf(p.flags[i]) == nationality) ++c[static_cast<int>(p.sex[i])][core::ageClass(year - p.birth_year[i])];
   return c;
 }
+
+constexpr auto kNational = core::Nationality::National;
+constexpr auto kForeign = core::Nationality::Foreign;
 
 core::Population synthesizeAt(double scale, int threads) {
   auto config = test::baseline();
@@ -65,13 +71,18 @@ TEST(SynthesizeRegion, FullScaleRegionHasExactCountsAndValidHouseholds) {
     if (in.regionPopulation(ri) < in.regionPopulation(smallest)) smallest = ri;
     if (in.regionPopulation(ri) > in.regionPopulation(largest)) largest = ri;
   }
-  for (const auto r : {smallest, largest}) {
-    const auto input = regionInput(config, in, r, in.population[r], in.households[r], 1);
+  // Nationals exactly as registered, cell for cell; foreign residents exactly as in their table,
+  // each in households of their own.
+  for (const auto r : {smallest, largest})
+    for (const auto n : {kNational, kForeign}) {
+    const auto& counts = in.populationOf(n)[r];
+    const auto households = n == kNational ? in.households[r] : in.foreign_households[r];
+    const auto input = regionInput(config, in, r, counts, households, 1, n);
     core::Population pop;
-    pop.persons.resize(static_cast<std::size_t>(in.regionPopulation(r)));
+    pop.persons.resize(static_cast<std::size_t>(io::total(counts)));
     const auto stats = synthesizeRegion(input, pop.persons, 0);
-    EXPECT_EQ(countsOf(pop.persons, 0, pop.persons.size(), config.start_year), in.population[r]) << in.regions[r].name_en;
-    EXPECT_LE(std::abs(stats.households - in.households[r]), in.households[r] / 100) << in.regions[r].name_en;
+    EXPECT_EQ(countsOf(pop.persons, 0, pop.persons.size(), config.start_year, n), counts) << in.regions[r].name_en;
+    EXPECT_LE(std::abs(stats.households - households), households / 100 + 1) << in.regions[r].name_en;
     pop.households.resize(static_cast<std::size_t>(stats.households));
     for (std::size_t h = 0; h < pop.households.size(); ++h) {
       pop.households.id[h] = static_cast<core::HouseholdId>(h + 1);
@@ -98,8 +109,13 @@ TEST_F(SampleSynthesis, CountsMatchTheScaledInputsInEveryRegion) {
   ASSERT_EQ(pop.regions.size(), in.regions.size());
   for (std::size_t k = 0; k < pop.regions.size(); ++k) {
     const auto r = pop.regions[k];
-    EXPECT_EQ(countsOf(pop.persons, pop.person_offset[k], pop.person_offset[k + 1], config.start_year),
+    EXPECT_EQ(countsOf(pop.persons, pop.person_offset[k], pop.person_offset[k + 1], config.start_year, kNational),
               scaledCounts(in.population[r], 0.01, config.seed, in.regions[r].code, config.start_year));
+    auto foreign = scaledCounts(in.population_foreign[r], 0.01, config.seed, in.regions[r].code, config.start_year, kForeign);
+    std::int64_t adults = 0;
+    for (const auto& by_age : foreign) adults += std::accumulate(by_age.begin() + 18, by_age.end(), std::int64_t{0});
+    if (adults == 0) foreign = {};  // a sample of foreign minors only cannot be housed
+    EXPECT_EQ(countsOf(pop.persons, pop.person_offset[k], pop.person_offset[k + 1], config.start_year, kForeign), foreign);
   }
 }
 
@@ -110,8 +126,11 @@ TEST_F(SampleSynthesis, HasARealisticComposition) {
   const int year = test::baseline().start_year;
   std::int64_t expected_households = 0;
   const auto& in = test::baselineInputs();
-  for (std::size_t r = 0; r < in.regions.size(); ++r)
-    expected_households += scaledHouseholds(in.households[r], 0.01, test::baseline().seed, in.regions[static_cast<core::RegionIndex>(r)].code, year);
+  for (std::size_t r = 0; r < in.regions.size(); ++r) {
+    const auto code = in.regions[static_cast<core::RegionIndex>(r)].code;
+    expected_households += scaledHouseholds(in.households[r], 0.01, test::baseline().seed, code, year);
+    expected_households += scaledHouseholds(in.foreign_households[r], 0.01, test::baseline().seed, code, year, kForeign);
+  }
   const auto households = static_cast<std::int64_t>(sample_->households.size());
   EXPECT_LE(std::abs(households - expected_households), expected_households / 100);
 

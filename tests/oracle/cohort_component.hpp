@@ -17,14 +17,19 @@ using BySexAge = std::array<std::array<double, 101>, 2>;
 
 struct Year {
   int year = 0;
-  BySexAge population{};  // end of year
+  BySexAge population{};  // end of year, everyone
+  BySexAge nationals{};   // end of year, nationals
   BySexAge deaths{};      // during the year, by age at its start
   double births = 0.0;
-  double tfr = 0.0;       // the period TFR of the rates used
+  double national_births = 0.0;  // to national mothers (their children are nationals)
+  double tfr = 0.0;       // the period TFR of the rates used (the nationals')
 };
 
-// Projects `start` (the end of `start_year`) for `years` years; migrants are scaled by `scale`.
+// Projects `start` (everyone at the end of `start_year`; `start_nationals` of them nationals)
+// for `years` years, by nationality: the nationals' fertility follows the TFR path, foreign
+// women's is its model.foreign_fertility_ratio; foreign residents naturalise at
+// model.naturalisation_rate; migrants of each nationality are scaled by `scale`.
 std::vector<Year> project(const io::CountryInputs& inputs, const io::ModelParameters& model, const BySexAge& start,
-                          int start_year, int years, double scale);
+                          const BySexAge& start_nationals, int start_year, int years, double scale);
 
 }  // namespace popsim::oracle

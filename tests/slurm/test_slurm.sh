@@ -29,7 +29,7 @@ export OMP_NUM_THREADS=1
 
 same_results() {  # A B WHAT: all data but /meta and /performance
   local object
-  for object in years regions provinces population births deaths households international unions migration extinction aggregates; do
+  for object in years regions provinces population nationals births deaths households international unions migration extinction aggregates; do
     h5diff -q "$1" "$2" "/$object" "/$object" >/dev/null 2>&1 || { fail "$3: /$object differs"; return; }
   done
 }
