@@ -540,14 +540,15 @@ int info(const std::string& file, MPI_Comm comm) {
   fmt::print("  persons    {} (next id {})\n", thousands(persons), m.next_person_id);
   fmt::print("  households {} (next id {})\n", thousands(households), m.next_household_id);
 
-  fmt::print("\n  {:>4}  {:<24} {:>7} {:>12} {:>12} {:>6} {:>10} {:>6} {:>10}\n", "code", "province", "regions",
-             "persons", "households", "size", "one-person", "65+", "ext.index");
+  fmt::print("\n  {:>4}  {:<24} {:>7} {:>12} {:>12} {:>12} {:>6} {:>10} {:>6} {:>10}\n", "code", "province", "regions",
+             "persons", "nationals", "households", "size", "one-person", "65+", "ext.index");
   for (const auto& t : model::summarizeByProvince(index, columns, "all")) {
-    fmt::print("  {:>4}  {:<24} {:>7} {:>12} {:>12} {:>6.2f} {:>9.1f}% {:>5.1f}% {:>10.2f}\n",
+    fmt::print("  {:>4}  {:<24} {:>7} {:>12} {:>12} {:>12} {:>6.2f} {:>9.1f}% {:>5.1f}% {:>10.2f}\n",
                t.code == 0 ? std::string() : std::to_string(t.code), t.name, t.regions, thousands(t.persons),
-               thousands(t.households), t.meanHouseholdSize(), 100.0 * t.oneShare(), 100.0 * t.share65(),
-               t.extinctionIndex());
+               thousands(t.nationals), thousands(t.households), t.meanHouseholdSize(), 100.0 * t.oneShare(),
+               100.0 * t.share65(), t.extinctionIndex());
   }
+  fmt::print("  persons: everyone resident; nationals: the registered population (the extinction index's)\n");
   return kExitOk;
 }
 

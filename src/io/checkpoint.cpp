@@ -417,6 +417,7 @@ PersonSummaryColumns readPersonSummaryColumns(const std::string& path) {
     c.birth_year = detail::readAll<core::Year>(pp, "birth_year");
     c.sex = detail::readAll<std::uint8_t>(pp, "sex");
     c.household = detail::readAll<core::HouseholdId>(pp, "household");
+    c.flags = detail::readAll<std::uint8_t>(pp, "flags");
   } catch (const std::runtime_error& e) {
     throw core::InputError(fmt::format("{}: {}", path, e.what()));
   }

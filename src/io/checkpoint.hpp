@@ -80,6 +80,7 @@ struct PersonSummaryColumns {
   std::vector<core::Year> birth_year;
   std::vector<std::uint8_t> sex;
   std::vector<core::HouseholdId> household;
+  std::vector<std::uint8_t> flags;
 };
 PersonSummaryColumns readPersonSummaryColumns(const std::string& path);
 

@@ -53,6 +53,9 @@ Replicate read(const std::string& path) {
   const auto pop = detail::readWhole<double>(f, "population", dims);  // [Y, R, 2, 101]
   r.Y = dims[0];
   r.R = dims[1];
+  if (H5Lexists(f, "nationals", H5P_DEFAULT) <= 0)
+    throw core::InputError(fmt::format("{}: no /nationals/population (written by an older popsim): rerun it", path));
+  const auto nationals = detail::readWhole<double>(f, "nationals/population", dims);  // the registered population
   const auto cls = detail::readWhole<double>(f, "extinction/class", dims);
   while (r.done < r.Y && cls[r.done * r.R] >= 0) ++r.done;
   const auto births = detail::readWhole<double>(f, "births", dims);
@@ -68,24 +71,30 @@ Replicate read(const std::string& path) {
     std::vector<double> nat(K, 0.0);
     for (std::size_t i = 0; i < r.R; ++i) {
       const std::size_t tr = t * r.R + i;
-      double persons = 0.0, old = 0.0, women = 0.0, b = 0.0, d = 0.0;
+      // The extinction index (KEIS) is of the registered population: nationals.
+      double persons = 0.0, registered = 0.0, old = 0.0, registered_old = 0.0, women = 0.0, b = 0.0, d = 0.0;
       for (std::size_t s = 0; s < 2; ++s)
         for (std::size_t a = 0; a <= 100; ++a) {
           const double x = pop[(tr * 2 + s) * 101 + a];
+          const double n = nationals[(tr * 2 + s) * 101 + a];
           persons += x;
+          registered += n;
           if (a >= 65) old += x;
-          if (s == 1 && a >= 20 && a <= 39) women += x;
+          if (a >= 65) registered_old += n;
+          if (s == 1 && a >= 20 && a <= 39) women += n;
           d += deaths[(tr * 2 + s) * 101 + a];
         }
       for (std::size_t a = 0; a < 35; ++a) b += births[tr * 35 + a];
-      const double values[] = {persons / r.scale, b / r.scale, d / r.scale, (in[tr] - out[tr]) / r.scale, old / r.scale,
-                               old > 0.0 ? women / old : nan};
+      const double values[] = {persons / r.scale, registered / r.scale, b / r.scale, d / r.scale,
+                               (in[tr] - out[tr]) / r.scale, old / r.scale,
+                               registered_old > 0.0 ? women / registered_old : nan};
+      static_assert(sizeof(values) / sizeof(values[0]) == std::size(kEnsembleIndicators));
       for (std::size_t k = 0; k < K; ++k) {
         r.regional[k][tr] = values[k];
         if (k + 1 < K) nat[k] += values[k];
       }
       women_all += women;
-      old_all += old;
+      old_all += registered_old;
     }
     nat[K - 1] = old_all > 0.0 ? women_all / old_all : nan;
     for (std::size_t k = 0; k < K; ++k) r.national[k][t] = nat[k];

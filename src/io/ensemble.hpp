@@ -11,8 +11,9 @@ namespace popsim::io {
 // persons aged 65+ and the local extinction index, per region, and their national totals
 // (the index nationally as women 20-39 / persons 65+ of the whole country). Counts are divided
 // by the scale (national figures).
-inline constexpr const char* kEnsembleIndicators[] = {"population", "births", "deaths", "net_internal_migration",
-                                                       "persons_65plus", "extinction_index"};
+// The extinction index is last (its national value is a ratio, not a sum).
+inline constexpr const char* kEnsembleIndicators[] = {"population", "nationals", "births", "deaths",
+                                                       "net_internal_migration", "persons_65plus", "extinction_index"};
 
 // Reads the replicates' results files (same configuration, years and regions; serial) and writes
 // `out`: /summary/<indicator>/{median,lo80,hi80,lo95,hi95} [Y, R] and /summary/national/<indicator>/...

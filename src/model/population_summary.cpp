@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "model/policy.hpp"
+
 namespace popsim::model {
 namespace {
 
@@ -13,15 +15,19 @@ double ratio(std::int64_t a, std::int64_t b) { return b == 0 ? 0.0 : static_cast
 double AreaSummary::meanHouseholdSize() const { return ratio(persons, households); }
 double AreaSummary::oneShare() const { return ratio(one_person, households); }
 double AreaSummary::share65() const { return ratio(aged_65_plus, persons); }
-double AreaSummary::extinctionIndex() const { return ratio(women_20_39, aged_65_plus); }
+double AreaSummary::extinctionIndex() const {
+  return model::extinctionIndex(static_cast<double>(national_women_20_39), static_cast<double>(national_65_plus));
+}
 
 AreaSummary& AreaSummary::operator+=(const AreaSummary& o) {
   regions += o.regions;
   persons += o.persons;
+  nationals += o.nationals;
   households += o.households;
   one_person += o.one_person;
   aged_65_plus += o.aged_65_plus;
-  women_20_39 += o.women_20_39;
+  national_65_plus += o.national_65_plus;
+  national_women_20_39 += o.national_women_20_39;
   return *this;
 }
 
@@ -42,8 +48,11 @@ std::vector<AreaSummary> summarizeByProvince(const io::CheckpointIndex& index,
     std::vector<std::uint32_t> size(index.household_offset[r + 1] - index.household_offset[r], 0);
     for (auto i = p0; i < p1; ++i) {
       const int age = year - columns.birth_year[i];
+      const bool national = core::nationalityOf(columns.flags[i]) == core::Nationality::National;
       t.aged_65_plus += age >= 65;
-      t.women_20_39 += columns.sex[i] == 1 && age >= 20 && age <= 39;
+      t.nationals += national;
+      t.national_65_plus += national && age >= 65;
+      t.national_women_20_39 += national && columns.sex[i] == 1 && age >= 20 && age <= 39;
       const auto k = columns.household[i] - first;
       if (k < size.size()) ++size[k];
     }

@@ -14,15 +14,18 @@ struct AreaSummary {
   std::string name;
   std::int64_t regions = 0;
   std::int64_t persons = 0;
+  std::int64_t nationals = 0;
   std::int64_t households = 0;
   std::int64_t one_person = 0;
   std::int64_t aged_65_plus = 0;
-  std::int64_t women_20_39 = 0;
+  std::int64_t national_65_plus = 0;
+  std::int64_t national_women_20_39 = 0;
 
   double meanHouseholdSize() const;
   double oneShare() const;
   double share65() const;
-  // Local extinction index (Lee Sang-ho, KEIS): women aged 20-39 / persons aged 65+.
+  // Local extinction index (Lee Sang-ho, KEIS), of the registered population: national women
+  // aged 20-39 / nationals aged 65+.
   double extinctionIndex() const;
   AreaSummary& operator+=(const AreaSummary& o);
 };

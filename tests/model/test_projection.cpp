@@ -201,7 +201,7 @@ TEST(Projection, IsIdenticalWhenRegionsMoveBetweenRanks) {
   auto distributed = start(config, MPI_COMM_WORLD);
   auto single = start(config, MPI_COMM_SELF);
   const auto initial_owner = distributed.owner();
-  for (int t = 0; t < 3; ++t) {
+  for (int t = 0; t < 5; ++t) {
     distributed.step();
     single.step();
   }
