@@ -1349,6 +1349,14 @@ def main(argv=None):
     return 0
 
 
+def _body(report):
+    """A report section without its own top heading (the README gives each table one)."""
+    lines = report.strip().split("\n")
+    if lines and lines[0].startswith("## "):
+        lines = lines[1:]
+    return "\n".join(lines).strip() + "\n"
+
+
 def write_readme(out, R, regions, prov, pop1):
     frep, mrep, lrep, mdiag = R["frep"], R["mrep"], R["lrep"], R["mdiag"]
     L = []
@@ -1403,7 +1411,7 @@ def write_readme(out, R, regions, prov, pop1):
     a("The PCLM split of the previous method (10-year bins, census-2010 cohort prior) is still computed by this script, "
       "only as the reference of the comparison above.\n")
     a("## population_foreign.csv\n")
-    a(R["foreignrep"].rstrip() + "\n")
+    a(_body(R["foreignrep"]))
     a("## households.csv\n")
     a("MOIS 2023-12 registered households (세대, resident basis) and residents for the 229 regions; persons equals the "
       "region total of population.csv. A 세대 is a registration unit (more one-person units than census 가구). "
@@ -1432,7 +1440,7 @@ def write_readme(out, R, regions, prov, pop1):
       f"F {R['asm']['medium'].e0_female.iloc[-1]:.2f}.\n")
 
     a("## net_international_migration_nationals (assumptions_*.csv) and the registers\n")
-    a(R["nimrep"].rstrip() + "\n")
+    a(_body(R["nimrep"]))
     a("## fertility_regions.csv\n")
     fr = R["frrep"]
     a(f"Births and TFR of the 229 si/gun/gu in 2023 (KOSIS, {fr['births']:,} births; national TFR {fr['national']}). "
@@ -1603,8 +1611,9 @@ def write_readme(out, R, regions, prov, pop1):
       "0.5 cap near 78-80 come from the assumed co-residence curve reaching 0 at 80 (parents die).\n")
 
     a("## international_migration_age.csv and naturalisation\n")
-    a(R["imrep"].rstrip() + "\n")
-    a(R["natrep"].rstrip() + "\n")
+    a(_body(R["imrep"]))
+    a("### Naturalisation\n")
+    a(_body(R["natrep"]))
     a(f"The rate ({R['naturalisation_rate']:.5f}) is the configuration's [model] naturalisation_rate.\n")
 
     a("## UNCONFIRMED choices (summary)\n")

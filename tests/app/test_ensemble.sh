@@ -36,7 +36,7 @@ e, s = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
 assert int(e["/meta"].attrs["replicates"]) == 3
 inds = list(e["/summary"].keys())
 inds.remove("national")
-assert set(inds) == {"population", "births", "deaths", "net_internal_migration", "persons_65plus", "extinction_index"}, inds
+assert set(inds) == {"population", "nationals", "births", "deaths", "net_internal_migration", "persons_65plus", "extinction_index"}, inds
 for ind in inds:
     rep = e[f"/replicates/{ind}"][:]                      # [K, Y], national
     nat = {q: e[f"/summary/national/{ind}/{q}"][:] for q in ("median", "lo80", "hi80", "lo95", "hi95")}
