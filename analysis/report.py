@@ -8,7 +8,8 @@ Usage:
 
 Writes to DIR (PNG, 110 dpi) and DIR/summary.md:
 * population.png - national population (and, with --ensemble, its median and 80%/95% intervals)
-  with births and deaths; tfr.png - the simulated total fertility rate against the assumption path
+  with births and deaths; tfr.png - the simulated total fertility rate of national women against the
+  assumption path (the nationals' TFR)
 * pyramids.png - population pyramids at the start, 2050 (if simulated) and the end
 * share_65plus.png - share aged 65+ by province and nationally
 * extinction_map_YEAR.png - the extinction index by region: points at region centroids sized by
@@ -57,6 +58,7 @@ def load(path):
         r = dict(
             scale=scale, years=f["/years"][:done], pop=pop[:done], nationals=nationals[:done],
             births=f["/births"][:done].astype(float) / scale, deaths=f["/deaths"][:done].astype(float) / scale,
+            national_births=f["/nationals/births_by_mother_age"][:done].astype(float) / scale,
             province=f["/regions/province"][:], lon=f["/regions/centroid_lon"][:], lat=f["/regions/centroid_lat"][:],
             code=f["/regions/code"][:], prov_code=f["/provinces/code"][:],
             prov_name=[text(x) for x in f["/provinces/name_en"][:]],
@@ -67,11 +69,12 @@ def load(path):
 
 
 def tfr(r):
-    """Simulated TFR: births by mother's age (15..49 at the start of the year) / women of that age at the start."""
+    """Simulated TFR of the nationals (the assumption path's): births to national mothers by age
+    (15..49 at the start of the year) / national women of that age at the start."""
     out = [np.nan]
     for t in range(1, len(r["years"])):
-        women = r["pop"][t - 1, :, 1, 15:50].sum(axis=0)
-        b = r["births"][t].sum(axis=0)
+        women = r["nationals"][t - 1, :, 1, 15:50].sum(axis=0)
+        b = r["national_births"][t].sum(axis=0)
         out.append(float(np.sum(np.where(women > 0, b / np.maximum(women, 1e-9), 0.0))))
     return np.array(out)
 

@@ -111,6 +111,7 @@ void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double m
     r.newborns.push_back({static_cast<std::uint32_t>(i), s.uniform(1) < p_boy ? core::Sex::Male : core::Sex::Female,
                           national ? core::Nationality::National : core::Nationality::Foreign});
     if (national) ++r.national_births;
+    if (r.nationality(i) == core::Nationality::National) ++r.births_to_nationals[a - kFertileMin];
     if (p.parity[r.at(i)] < 255) ++p.parity[r.at(i)];
     ++r.births[a - kFertileMin];
   }

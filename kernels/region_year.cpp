@@ -30,6 +30,7 @@ void RegionYear::index() {
   births = {};
   emigrants = {};
   national_deaths = national_births = national_emigrants = naturalisations = 0;
+  births_to_nationals = {};
   marriages = divorces = left_home = elderly_moved = orphans_placed = 0;
 
   household_start.clear();

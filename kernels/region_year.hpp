@@ -74,6 +74,7 @@ struct RegionYear {
   // The same events of nationals only (the registered population's accounts).
   std::int64_t national_deaths = 0;
   std::int64_t national_births = 0;  // newborns who are nationals
+  std::array<std::int64_t, kFertileAges> births_to_nationals{};  // by the national mother's age
   std::int64_t national_emigrants = 0;
   std::int64_t naturalisations = 0;
   std::int64_t marriages = 0;

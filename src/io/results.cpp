@@ -107,6 +107,10 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
   createDataset(file_, "nationals/births", H5T_NATIVE_INT64, {Y, R}, "births",
                 "live births during the year of children who are nationals (a parent is a national)", "year,region",
                 tables_);
+  createDataset(file_, "nationals/births_by_mother_age", H5T_NATIVE_INT64, {Y, R, 35}, "births",
+                "live births during the year to national mothers by the mother's age 15..49 at the start of the year "
+                "(the nationals' TFR is their sum over the national women of each age)",
+                "year,region,mother_age", tables_);
   createDataset(file_, "nationals/deaths", H5T_NATIVE_INT64, {Y, R}, "deaths", "deaths of nationals during the year",
                 "year,region", tables_);
   createDataset(file_, "nationals/immigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
@@ -191,6 +195,9 @@ void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionInd
               for (const auto& s : r.nationals) v.insert(v.end(), s.begin(), s.end());
             }, 202));
   writeRows(file_, "nationals/births", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.national_births); }, 1));
+  writeRows(file_, "nationals/births_by_mother_age", t, rows, 35, gather([](const auto& r, auto& v) {
+              v.insert(v.end(), r.births_to_nationals.begin(), r.births_to_nationals.end());
+            }, 35));
   writeRows(file_, "nationals/deaths", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.national_deaths); }, 1));
   writeRows(file_, "nationals/immigrants", t, rows, 1,
             gather([](const auto& r, auto& v) { v.push_back(r.national_immigrants); }, 1));

@@ -42,6 +42,7 @@ struct RegionYearRecord {
   std::int64_t orphans_placed = 0;
   // Events of nationals (the registered population's accounts).
   std::int64_t national_births = 0;
+  std::array<std::int64_t, 35> births_to_nationals{};  // by the national mother's age 15..49
   std::int64_t national_deaths = 0;
   std::int64_t national_immigrants = 0;
   std::int64_t national_emigrants = 0;

@@ -809,6 +809,7 @@ void Projection::account(bool with_events) {
     for (const auto& s : w.emigrants) rec.emigrants += std::accumulate(s.begin(), s.end(), std::int64_t{0});
     for (const auto& im : w.immigrants) rec.national_immigrants += im.nationality == core::Nationality::National;
     rec.national_births = w.national_births;
+    std::copy(w.births_to_nationals.begin(), w.births_to_nationals.end(), rec.births_to_nationals.begin());
     rec.national_deaths = w.national_deaths;
     rec.national_emigrants = w.national_emigrants;
     rec.naturalisations = w.naturalisations;

@@ -83,7 +83,7 @@ done
 expect_exit 0 "popsim results, 2023..2026 \\(3 years\\)" "$POPSIM" info "$work/run-1/results.h5"
 h5dump -a /population/units "$work/run-1/results.h5" | grep -q persons || fail "/population has no units attribute"
 h5dump -a /meta/seed "$work/run-1/results.h5" | grep -q 20231231 || fail "/meta lacks the seed"
-for dataset in years population nationals/population nationals/births nationals/deaths nationals/immigrants \
+for dataset in years population nationals/population nationals/births nationals/births_by_mother_age nationals/deaths nationals/immigrants \
                nationals/emigrants nationals/naturalisations births deaths households/size households/type international/immigrants \
                international/emigrants unions/marriages unions/divorces migration/in migration/out migration/in_by_age migration/out_by_age migration/flows; do
   h5diff -q "$work/run-1/results.h5" "$work/run-2/results.h5" /$dataset /$dataset \
