@@ -135,6 +135,21 @@ PARAMS = [
 # Province destination constants: + province_constant_<code>(g) when prov_j = code; one value for
 # the 20-29 group and one for the others (model A), prior N(0, 1) each; Gyeonggi (41) = 0.
 PROV_CONST_SD = 1.0
+
+# The KOSIS sido x sido matrix of movers (FACTS.md 11): 2023 flows. Tolerances of the fit: each
+# between-sido flow within OD_REL_SD of its size (+ OD_ABS_SD persons), each sido's net within
+# OD_NET_SD persons, the capital-region net within OD_CAPITAL_SD, the between-sido total within
+# OD_TOTAL_SD. The press targets of kind rate_g (age-group net rates) stay in the fit (the matrix has
+# no ages); the all-age press targets are reported against the fit only.
+OD_FILE = "migration/kosis_sido_OD_2000_2023.csv"
+OD_YEAR = 2023
+OD_REL_SD, OD_ABS_SD = 0.10, 200.0
+OD_NET_SD, OD_CAPITAL_SD, OD_TOTAL_SD = 2000.0, 2000.0, 5000.0
+FIT_KINDS = {"rate_g"}
+PROV_KO = {"서울특별시": 11, "부산광역시": 26, "대구광역시": 27, "인천광역시": 28, "광주광역시": 29, "대전광역시": 30,
+           "울산광역시": 31, "세종특별자치시": 36, "경기도": 41, "강원특별자치도": 51, "강원도": 51, "충청북도": 43,
+           "충청남도": 44, "전북특별자치도": 45, "전라북도": 45, "전라남도": 46, "경상북도": 47, "경상남도": 48,
+           "제주특별자치도": 50}
 PROV_CONST_ALL = (11, 26, 27, 28, 29, 30, 31, 36, 43, 44, 45, 46, 47, 48, 50, 51)  # Gyeonggi = 0
 
 
@@ -182,6 +197,19 @@ def load(inputs):
     if list(mig["age"].astype(int)) != list(range(101)):
         fail("migration_age.csv must have ages 0..100")
 
+    # the engine's size term counts every resident (nationals and foreign residents) at the start of the
+    # year: add population_foreign.csv when it exists
+    popf = np.zeros_like(popa)
+    fpath = os.path.join(inputs, "population_foreign.csv")
+    if os.path.exists(fpath):
+        pf = read_table(fpath, ["region", "sex"] + agecols)
+        pf["region"] = pf["region"].astype(np.int64)
+        pf[agecols] = pf[agecols].astype(float)
+        fr = pf.groupby("region")[agecols].sum()
+        if not set(fr.index) <= set(reg["code"]):
+            fail(f"{fpath}: regions not in regions.csv")
+        popf = fr.reindex(reg["code"]).fillna(0.0).to_numpy(dtype=float)
+
     path = os.path.join(inputs, HOUSEHOLD_TABLE)
     hh = read_table(path, ["region", "reference_group", "households"] + [f"movers_{a[0]}" for a in AGE_GROUPS])
     hh["region"] = hh["region"].astype(np.int64)
@@ -198,10 +226,11 @@ def load(inputs):
         W[i, g] = values[r]
     if not seen.all():
         fail(f"{path}: needs a row for every region and reference age group; rerun with --households FILE.h5")
-    return reg, lon, lat, popa, mig, W
+    return reg, lon, lat, popa, popf, mig, W
 
 
 HOUSEHOLD_TABLE = "migration_households.csv"
+FOREIGN_FLAG = 4  # persons/flags bit 2: foreign resident
 
 
 def household_table(population_h5, inputs, out):
@@ -222,11 +251,19 @@ def household_table(population_h5, inputs, out):
         region = f["/persons/region"][:].astype(np.int64)
         household = f["/persons/household"][:].astype(np.int64)
         age = year - f["/persons/birth_year"][:].astype(np.int64)
+        foreign = (f["/persons/flags"][:].astype(np.int64) & FOREIGN_FLAG) != 0
         codes = f["/regions/code"][:]
     if list(codes) != list(reg["code"].astype(np.int64)):
         fail(f"{population_h5}: its regions differ from {inputs}/regions.csv")
     if np.any(np.diff(household) < 0):
         fail(f"{population_h5}: persons are not stored in household order")
+    # national households only: the targets (KOSTAT flows, MOIS registers) count nationals; a household
+    # with any foreign member is dropped (the synthesized foreign households are foreign-only)
+    start = np.flatnonzero(np.r_[True, household[1:] != household[:-1]])
+    hh_foreign = np.maximum.reduceat(foreign.astype(np.int8), start).astype(bool)
+    keep = ~np.repeat(hh_foreign, np.diff(np.r_[start, len(household)]))
+    n_foreign_persons = int((~keep).sum())
+    region, household, age = region[keep], household[keep], age[keep]
     n = len(age)
     start = np.flatnonzero(np.r_[True, household[1:] != household[:-1]])
     hh_of = np.cumsum(np.r_[True, household[1:] != household[:-1]]) - 1
@@ -242,9 +279,13 @@ def household_table(population_h5, inputs, out):
     movers = np.bincount(key, weights=leave[ref_age][hh_of], minlength=len(codes) * G * G).reshape(len(codes), G, G) / scale
     hkey = region[start] * G + grp[ref_age]
     households = np.bincount(hkey, minlength=len(codes) * G).reshape(len(codes), G) / scale
-    lines = ["# Expected yearly cross-sigungu movers when whole households move with their reference person (2023)",
+    lines = ["# Expected yearly cross-sigungu movers when whole national households move with their reference person (2023)",
              f"# source: a synthesized 2023 population (popsim synthesize inputs/korea/baseline.toml, scale {scale:g}, "
              "seed of baseline.toml) and migration_age.csv of this folder",
+             f"# note: national households only (every member a national; persons/flags bit 2 clear): the calibration "
+             f"targets (KOSTAT internal migration, MOIS registers) count nationals; {hh_foreign.sum() / scale:,.0f} "
+             f"households with {n_foreign_persons / scale:,.0f} foreign residents left out (the engine moves them "
+             "with the same model)",
              "# method: reference person = the first member aged 18+ in household order (else the first member), as "
              "in the engine; movers_<group> = sum over the region's households whose reference person is in "
              "reference_group of move_rate(a) x cross_sigungu_share(a) at the reference age a (completed years) "
@@ -267,7 +308,7 @@ def distances(lon, lat):
 
 
 class Model:
-    def __init__(self, reg, lon, lat, popa, mig, W, params, prov_const=(), young_constants=False):
+    def __init__(self, reg, lon, lat, popa, popf, mig, W, params, prov_const=(), young_constants=False):
         self.params = params
         self.prov_const = list(prov_const)
         self.young_constants = young_constants  # a second set of constants for the 20-29 group
@@ -301,7 +342,12 @@ class Model:
             self.between_table[g] = popa[:, sel].sum(axis=0) @ between[sel]
         if (self.popg <= 0).any():
             fail("a region has no residents in some age group")
-        self.lnPg = np.log(self.popg)  # the size term: residents of the mover's age group
+        self.popg_all = self.popg + np.stack([popf[:, self.grp_of_age == g].sum(axis=1) for g in range(G)], axis=1)
+        # the size term: residents of the mover's age group, nationals and foreign residents (as the engine)
+        self.lnPg = np.log(self.popg_all)
+        self.rc = np.zeros((self.n, G))  # region constants c_j(g) (set by fit_region_constants)
+        self.names = reg["name_en"].tolist() if "name_en" in reg.columns else [str(c) for c in reg["code"]]
+        self.codes = reg["code"].to_numpy()
         self.Ptot = P.sum()
         self.pidx = {p: k for k, p in enumerate(self.provs)}
         self.A = np.zeros((self.n, len(self.provs)))
@@ -321,6 +367,7 @@ class Model:
         self.nfree_main = k
         self.nconst = len(self.prov_const) * (2 if young_constants else 1)
         self.nfree = k + self.nconst
+        self.od_obs = None  # observed sido x sido movers in self.provs order (set by main)
 
     def start_and_bounds(self):
         x0, lo, hi = np.zeros(self.nfree), np.zeros(self.nfree), np.zeros(self.nfree)
@@ -355,7 +402,7 @@ class Model:
     def choice(self, th, g):
         V = (th["log_population"][g] * self.lnPg[None, :, g] + th["log_distance"][g] * self.lnd
              + th["same_province"][g] * self.same + th["capital_region"][g] * self.cap[None, :]
-             + (self.A @ th["province_constant"][:, g])[None, :])
+             + (self.A @ th["province_constant"][:, g])[None, :] + self.rc[None, :, g])
         V = np.where(self.diag, -np.inf, V)
         V -= V.max(axis=1, keepdims=True)
         E = np.exp(V)
@@ -367,15 +414,20 @@ class Model:
         the movers (persons)."""
         th = self.unpack(x)
         net = np.zeros((len(self.provs), G))
+        rnet = np.zeros((self.n, G))
+        od = np.zeros((len(self.provs), len(self.provs)))
         between, movers, dist = np.zeros(G), np.zeros(G), np.zeros(G)
         for g in range(G):  # age group of the reference person: it chooses the destination
             p = self.choice(th, g)
             M = self.W[:, g, :] * th["cross_region_scale"][g]  # regions x member age group
+            rnet += p.T @ M - M
             net += self.A.T @ (p.T @ M - M)
+            od += self.A.T @ (p * M.sum(axis=1)[:, None]) @ self.A
             between += ((p * (1.0 - self.same)).sum(axis=1)) @ M
             movers += M.sum(axis=0)
             dist += ((p * np.where(self.diag, 0.0, self.d)).sum(axis=1)) @ M
-        return dict(net=net, between=between, movers=movers, meand=dist / movers, th=th)
+        np.fill_diagonal(od, 0.0)  # moves inside a sido: not compared (KOSIS's diagonal counts every move)
+        return dict(net=net, rnet=rnet, od=od, between=between, movers=movers, meand=dist / movers, th=th)
 
     def target_value(self, res, kind, key):
         net = res["net"]
@@ -395,10 +447,26 @@ class Model:
         raise ValueError(kind)
 
     def target_residuals(self, res):
+        """The fitted targets: the 272 between-sido flows of the KOSIS 2023 matrix (relative tolerance),
+        the 17 sido nets and the capital-region net implied by it, its total, and the press age-group
+        net rates (FACTS.md 4.3; kind rate_g). The press all-age counts and rates are reported only (the
+        matrix holds them exactly)."""
         r = []
         for _, kind, key, val, sd, _ in TARGETS:
+            if kind not in FIT_KINDS:
+                continue
             v = self.target_value(res, kind, key)
             r.append(max(0.0, v - NEGATIVE_MARGIN) / sd if kind == "negative" else (v - val) / sd)
+        if self.od_obs is not None:
+            off = ~np.eye(len(self.provs), dtype=bool)
+            o, m = self.od_obs[off], res["od"][off]
+            r.extend((m - o) / (OD_REL_SD * o + OD_ABS_SD))
+            onet = self.od_obs.sum(axis=0) - self.od_obs.sum(axis=1)
+            mnet = res["od"].sum(axis=0) - res["od"].sum(axis=1)
+            r.extend((mnet - onet) / OD_NET_SD)
+            capk = [self.pidx[p] for p in CAPITAL]
+            r.append((mnet[capk].sum() - onet[capk].sum()) / OD_CAPITAL_SD)
+            r.append((m.sum() - o.sum()) / OD_TOTAL_SD)
         return np.array(r)
 
     def prior_residuals(self, x):

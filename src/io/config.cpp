@@ -134,6 +134,7 @@ Config readConfig(const std::string& path) {
   config.inputs.leaving_home = file("leaving_home");
   config.inputs.international_migration_age = file("international_migration_age");
   config.inputs.migration_model = file("migration_model");
+  config.inputs.migration_region_constants = file("migration_region_constants");
   in.rejectUnknownKeys();
 
   TableReader syn(path, root, "synthesis");
@@ -161,6 +162,7 @@ Config readConfig(const std::string& path) {
                                          path, sizes));
     m.destination_sizes_current = sizes == "current";
   }
+  m.region_constant_half_life_years = model.number("region_constant_half_life_years", 0.1, 1e9);
   m.regional_fertility_half_life_years = model.number("regional_fertility_half_life_years", 1.0, 1e9);
   m.mortality_rotation_start_e0 = model.number("mortality_rotation_start_e0", 40.0, 120.0);
   {

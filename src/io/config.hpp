@@ -28,6 +28,7 @@ struct InputPaths {
   std::string leaving_home;
   std::string international_migration_age;
   std::string migration_model;
+  std::string migration_region_constants;
 };
 
 // Parameters of the initial-population synthesis (see docs/synthesis.md).
@@ -55,6 +56,9 @@ struct ModelParameters {
   // year (true) or in the base year (false: constant destination shares, the multiregional
   // projection's constant-rate assumption).
   bool destination_sizes_current = true;
+  // The destination constants of single regions fade with this half-life in years (the first
+  // projected year has them in full).
+  double region_constant_half_life_years = 0.0;
   // Regional fertility multipliers (base-year TFR of the region / national TFR) converge to 1 on
   // the log scale with this half-life in years (a very large value keeps them).
   double regional_fertility_half_life_years = 0.0;

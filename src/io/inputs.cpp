@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -508,6 +509,37 @@ DestinationModel readDestinationModel(const std::string& path) {
   return m;
 }
 
+// One constant per region and destination-model age group.
+std::vector<std::array<double, DestinationModel::kGroups>> readRegionConstants(const std::string& path,
+                                                                             const core::RegionTable& regions) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"region", "age_group", "value", "status"});
+  static const std::array<const char*, DestinationModel::kGroups> groups = {"0-19", "20-29", "30-39", "40-59", "60+"};
+  std::vector<std::array<double, DestinationModel::kGroups>> c(regions.size());
+  std::vector<std::array<long, DestinationModel::kGroups>> given(regions.size());
+  for (auto& g : given) g.fill(0);
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    const auto code = t.integer(row, 0);
+    const auto r = regions.find(code);
+    if (!r) t.fail(row, 0, fmt::format("unknown region code {}: it is not in the region table", code));
+    const std::string group(t.text(row, 1));
+    const auto g = static_cast<std::size_t>(std::find(groups.begin(), groups.end(), group) - groups.begin());
+    if (g == groups.size())
+      t.fail(row, 1, fmt::format("unknown age group '{}'; expected 0-19, 20-29, 30-39, 40-59 or 60+", group));
+    if (given[*r][g] != 0)
+      t.fail(row, 1, fmt::format("region {} age group {} is given twice (first on line {})", code, group, given[*r][g]));
+    given[*r][g] = t.line(row);
+    c[*r][g] = t.number(row, 2, -20.0, 20.0, "a destination constant in [-20, 20]");
+    t.nonEmptyText(row, 3);
+  }
+  for (std::size_t r = 0; r < regions.size(); ++r)
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (given[r][g] == 0)
+        t.failFile(fmt::format("no row for region {} ({}) age group {}", regions[static_cast<core::RegionIndex>(r)].code,
+                               regions[static_cast<core::RegionIndex>(r)].name_en, groups[g]));
+  return c;
+}
+
 }  // namespace
 
 std::int64_t total(const AgeSexCounts& counts) {
@@ -546,6 +578,7 @@ CountryInputs loadInputs(const Config& config) {
   in.leaving_home = readLeavingHome(p.leaving_home);
   in.international_migration = readMigrationProfile(p.international_migration_age);
   in.destinations = readDestinationModel(p.migration_model);
+  in.destinations.region_constant = readRegionConstants(p.migration_region_constants, in.regions);
   if (!config.scenario.path.empty())
     checkScenario(config.scenario, in.regions, config.start_year + 1, in.assumptions.year.back());
   for (const auto& [code, value] : in.destinations.province_constant)

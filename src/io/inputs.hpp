@@ -102,6 +102,11 @@ struct DestinationModel {
   // and the capital-region term leave unexplained (Seoul's draw on people in their 20s and its
   // outflow of families to the suburbs). Provinces without one have 0.
   std::map<int, std::array<double, kGroups>> province_constant;
+  // Destination constants of single regions by age group (migration_region_constants.csv), by
+  // region index: what the registers' 2023 net migration of each si/gun/gu needs beyond the
+  // province terms (local housing supply, universities, new towns). They fade over the
+  // projection ([model] region_constant_half_life_years).
+  std::vector<std::array<double, kGroups>> region_constant;
 };
 
 struct CountryInputs {

@@ -37,7 +37,8 @@ Destinations::Destinations(const io::CountryInputs& inputs)
 }
 
 void Destinations::update(const std::vector<ByGroup>& population,
-                          const std::vector<std::array<double, io::DestinationModel::kGroups>>& attractiveness) {
+                          const std::vector<std::array<double, io::DestinationModel::kGroups>>& attractiveness,
+                          double region_constant_weight) {
   const auto& m = inputs_.destinations;
   const auto& rs = inputs_.regions.regions();
   for (std::size_t i = 0; i < regions_; ++i)
@@ -50,7 +51,9 @@ void Destinations::update(const std::vector<ByGroup>& population,
         if (j != i && population[j][gi] > 0.0) {
           const double v = m.log_population[gi] * std::log(population[j][gi]) + m.log_distance[gi] * log_distance_[i * regions_ + j] +
                            (rs[i].province_code == rs[j].province_code ? m.same_province[gi] : 0.0) +
-                           (rs[j].capital_region ? m.capital_region[gi] : 0.0) + province_constant_[j][gi] + (attractiveness.empty() ? 0.0 : attractiveness[j][gi]);
+                           (rs[j].capital_region ? m.capital_region[gi] : 0.0) + province_constant_[j][gi] +
+                           region_constant_weight * m.region_constant[j][gi] +
+                           (attractiveness.empty() ? 0.0 : attractiveness[j][gi]);
           sum += std::exp(v);
         }
         cdf[j] = sum;

@@ -18,9 +18,11 @@ class Destinations {
   // Rebuilds the destination distributions for this year's regional populations (persons per
   // region and destination-model age group, the same on every rank: a destination draws movers
   // in proportion to its residents of their age group) and a scenario's attractiveness changes
-  // (per region and age group, added to the utility; empty = none).
+  // (per region and age group, added to the utility; empty = none). The regions' own destination
+  // constants enter with `region_constant_weight` (1 in the first projected year, fading after).
   void update(const std::vector<ByGroup>& population,
-              const std::vector<std::array<double, io::DestinationModel::kGroups>>& attractiveness = {});
+              const std::vector<std::array<double, io::DestinationModel::kGroups>>& attractiveness = {},
+              double region_constant_weight = 1.0);
 
   // The yearly probability that a household whose reference person is `age` (completed years at
   // the start of the year) moves to another region.

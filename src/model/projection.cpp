@@ -174,7 +174,10 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
               static_cast<double>(inputs_.population[r][static_cast<std::size_t>(s)][static_cast<std::size_t>(a)]);
     }
   }
-  destinations_.update(population, policy_.attractiveness());
+  // The regions' own destination constants fade: local housing booms do not last for decades.
+  const double constant_weight =
+      std::exp2(-static_cast<double>(rates.year - config_.start_year - 1) / config_.model.region_constant_half_life_years);
+  destinations_.update(population, policy_.attractiveness(), constant_weight);
 
   // Mortality: national expected deaths q x N by sex and age, spread by regional multipliers.
   for (int s = 0; s < kSexes; ++s)
