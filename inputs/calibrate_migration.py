@@ -125,8 +125,8 @@ for _p, _g, _v in ((44, 3, 1.1), (28, 3, 0.9), (46, 3, 0.7), (11, 3, -1.0), (30,
 #   prior_sd = 0: the parameter is held at its start value (not fitted).
 PARAMS = [
     ("log_population", True, 1.0, 1.0, 0.5, 0.0, 3.0, 0.25, 0.1),
-    ("log_distance", False, -1.0, -1.0, 1.0, -4.0, 0.0, None, None),
-    ("same_province", False, 1.0, 0.0, 5.0, -5.0, 10.0, None, None),
+    ("log_distance", True, -1.0, -1.0, 1.0, -4.0, 0.0, 0.5, 0.3),
+    ("same_province", True, 1.0, 0.0, 5.0, -5.0, 10.0, 1.0, 0.5),
     ("capital_region", True, 0.0, 0.0, 1.5, -5.0, 5.0, 1.0, 0.2),
     # held at 1: the 0.30 within-sido cross-sigungu share of migration_age.csv fixes the volume;
     # set free, the net-flow targets alone would trade it against same_province
@@ -574,6 +574,304 @@ def write_model_csv(path, mdl, res):
         assert '"' not in l and l.count(",") == 3
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(lines) + "\n")
+
+
+
+# ----------------------------------------------------------------------------------------
+# Raw data (the shared data folder, FACTS.md 11): the sido x sido flows and the registers
+# ----------------------------------------------------------------------------------------
+def read_od(data, provs, year=OD_YEAR):
+    """KOSIS sido x sido movers of `year` (origin rows, destination columns, in `provs` order)."""
+    path = os.path.join(data, OD_FILE)
+    if not os.path.exists(path):
+        fail(f"missing input {path} (the KOSIS sido x sido movers, FACTS.md 11)")
+    d = pd.read_csv(path)
+    miss = [c for c in ("year", "origin", "destination", "moved") if c not in d.columns]
+    if miss:
+        fail(f"malformed {path}: missing columns {miss}")
+    d = d[(d["year"] == year) & (d["origin"] != "전국") & (d["destination"] != "전국")]
+    unknown = sorted(set(d["origin"]) - set(PROV_KO))
+    if unknown:
+        fail(f"{path}: unknown sido names {unknown}")
+    k = {p: i for i, p in enumerate(provs)}
+    od = np.zeros((len(provs), len(provs)))
+    for o, t, v in zip(d["origin"], d["destination"], d["moved"]):
+        od[k[PROV_KO[o]], k[PROV_KO[t]]] += float(v)
+    if (od[~np.eye(len(provs), dtype=bool)] <= 0).any():
+        fail(f"{path}: year {year} lacks some sido x sido flows (expected 17 x 17)")
+    return od
+
+
+MOIS_FILE = "mois_resident_registration/mois_resident_sgg_sex_age5_2022_2023_long.csv"
+BIRTHS_FILE = "vital/kosis_sgg_births_tfr_2023.csv"
+AGE5 = ["0~4", "5~9", "10~14", "15~19", "20~24", "25~29", "30~34", "35~39", "40~44", "45~49", "50~54",
+        "55~59", "60~64", "65~69", "70~74", "75~79", "80~84", "85~89", "90~94", "95~99", "100+"]
+
+
+def mois_code_2023(code):
+    """Dec 2022 MOIS codes -> regions.csv's Dec 2023 codes (Gangwon 42 -> 51; Gunwi-gun -> Daegu)."""
+    code = int(code)
+    if code == 4772000000:
+        return 2772000000
+    if code // 100000000 == 42:
+        return code + 900000000
+    return code
+
+
+def toml_value(inputs, key, default):
+    """A [model] number of baseline.toml (the sex ratio at birth), else the default."""
+    path = os.path.join(inputs, "baseline.toml")
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8"):
+            t = line.split("#")[0].strip()
+            if t.startswith(key) and "=" in t and t.split("=")[0].strip() == key:
+                return float(t.split("=")[1])
+    return default
+
+
+def nationals_by_sex(inputs, reg):
+    """population.csv as (229, 2, 101): region (regions.csv order) x sex (M, F) x single year."""
+    pop = read_table(os.path.join(inputs, "population.csv"), ["region", "sex"])
+    agecols = [f"age_{a}" for a in range(101)]
+    pop["region"] = pop["region"].astype(np.int64)
+    out = np.zeros((len(reg), 2, 101))
+    idx = {c: i for i, c in enumerate(reg["code"])}
+    for r, sx, v in zip(pop["region"], pop["sex"], pop[agecols].astype(float).to_numpy()):
+        if sx not in ("M", "F"):
+            fail(f"population.csv: sex must be M or F, got {sx}")
+        out[idx[r], 0 if sx == "M" else 1] += v
+    return out
+
+
+def residual_targets(data, inputs, reg, popa_sex):
+    """Net internal migration of registered nationals in 2023 by region x person age group (the
+    residual method; docs in the module docstring). popa_sex: (229, 2, 101) nationals Dec 2023 by
+    single year (population.csv). Returns dict with the net (229, G) before and after the national
+    adjustment and the pieces."""
+    path = os.path.join(data, MOIS_FILE)
+    if not os.path.exists(path):
+        fail(f"missing input {path} (MOIS residents by si/gun/gu x sex x 5-year age, Dec 2022 and 2023)")
+    d = pd.read_csv(path, dtype={"adm_code": np.int64})
+    miss = [c for c in ("year", "adm_code", "level", "sex", "age_group", "pop") if c not in d.columns]
+    if miss:
+        fail(f"malformed {path}: missing columns {miss}")
+    d = d[(d["level"] == "sgg") & (d["sex"].isin(["M", "F"]))].copy()
+    if set(d["age_group"]) != set(AGE5):
+        fail(f"{path}: expected the 5-year groups {AGE5[0]} .. {AGE5[-1]}")
+    d["region"] = d["adm_code"].map(mois_code_2023)
+    codes = reg["code"].to_numpy()
+    idx = {c: i for i, c in enumerate(codes)}
+    P5 = {}
+    for y in (2022, 2023):
+        e = d[d["year"] == y]
+        bad = sorted(set(e["region"]) - set(idx))
+        if bad or e["region"].nunique() != len(codes):
+            fail(f"{path}: {y}: si/gun/gu codes do not map onto regions.csv (unknown {bad[:5]})")
+        a = np.zeros((len(codes), 2, 21))
+        for r, sx, ag, v in zip(e["region"], e["sex"], e["age_group"], e["pop"]):
+            a[idx[r], 0 if sx == "M" else 1, AGE5.index(ag)] += float(v)
+        P5[y] = a
+    # population.csv must be the Dec 2023 register split into single years
+    p23_5 = np.concatenate([popa_sex[:, :, :100].reshape(len(codes), 2, 20, 5).sum(axis=3),
+                            popa_sex[:, :, 100:]], axis=2)
+    if np.abs(p23_5 - P5[2023]).max() > 0.5:
+        fail(f"population.csv does not sum to the Dec 2023 5-year groups of {path}")
+
+    # single years of Dec 2022: each 5-year group split with the shape of the same cohort one year
+    # older in Dec 2023 (ages x+1), i.e. the cohort's shape (survival and migration are smooth)
+    P22 = np.zeros((len(codes), 2, 101))
+    for k in range(21):
+        lo, hi = 5 * k, (5 * k + 4 if k < 20 else 100)
+        ages = np.arange(lo, hi + 1)
+        shape = popa_sex[:, :, np.minimum(ages + 1, 100)] + 1e-9
+        if k == 20:
+            shape = np.ones((len(codes), 2, 1))
+        P22[:, :, lo:hi + 1] = P5[2022][:, :, k:k + 1] * shape / shape.sum(axis=2, keepdims=True)
+
+    # births 2023 by region (mother's residence), split by the sex ratio at birth
+    bpath = os.path.join(data, BIRTHS_FILE)
+    if not os.path.exists(bpath):
+        fail(f"missing input {bpath} (births 2023 by si/gun/gu)")
+    b = pd.read_csv(bpath, dtype=str)
+    if "births_2023" not in b.columns or "adm_code" not in b.columns:
+        fail(f"malformed {bpath}: expected columns births_2023, adm_code")
+    b = b[b["adm_code"].notna()]
+    births = np.zeros(len(codes))
+    for c, v in zip(b["adm_code"].astype(np.int64), b["births_2023"].astype(float)):
+        if c not in idx:
+            fail(f"{bpath}: unknown region {c}")
+        births[idx[c]] += v
+    srb = toml_value(inputs, "sex_ratio_at_birth", 1.05)
+    B = np.stack([births * srb / (1 + srb), births / (1 + srb)], axis=1)  # (229, 2)
+
+    # the model's own 2023 mortality: national mx x regional multiplier
+    mt = read_table(os.path.join(inputs, "mortality.csv"), ["age", "mx_male", "mx_female"]).astype(float)
+    mt = mt.sort_values("age")
+    if list(mt["age"].astype(int)) != list(range(101)):
+        fail("mortality.csv must have ages 0..100")
+    mx = np.stack([mt["mx_male"].to_numpy(), mt["mx_female"].to_numpy()])  # (2, 101)
+    mr = read_table(os.path.join(inputs, "mortality_regions.csv"), ["region", "multiplier_male", "multiplier_female"])
+    mr["region"] = mr["region"].astype(np.int64)
+    mr = mr.set_index("region").reindex(codes)
+    if mr.isna().any().any():
+        fail("mortality_regions.csv lacks some regions of regions.csv")
+    mult = mr[["multiplier_male", "multiplier_female"]].astype(float).to_numpy()  # (229, 2)
+    # the cohort aged x at the end of 2023 was x-1 at the end of 2022: rate = mean of mx(x-1), mx(x);
+    # exposure = mean of the two stocks; the year's births: m0 x births / 2
+    cohort = np.zeros_like(popa_sex)
+    cohort[:, :, 1:101] = P22[:, :, 0:100]
+    cohort[:, :, 100] += P22[:, :, 100]
+    m_coh = np.zeros((2, 101))
+    m_coh[:, 1:] = 0.5 * (mx[:, :-1] + mx[:, 1:])
+    m_coh[:, 100] = mx[:, 100]
+    deaths = mult[:, :, None] * m_coh[None] * 0.5 * (cohort + popa_sex)
+    deaths[:, :, 0] = mult * mx[None, :, 0] * B / 2.0
+
+    # international migration of nationals the model allocates to the region: national net x the
+    # age-sex share x the region's share of the nationals of that sex and age
+    am = read_table(os.path.join(inputs, "assumptions_medium.csv"), ["year", "net_international_migration_nationals"])
+    am = am[am["year"].astype(int) == 2024]
+    if am.empty:
+        fail("assumptions_medium.csv has no row for 2024 (the first projected year)")
+    nim = float(am["net_international_migration_nationals"].iloc[0])
+    ia = read_table(os.path.join(inputs, "international_migration_age.csv"), ["nationality", "age", "sex", "share"])
+    ia = ia[ia["nationality"] == "national"]
+    share = np.zeros((2, 101))
+    for a, sx, v in zip(ia["age"].astype(int), ia["sex"], ia["share"].astype(float)):
+        share[0 if sx == "M" else 1, a] += v
+    natpop = popa_sex.sum(axis=0)
+    intl = nim * share[None] * popa_sex / np.where(natpop > 0, natpop, 1.0)[None]
+
+    net1 = popa_sex - cohort + deaths - intl
+    net1[:, :, 0] -= B
+    grp = np.zeros(101, dtype=int)
+    for g, (_, lo, hi) in enumerate(AGE_GROUPS):
+        grp[lo:hi + 1] = g
+    def by_group(a):  # (229, 2, 101) -> (229, G)
+        return np.stack([a[:, :, grp == g].sum(axis=(1, 2)) for g in range(G)], axis=1)
+    raw = by_group(net1)
+    # internal migration sums to 0 over the regions: the national residual of each age group
+    # (naturalisations, register reclassification, the model's deaths vs the registered) is taken out
+    # in proportion to the region's nationals of the group
+    popg = by_group(popa_sex)
+    national = raw.sum(axis=0)
+    adj = raw - national[None, :] * popg / popg.sum(axis=0, keepdims=True)
+    return dict(raw=raw, net=adj, national=national, popg=popg, births=births.sum(),
+                deaths=by_group(deaths).sum(axis=0), intl=by_group(intl).sum(axis=0), nim=nim,
+                change=(P5[2023].sum() - P5[2022].sum()))
+
+
+# ----------------------------------------------------------------------------------------
+# Region constants c_j(g)
+# ----------------------------------------------------------------------------------------
+RC_SIGMA_REL, RC_SIGMA_ABS = 0.03, 15.0  # tolerance of a region x group net: 3 % of its out-movers + 15 persons
+RC_PRIOR_SD = 1.0                        # ridge prior on each constant (relative to the weighted mean)
+RC_BOUND = 6.0                           # |c| <= 6 during the fit (the written table allows [-20, 20])
+
+
+def rc_normalise(mdl, c):
+    """Per age group, population-weighted mean 0 (the weights: each region's residents of the group)."""
+    w = mdl.popg_all / mdl.popg_all.sum(axis=0, keepdims=True)
+    return c - (w * c).sum(axis=0, keepdims=True)
+
+
+def fit_region_constants(mdl, x, target):
+    """Joint weighted least squares of all 229 x 5 constants on the regions' expected net of persons by
+    age group (household moves: a constant of reference group g moves members of every group), with
+    an analytic Jacobian; a weak ridge prior keeps constants of noisy or implausible targets small."""
+    th = mdl.unpack(x)
+    out = mdl.W.sum(axis=1) * 1.0  # (229, G): expected out-movers by person group (cross_region_scale 1)
+    scale = th["cross_region_scale"]
+    out = np.einsum("igx,g->ix", mdl.W, scale)
+    sig = RC_SIGMA_REL * out + RC_SIGMA_ABS
+    n = mdl.n
+    Ws = [mdl.W[:, g, :] * scale[g] for g in range(G)]
+
+    def unpackc(z):
+        return z.reshape(n, G)
+
+    def resid(z):
+        mdl.rc = unpackc(z)
+        inflow = np.zeros((n, G))
+        for g in range(G):
+            inflow += mdl.choice(th, g).T @ Ws[g]
+        net = inflow - out
+        zc = rc_normalise(mdl, unpackc(z))
+        return np.concatenate([((net - target) / sig).ravel(), (zc / RC_PRIOR_SD).ravel()])
+
+    w = mdl.popg_all / mdl.popg_all.sum(axis=0, keepdims=True)
+
+    def jac(z):
+        mdl.rc = unpackc(z)
+        J = np.zeros((n * G, n * G))
+        for g in range(G):
+            p = mdl.choice(th, g)
+            for xg in range(G):
+                wx = Ws[g][:, xg]
+                inj = p.T @ wx
+                Jg = np.diag(inj) - p.T @ (wx[:, None] * p)  # d in_j(x) / d c_k(g)
+                J[xg::G, g::G] = Jg / sig[:, xg][:, None]
+        # prior rows: d (c_k(g) - sum_l w_l(g) c_l(g)) / d c_m(g)
+        Jp = np.zeros((n * G, n * G))
+        for g in range(G):
+            Jp[g::G, g::G] = (np.eye(n) - np.ones((n, 1)) * w[None, :, g]) / RC_PRIOR_SD
+        return np.vstack([J, Jp])
+
+    z0 = np.zeros(n * G)
+    sol = optimize.least_squares(resid, z0, jac=jac, bounds=(-RC_BOUND, RC_BOUND), method="trf",
+                                 xtol=1e-10, ftol=1e-10, gtol=1e-10, max_nfev=200)
+    c = rc_normalise(mdl, unpackc(sol.x))
+    mdl.rc = c
+    return c, sol
+
+
+def read_model_csv(path, mdl):
+    """The parameter vector x of `mdl` from an existing migration_model.csv (for the before/after
+    comparison); None if the file is missing or does not fit the layout."""
+    if not os.path.exists(path):
+        return None
+    t = pd.read_csv(path, comment="#", dtype=str)
+    val = {(r.parameter, r.age_group): float(r.value) for r in t.itertuples()}
+    x = np.zeros(mdl.nfree)
+    try:
+        for name, by_age, k, m in mdl.lay:
+            if k is None:
+                continue
+            for g in range(m):
+                lab = AGE_GROUPS[g][0] if by_age else "all"
+                x[k + g] = val[(name, lab)] if (name, lab) in val else val[(name, "all")]
+        nc = len(mdl.prov_const)
+        for t_, p in enumerate(mdl.prov_const):
+            x[mdl.nfree_main + t_] = val[(f"province_constant_{p}", "0-19")]
+            if mdl.young_constants:
+                x[mdl.nfree_main + nc + t_] = val[(f"province_constant_{p}", "20-29")]
+    except KeyError:
+        return None
+    return x
+
+
+def od_stats(mdl, res):
+    off = ~np.eye(len(mdl.provs), dtype=bool)
+    o, m = mdl.od_obs[off], res["od"][off]
+    onet = mdl.od_obs.sum(axis=0) - mdl.od_obs.sum(axis=1)
+    mnet = res["od"].sum(axis=0) - res["od"].sum(axis=1)
+    capk = [mdl.pidx[p] for p in CAPITAL]
+    return dict(wape=np.abs(m - o).sum() / o.sum(), mape=np.mean(np.abs(m / o - 1)),
+                corr_log=np.corrcoef(np.log(m), np.log(o))[0, 1], total=m.sum(), total_obs=o.sum(),
+                net_mae=np.mean(np.abs(mnet - onet)), onet=onet, mnet=mnet,
+                cap=mnet[capk].sum(), cap_obs=onet[capk].sum())
+
+
+def net_stats(pred, target):
+    """Region totals and region x group: MAPE (of |target| >= 1), weighted APE, correlation."""
+    out = {}
+    for lab, p, t in (("total", pred.sum(axis=1), target.sum(axis=1)), ("cell", pred.ravel(), target.ravel())):
+        ok = np.abs(t) >= 1
+        out[lab] = dict(mape=np.median(np.abs(p[ok] - t[ok]) / np.abs(t[ok])),
+                        mean_ape=np.mean(np.abs(p[ok] - t[ok]) / np.abs(t[ok])),
+                        wape=np.abs(p - t).sum() / np.abs(t).sum(), corr=np.corrcoef(p, t)[0, 1],
+                        mae=np.mean(np.abs(p - t)))
+    return out
 
 
 def main():
