@@ -125,8 +125,8 @@ for _p, _g, _v in ((44, 3, 1.1), (28, 3, 0.9), (46, 3, 0.7), (11, 3, -1.0), (30,
 #   prior_sd = 0: the parameter is held at its start value (not fitted).
 PARAMS = [
     ("log_population", True, 1.0, 1.0, 0.5, 0.0, 3.0, 0.25, 0.1),
-    ("log_distance", True, -1.0, -1.0, 1.0, -4.0, 0.0, 0.5, 0.3),
-    ("same_province", True, 1.0, 0.0, 5.0, -5.0, 10.0, 1.0, 0.5),
+    ("log_distance", False, -1.0, -1.0, 1.0, -4.0, 0.0, None, None),
+    ("same_province", False, 1.0, 0.0, 5.0, -5.0, 10.0, None, None),
     ("capital_region", True, 0.0, 0.0, 1.5, -5.0, 5.0, 1.0, 0.2),
     # held at 1: the 0.30 within-sido cross-sigungu share of migration_age.csv fixes the volume;
     # set free, the net-flow targets alone would trade it against same_province
@@ -143,8 +143,8 @@ PROV_CONST_SD = 1.0
 # no ages); the all-age press targets are reported against the fit only.
 OD_FILE = "migration/kosis_sido_OD_2000_2023.csv"
 OD_YEAR = 2023
-OD_REL_SD, OD_ABS_SD = 0.10, 200.0
-OD_NET_SD, OD_CAPITAL_SD, OD_TOTAL_SD = 2000.0, 2000.0, 5000.0
+OD_REL_SD, OD_ABS_SD = 0.50, 200.0
+OD_NET_SD, OD_CAPITAL_SD, OD_TOTAL_SD = 1000.0, 1000.0, 5000.0
 FIT_KINDS = {"rate_g"}
 PROV_KO = {"서울특별시": 11, "부산광역시": 26, "대구광역시": 27, "인천광역시": 28, "광주광역시": 29, "대전광역시": 30,
            "울산광역시": 31, "세종특별자치시": 36, "경기도": 41, "강원특별자치도": 51, "강원도": 51, "충청북도": 43,

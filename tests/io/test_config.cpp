@@ -54,6 +54,21 @@ TEST_F(ConfigTest, WrongTypeAndRangeAreRejected) {
   EXPECT_NE(errorWith("scale = 1.0", "scale = 2.0").find("[run] scale must be in"), std::string::npos);
 }
 
+TEST_F(ConfigTest, ModelOptionsOutOfRangeAreRejected) {
+  EXPECT_NE(errorWith("naturalisation_rate = 0.00558", "naturalisation_rate = 0.9").find("[model] naturalisation_rate must be in"),
+            std::string::npos);
+  EXPECT_NE(errorWith("foreign_fertility_ratio = 0.3", "foreign_fertility_ratio = -1").find("[model] foreign_fertility_ratio must be in"),
+            std::string::npos);
+  EXPECT_NE(errorWith("regional_fertility_half_life_years = 50.0", "regional_fertility_half_life_years = 0")
+                .find("[model] regional_fertility_half_life_years must be in"),
+            std::string::npos);
+  EXPECT_NE(errorWith("region_constant_half_life_years = 10.0", "region_constant_half_life_years = \"long\"")
+                .find("[model] region_constant_half_life_years must be a number"),
+            std::string::npos);
+  const auto e = errorWith("mortality_rotation_end_e0 = 102.0", "mortality_rotation_end_e0 = 70.0");
+  EXPECT_TRUE(std::regex_search(e, std::regex(R"(bad\.toml:\d+:\d+: \[model\] mortality_rotation_end_e0 must be above)"))) << e;
+}
+
 TEST_F(ConfigTest, SyntaxErrorNamesLineAndColumn) {
   const auto e = errorWith("[synthesis]", "[synthesis");
   EXPECT_TRUE(std::regex_search(e, std::regex(R"(bad\.toml:\d+:\d+: invalid TOML)"))) << e;

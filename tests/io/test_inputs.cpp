@@ -292,6 +292,28 @@ TEST_F(BadInput, NationalsNetMigrationThatIsNotANumber) {
   EXPECT_HAS(error(), where("assumptions_medium.csv", 4, "net_international_migration_nationals"));
 }
 
+TEST_F(BadInput, RegionConstantOutOfRange) {
+  setCell("migration_region_constants.csv", 6, "value", "25");
+  EXPECT_HAS(error(), where("migration_region_constants.csv", 6, "value") + "expected a destination constant in [-20, 20]");
+}
+
+TEST_F(BadInput, RegionConstantOfAnUnknownAgeGroup) {
+  setCell("migration_region_constants.csv", 2, "age_group", "25-34");
+  EXPECT_HAS(error(), where("migration_region_constants.csv", 2, "age_group") + "unknown age group '25-34'");
+}
+
+TEST_F(BadInput, RegionConstantGivenTwice) {
+  setCell("migration_region_constants.csv", 1, "age_group", "0-19");
+  EXPECT_HAS(error(), where("migration_region_constants.csv", 1, "age_group") + "is given twice");
+}
+
+TEST_F(BadInput, RegionWithoutItsConstants) {
+  auto ls = lines("migration_region_constants.csv");
+  ls.pop_back();
+  setLines("migration_region_constants.csv", ls);
+  EXPECT_HAS(error(), file("migration_region_constants.csv").string() + ": no row for region");
+}
+
 TEST_F(BadInput, MissingFile) {
   std::filesystem::remove(file("mortality_regions.csv"));
   EXPECT_HAS(error(), file("mortality_regions.csv").string() + ": cannot open the file");
