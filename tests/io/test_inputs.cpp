@@ -304,7 +304,8 @@ TEST_F(BadInput, RegionConstantOfAnUnknownAgeGroup) {
 
 TEST_F(BadInput, RegionConstantGivenTwice) {
   setCell("migration_region_constants.csv", 1, "age_group", "0-19");
-  EXPECT_HAS(error(), where("migration_region_constants.csv", 1, "age_group") + "is given twice");
+  EXPECT_HAS(error(), where("migration_region_constants.csv", 1, "age_group") + "region ");
+  EXPECT_HAS(error(), "age group 0-19 is given twice (first on line");
 }
 
 TEST_F(BadInput, RegionWithoutItsConstants) {
