@@ -767,6 +767,7 @@ def residual_targets(data, inputs, reg, popa_sex):
 RC_SIGMA_REL, RC_SIGMA_ABS = 0.03, 15.0  # tolerance of a region x group net: 3 % of its out-movers + 15 persons
 RC_PRIOR_SD = 1.0                        # ridge prior on each constant (relative to the weighted mean)
 RC_BOUND = 6.0                           # |c| <= 6 during the fit (the written table allows [-20, 20])
+RC_MAX_ITER = 50
 
 
 def rc_normalise(mdl, c):
@@ -817,12 +818,31 @@ def fit_region_constants(mdl, x, target):
             Jp[g::G, g::G] = (np.eye(n) - np.ones((n, 1)) * w[None, :, g]) / RC_PRIOR_SD
         return np.vstack([J, Jp])
 
-    z0 = np.zeros(n * G)
-    sol = optimize.least_squares(resid, z0, jac=jac, bounds=(-RC_BOUND, RC_BOUND), method="trf",
-                                 xtol=1e-10, ftol=1e-10, gtol=1e-10, max_nfev=200)
-    c = rc_normalise(mdl, unpackc(sol.x))
+    # damped Gauss-Newton (Levenberg-Marquardt) with the constants clipped to +-RC_BOUND; deterministic
+    z = np.zeros(n * G)
+    r = resid(z)
+    ss, lam, it = float(r @ r), 1e-3, 0
+    for it in range(1, RC_MAX_ITER + 1):
+        J = jac(z)
+        JtJ, Jtr = J.T @ J, J.T @ r
+        while True:
+            step = np.linalg.solve(JtJ + lam * np.diag(np.diag(JtJ) + 1e-9), -Jtr)
+            zn = np.clip(z + step, -RC_BOUND, RC_BOUND)
+            rn = resid(zn)
+            ssn = float(rn @ rn)
+            if ssn < ss or lam > 1e8:
+                break
+            lam *= 10.0
+        done = ss - ssn < 1e-9 * ss
+        if ssn < ss:
+            z, r, ss = zn, rn, ssn
+            lam = max(lam / 10.0, 1e-6)
+        if done:
+            break
+    c = rc_normalise(mdl, unpackc(z))
     mdl.rc = c
-    return c, sol
+    data_ss = float(np.sum(r[:n * G] ** 2))
+    return c, dict(iterations=it, ss=ss, data_ss=data_ss, at_bound=int(np.sum(np.abs(z) >= RC_BOUND - 1e-9)))
 
 
 def read_model_csv(path, mdl):

@@ -32,6 +32,8 @@ import sys
 import numpy as np
 import pandas as pd
 
+from prep_common import InputError  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import prep_foreign as pf  # noqa: E402
@@ -51,10 +53,6 @@ OBS = {
 }
 NIM_NATIONALS = -444       # as in inputs/korea/assumptions_medium.csv (mean 2022-2023 of the nationals' own net)
 LOCAL_TABLES = ("population", "population_age5", "population_foreign", "households", "assumptions")
-
-
-class InputError(Exception):
-    """A raw file or a 2023 table is missing or not as expected."""
 
 
 def _expect(cond, path, what):
@@ -466,6 +464,6 @@ def main(argv=None):
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except (InputError, pp.InputError, pf.InputError) as exc:
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -26,6 +26,8 @@ import sys
 
 import numpy as np
 import pandas as pd
+
+from prep_common import InputError, pclm, read_csv as _read  # noqa: F401
 from scipy import optimize
 
 MAXAGE = 100                       # open interval 100+
@@ -71,31 +73,9 @@ STOCK_MALE_ANCHORS = ([0, 15, 22, 49, 60, 100], [0.515, 0.515, None, None, 0.47,
 NATURALISED_FEMALE_SHARE = 0.70    # UNCONFIRMED: naturalisations are mostly marriage migrants (women)
 
 
-class InputError(Exception):
-    """A raw file is missing or does not have the expected content."""
-
-
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-def _read(raw, rel, required, **kw):
-    """Read a raw CSV and fail with the file name and the missing columns if it is not as expected."""
-    path = os.path.join(raw, rel)
-    if not os.path.isfile(path):
-        raise InputError(f"missing raw file: {path}")
-    try:
-        df = pd.read_csv(path, **kw)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot parse {path}: {exc}") from exc
-    df.columns = [str(c).lstrip("\ufeff") for c in df.columns]
-    miss = [c for c in required if c not in df.columns]
-    if miss:
-        raise InputError(f"malformed {path}: expected columns {miss}")
-    if len(df) == 0:
-        raise InputError(f"malformed {path}: no rows")
-    return df
-
-
 def _need(cond, path, what):
     if not cond:
         raise InputError(f"malformed {path}: expected {what}")
@@ -110,29 +90,6 @@ def _comp_matrix(edges, n_ages):
     return C
 
 
-def pclm(y, C, offset, lam, n_iter=200, tol=1e-10):
-    """Penalised composite link model (Rizzi, Gampe & Eilers 2015) with a log offset.
-
-    Ungroups positive grouped counts y (G,) into single years exp(offset + beta) with a
-    second-difference penalty on beta, so the result follows the offset's shape where the data
-    say nothing and reproduces every group sum (to solver precision)."""
-    A = C.shape[1]
-    D = np.diff(np.eye(A), n=2, axis=0)
-    P = lam * D.T @ D
-    prior = np.exp(offset)
-    beta = np.log(np.maximum(C.T @ (y / np.maximum(C @ prior, 1e-300)), 1e-12))
-    for _ in range(n_iter):
-        gamma = np.exp(offset + beta)
-        mu = np.maximum(C @ gamma, 1e-12)
-        Q = C * gamma[None, :]
-        lhs = Q.T @ ((1.0 / mu)[:, None] * Q) + P + 1e-10 * np.eye(A)
-        rhs = Q.T @ ((1.0 / mu) * (y - mu + Q @ beta))
-        new = np.linalg.solve(lhs, rhs)
-        step = np.max(np.abs(new - beta))
-        beta = new
-        if step < tol:
-            break
-    return np.exp(offset + beta)
 
 
 def _rescale_groups(x, C, y):

@@ -32,6 +32,8 @@ import sys
 
 import numpy as np
 import pandas as pd
+
+from prep_common import InputError  # noqa: E402
 from scipy import optimize
 
 # ----------------------------------------------------------------------------------------------
@@ -63,10 +65,6 @@ JAPAN_MEN_PER_WOMAN_100 = 0.13    # Japan, centenarian men per woman (MHLW, Sep 
 
 COLUMNS = ["age", "mx_male", "mx_female", "qx_male", "qx_female", "lx_male", "lx_female",
            "ex_male", "ex_female", "bx_male", "bx_female", "bx_ultimate_male", "bx_ultimate_female"]
-
-
-class InputError(Exception):
-    pass
 
 
 # ----------------------------------------------------------------------------------------------

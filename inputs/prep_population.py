@@ -36,6 +36,8 @@ import sys
 import numpy as np
 import pandas as pd
 
+from prep_common import InputError, read_csv as _read_csv  # noqa: F401
+
 # ----------------------------------------------------------------------------------------
 # constants
 # ----------------------------------------------------------------------------------------
@@ -92,31 +94,9 @@ single_header_lines = [
 ]
 
 
-class InputError(Exception):
-    """A raw file is missing or does not have the expected content."""
-
-
 # ----------------------------------------------------------------------------------------
 # reading and checking raw files
 # ----------------------------------------------------------------------------------------
-def _read_csv(raw, rel, required, **kw):
-    """Read RAW/rel, failing with the file name and the missing columns."""
-    path = os.path.join(raw, rel)
-    if not os.path.isfile(path):
-        raise InputError(f"missing raw file: {path}")
-    try:
-        df = pd.read_csv(path, **kw)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot parse {path}: {exc}") from exc
-    df.columns = [c.lstrip("\ufeff") for c in df.columns]
-    miss = [c for c in required if c not in df.columns]
-    if miss:
-        raise InputError(f"malformed {path}: missing columns {miss}")
-    if len(df) == 0:
-        raise InputError(f"malformed {path}: no rows")
-    return df
-
-
 def _expect(cond, path_rel, what):
     if not cond:
         raise InputError(f"malformed {path_rel}: expected {what}")

@@ -56,6 +56,7 @@ from scipy import optimize
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import prep_foreign  # noqa: E402
+from prep_common import InputError, pclm, read_csv  # noqa: E402
 import prep_mortality  # noqa: E402
 import prep_population  # noqa: E402
 
@@ -119,30 +120,9 @@ NM_18P_2023 = {"M": 0.342, "F": 0.249}   # never married, Koreans 18+, 2023 regi
 MARRIED_18P_2023 = 0.566      # 유배우 share of Koreans 18+ (2023 register census, press)
 
 
-class InputError(Exception):
-    pass
-
-
 # ----------------------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------------------
-def read_csv(raw, rel, required, **kw):
-    path = os.path.join(raw, rel)
-    if not os.path.isfile(path):
-        raise InputError(f"missing raw file: {path}")
-    try:
-        df = pd.read_csv(path, **kw)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot parse {path}: {exc}") from exc
-    df.columns = [c.lstrip("\ufeff") for c in df.columns]
-    miss = [c for c in required if c not in df.columns]
-    if miss:
-        raise InputError(f"malformed {path}: missing columns {miss}")
-    if len(df) == 0:
-        raise InputError(f"malformed {path}: no rows")
-    return df
-
-
 def write_table(out, name, header_lines, df, floatfmt=None):
     assert 3 <= len(header_lines) <= 12, name
     assert header_lines[1].startswith("source: ") and header_lines[2].startswith("method: ")
@@ -172,34 +152,6 @@ def write_table(out, name, header_lines, df, floatfmt=None):
     return path
 
 
-def pclm(y, C, offset, lam, n_iter=200, tol=1e-10):
-    """Penalised composite link model (Rizzi, Gampe & Eilers 2015) with an offset.
-
-    y: grouped counts (G,), C: composition matrix (G x A), offset: log prior (A,).
-    Expected single-year counts gamma = exp(offset + beta); penalty lam * ||D2 beta||^2.
-    Returns gamma."""
-    A = C.shape[1]
-    D = np.diff(np.eye(A), n=2, axis=0)
-    P = lam * D.T @ D
-    # start: spread each group proportionally to the prior
-    prior = np.exp(offset)
-    grp = C @ prior
-    beta = np.log(np.maximum(C.T @ (y / np.maximum(grp, 1e-300)), 1e-12))
-    beta = beta - 0.0
-    for _ in range(n_iter):
-        gamma = np.exp(offset + beta)
-        mu = C @ gamma
-        mu = np.maximum(mu, 1e-12)
-        Q = C * gamma[None, :]
-        W = 1.0 / mu
-        lhs = Q.T @ (W[:, None] * Q) + P + 1e-10 * np.eye(A)
-        rhs = Q.T @ (W * (y - mu + Q @ beta))
-        new = np.linalg.solve(lhs, rhs)
-        step = np.max(np.abs(new - beta))
-        beta = new
-        if step < tol:
-            break
-    return np.exp(offset + beta)
 
 
 def exact_integerise(values, groups, totals):
