@@ -164,14 +164,15 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   }
   policy_.update(rates.year, extinction);
   if (!config_.model.destination_sizes_current) {
-    // The base year's residents of each age group (scale does not matter: the logit depends on
-    // size ratios only).
+    // The base year's residents of each age group, nationals and foreign residents (scale does
+    // not matter: the logit depends on size ratios only).
     for (std::size_t r = 0; r < regions_; ++r) {
       population[r] = {};
-      for (int s = 0; s < kSexes; ++s)
-        for (int a = 0; a < kAgeClasses; ++a)
-          population[r][static_cast<std::size_t>(io::DestinationModel::group(a))] +=
-              static_cast<double>(inputs_.population[r][static_cast<std::size_t>(s)][static_cast<std::size_t>(a)]);
+      for (const auto n : {core::Nationality::National, core::Nationality::Foreign})
+        for (int s = 0; s < kSexes; ++s)
+          for (int a = 0; a < kAgeClasses; ++a)
+            population[r][static_cast<std::size_t>(io::DestinationModel::group(a))] += static_cast<double>(
+                inputs_.populationOf(n)[r][static_cast<std::size_t>(s)][static_cast<std::size_t>(a)]);
     }
   }
   // The regions' own destination constants fade: local housing booms do not last for decades.
