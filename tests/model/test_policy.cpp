@@ -347,9 +347,11 @@ TEST_F(Effects, AttractivenessOfDestinations) {
     }
   }
   ASSERT_GT(in0, 50.0);
-  // A small destination's choice probability rises by about e^1 = 2.7.
-  EXPECT_GT(in / in0, 2.0) << in << " vs " << in0;
-  EXPECT_LT(in / in0, 3.2) << in << " vs " << in0;
+  // A destination chosen with probability p is chosen with e p / (1 - p + e p) when its utility
+  // rises by 1: about e = 2.7 times as often from the mainland (small p), less from the other
+  // Jeju region, which its neighbours choose often (distance decay); so between 1.5 and e.
+  EXPECT_GT(in / in0, 1.5) << in << " vs " << in0;
+  EXPECT_LT(in / in0, 3.0) << in << " vs " << in0;
 }
 
 TEST_F(Effects, ExtinctionRuleSelectsOnTheStartOfYearIndex) {
