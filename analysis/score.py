@@ -6,8 +6,8 @@ Usage
     /usr/bin/python3 analysis/score.py RESULTS.h5 --observed OBSERVED_LONG.csv --year Y
                                        [--population nationals|everyone] [--json OUT.json]
 
-OBSERVED_LONG.csv has the layout of shared/data/korea/mois_resident_registration/
-mois_resident_sgg_sex_age5_2022_2023_long.csv: ref_date,year,adm_code,name,level,sex,age_group,pop
+OBSERVED_LONG.csv has the layout of the MOIS table shipped in
+inputs/korea/observed/mois_resident_sgg_sex_age5_2022_2023_long.csv: ref_date,year,adm_code,name,level,sex,age_group,pop
 with level "sgg" for the si/gun/gu-level units, sex T/M/F and age groups 0~4 ... 95~99, 100+
 ("0-4" is accepted too).  Codes of earlier years are mapped to the results file's codes (MOIS
 codes of Dec 2023): Gangwon 42xx -> 51xx, Gunwi-gun 4772000000 -> 2772000000.
