@@ -278,7 +278,7 @@ void writeWholeDataset(hid_t file, int rank, const std::string& name, const std:
   hsize_t n = 1;
   for (const auto d : h) n *= d;
   if (n != values.size()) throw std::logic_error("writing " + name + ": the values do not fill the dimensions");
-  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0)
+  if (!detail::linkExists(file, name))
     createDataset(file, name, detail::nativeType<T>(), h, units, description, axes, ignored);
   Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
   Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");

@@ -37,6 +37,14 @@ void check(herr_t status, const std::string& what) {
   if (status < 0) throw std::runtime_error(fmt::format("HDF5: {} failed", what));
 }
 
+bool linkExists(hid_t loc, const std::string& path) {
+  for (std::size_t end = path.find('/'); ; end = path.find('/', end + 1)) {
+    const std::string prefix = path.substr(0, end);
+    if (H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (end == std::string::npos) return true;
+  }
+}
+
 Handle createGroup(hid_t parent, const std::string& name) {
   return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
                 "creating group " + name);

@@ -49,6 +49,9 @@ template <> inline hid_t nativeType<std::uint64_t>() { return H5T_NATIVE_UINT64;
 template <> inline hid_t nativeType<double>() { return H5T_NATIVE_DOUBLE; }
 
 Handle createGroup(hid_t parent, const std::string& name);
+// Whether the link `path` ("a/b/c") exists below `loc`, checking each component in turn so that
+// HDF5 never reports a missing intermediate group as an error.
+bool linkExists(hid_t loc, const std::string& path);
 
 // Attributes (collective in parallel files: every rank passes the same value).
 void writeAttribute(hid_t object, const std::string& name, const std::string& value);
