@@ -166,7 +166,7 @@ def foreign_profile_2022(raw, nationals_2023):
     one aged a further year plus the 2023 net and naturalisations.  The migration age profile
     is the one of inputs/korea (labour shape weighted by the Dec-2023 nationals)."""
     groups, male_share, info = pf._census2021_groups(raw)
-    C = pf._comp_matrix(pf.NIM_GROUP_EDGES, pf.MAXAGE + 1)
+    C = pf.comp_matrix(pf.NIM_GROUP_EDGES, pf.MAXAGE + 1)
     offset = np.where(pf.AGES < 70, 0.0, -0.12 * (pf.AGES - 70))
     both = pf._rescale_groups(pf.pclm(groups, C, offset, pf.STOCK_PCLM_LAMBDA), C, groups)
     mf, plateau = pf._stock_male_fraction(male_share, both)

@@ -1,4 +1,5 @@
-"""What the input-preparation scripts share: their error, reading a raw CSV, and PCLM ungrouping."""
+"""What the input-preparation scripts share: their error, reading a raw CSV, and PCLM ungrouping
+(with the composition matrix of age groups it needs)."""
 import os
 
 import numpy as np
@@ -50,3 +51,12 @@ def pclm(y, C, offset, lam, n_iter=200, tol=1e-10):
         if step < tol:
             break
     return np.exp(offset + beta)
+
+
+def comp_matrix(edges, n_ages):
+    """Composition matrix of the age groups starting at `edges` (the last group open to n_ages - 1)."""
+    C = np.zeros((len(edges), n_ages))
+    for g, lo in enumerate(edges):
+        hi = edges[g + 1] if g + 1 < len(edges) else n_ages
+        C[g, lo:hi] = 1.0
+    return C

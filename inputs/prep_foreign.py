@@ -27,7 +27,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from prep_common import InputError, pclm, read_csv as _read  # noqa: F401
+from prep_common import InputError, comp_matrix, pclm, read_csv as _read  # noqa: F401
 from scipy import optimize
 
 MAXAGE = 100                       # open interval 100+
@@ -79,15 +79,6 @@ NATURALISED_FEMALE_SHARE = 0.70    # UNCONFIRMED: naturalisations are mostly mar
 def _need(cond, path, what):
     if not cond:
         raise InputError(f"malformed {path}: expected {what}")
-
-
-def _comp_matrix(edges, n_ages):
-    """Composition matrix of the age groups starting at `edges` (last group open to n_ages-1)."""
-    C = np.zeros((len(edges), n_ages))
-    for g, lo in enumerate(edges):
-        hi = edges[g + 1] if g + 1 < len(edges) else n_ages
-        C[g, lo:hi] = 1.0
-    return C
 
 
 
@@ -263,7 +254,7 @@ def foreign_profile(raw, population_total):
     naturalisations (ages 20-59, 70 % women). Mortality over two years at these ages (< 0.5 %)
     is ignored. Returns (M shares, F shares, diagnostics)."""
     groups, male_share, info = _census2021_groups(raw)
-    C = _comp_matrix(NIM_GROUP_EDGES, MAXAGE + 1)
+    C = comp_matrix(NIM_GROUP_EDGES, MAXAGE + 1)
     # flat offset, except a gentle old-age decline so the open 70+ group does not spread evenly to 100
     offset = np.where(AGES < 70, 0.0, -0.12 * (AGES - 70))
     both = _rescale_groups(pclm(groups, C, offset, STOCK_PCLM_LAMBDA), C, groups)
@@ -503,7 +494,7 @@ def _migration_nationality(raw, population_total, nationality):
         lo = edges[g]
         hi = edges[h + 1] if h + 1 < len(edges) else MAXAGE + 1
         sub_edges = [e - lo for e in edges[g:h + 1]]
-        C = _comp_matrix(sub_edges, hi - lo)
+        C = comp_matrix(sub_edges, hi - lo)
         y = np.abs(groups[g:h + 1])
         if len(y) == 1:
             part = np.exp(offset[lo:hi]) * y[0] / np.exp(offset[lo:hi]).sum()
@@ -511,7 +502,7 @@ def _migration_nationality(raw, population_total, nationality):
             part = _rescale_groups(pclm(y, C, offset[lo:hi], NIM_PCLM_LAMBDA), C, y)
         values[lo:hi] = sign[g] * part
         g = h + 1
-    C_all = _comp_matrix(edges, MAXAGE + 1)
+    C_all = comp_matrix(edges, MAXAGE + 1)
     assert np.allclose(C_all @ values, groups, atol=1e-6)
     both = values / values.sum()
 

@@ -56,7 +56,7 @@ from scipy import optimize
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import prep_foreign  # noqa: E402
-from prep_common import InputError, pclm, read_csv  # noqa: E402
+from prep_common import InputError, comp_matrix, pclm, read_csv  # noqa: E402
 import prep_mortality  # noqa: E402
 import prep_population  # noqa: E402
 
@@ -376,15 +376,6 @@ def census2010(raw):
     groups = [f"{a}_{a + 4}" for a in range(0, 85, 5)] + ["85p"]
     c = c[c.age_group.isin(groups)]
     return c, groups
-
-
-def comp_matrix(edges, top):
-    """edges: lower bounds of groups (last group open up to top-1)."""
-    C = np.zeros((len(edges), top))
-    for g, lo in enumerate(edges):
-        hi = edges[g + 1] if g + 1 < len(edges) else top
-        C[g, lo:hi] = 1.0
-    return C
 
 
 def national_prior(raw, mort):
