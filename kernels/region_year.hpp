@@ -17,7 +17,7 @@ inline constexpr int kFertileMin = 15;
 inline constexpr int kFertileMax = 49;
 inline constexpr int kFertileAges = kFertileMax - kFertileMin + 1;
 inline constexpr int kParityGroups = 3;  // 0, 1, 2+ children: births of order 1, 2, 3+
-inline constexpr int kAdultAge = 18;
+inline constexpr int kAdultAge = core::kAdultAge;
 
 // Household ids created this year are region-local until the year's end: the top bit marks
 // them, the rest numbers them from 0 in the order the region created them.

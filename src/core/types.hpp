@@ -26,4 +26,7 @@ inline constexpr int kAgeClasses = kOpenAge + 1;
 
 inline constexpr int ageClass(int age) { return age < kOpenAge ? age : kOpenAge; }
 
+// The age of majority: every household has a member this old; marriage starts here.
+inline constexpr int kAdultAge = 18;
+
 }  // namespace popsim::core

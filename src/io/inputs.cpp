@@ -153,17 +153,20 @@ std::string age5Column(int g) {
   return b.first == 100 ? std::string("age_100p") : fmt::format("age_{}_{}", b.first, b.last);
 }
 
-// A region x sex x single-age table (columns region, sex, age_0..age_100).
-std::vector<AgeSexCounts> readAgeSexTable(const std::string& path, const core::RegionTable& regions) {
-  const auto t = CsvTable::read(path);
-  t.requireColumns(ageColumns());
-  const RegionKeyedRows rows(t, regions, true);
-  std::vector<AgeSexCounts> population(regions.size());
+// The counts of a region x sex x single-age table (columns region, sex, age_0..age_100).
+std::vector<AgeSexCounts> ageSexCounts(const CsvTable& t, const RegionKeyedRows& rows, std::size_t regions) {
+  std::vector<AgeSexCounts> population(regions);
   for (std::size_t row = 0; row < t.rows(); ++row) {
     auto& counts = population[rows.region(row)][rows.sex(row)];
     for (int a = 0; a < kAgeClasses; ++a) counts[a] = t.count(row, a + 2);
   }
   return population;
+}
+
+std::vector<AgeSexCounts> readAgeSexTable(const std::string& path, const core::RegionTable& regions) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns(ageColumns());
+  return ageSexCounts(t, RegionKeyedRows(t, regions, true), regions.size());
 }
 
 // The nationals by single year of age, which must add up exactly to the published 5-year groups.
@@ -185,7 +188,7 @@ std::vector<AgeSexCounts> readPopulation(const std::string& path, const std::str
   const auto t = CsvTable::read(path);
   t.requireColumns(ageColumns());
   const RegionKeyedRows rows(t, regions, true);
-  auto population = readAgeSexTable(path, regions);
+  auto population = ageSexCounts(t, rows, regions.size());
   for (std::size_t row = 0; row < t.rows(); ++row) {
     const auto& counts = population[rows.region(row)][rows.sex(row)];
     for (int g = 0; g < kAge5Groups; ++g) {
@@ -202,12 +205,6 @@ std::vector<AgeSexCounts> readPopulation(const std::string& path, const std::str
     }
   }
   return population;
-}
-
-std::int64_t adults(const AgeSexCounts& counts) {
-  std::int64_t n = 0;
-  for (const auto& by_age : counts) n += std::accumulate(by_age.begin() + 18, by_age.end(), std::int64_t{0});
-  return n;
 }
 
 // Households of the nationals and of the foreign residents (who form households of their own).
@@ -545,6 +542,12 @@ std::vector<std::array<double, DestinationModel::kGroups>> readRegionConstants(c
 std::int64_t total(const AgeSexCounts& counts) {
   std::int64_t n = 0;
   for (const auto& by_age : counts) n += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
+  return n;
+}
+
+std::int64_t adults(const AgeSexCounts& counts) {
+  std::int64_t n = 0;
+  for (const auto& by_age : counts) n += std::accumulate(by_age.begin() + core::kAdultAge, by_age.end(), std::int64_t{0});
   return n;
 }
 

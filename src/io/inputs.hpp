@@ -19,6 +19,8 @@ using AgeSexCounts = std::array<std::array<std::int64_t, core::kAgeClasses>, cor
 
 // Persons in all cells.
 std::int64_t total(const AgeSexCounts& counts);
+// Persons aged core::kAdultAge or more (every household needs one).
+std::int64_t adults(const AgeSexCounts& counts);
 
 // National assumption path, one entry per calendar year from the base year on.
 struct AssumptionPath {

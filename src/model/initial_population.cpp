@@ -7,7 +7,6 @@
 #include <numeric>
 
 #include "core/error.hpp"
-#include "kernels/region_year.hpp"
 #include "parallel/decomposition.hpp"
 
 namespace popsim::model {
@@ -24,13 +23,6 @@ SynthesisStats statsFromVector(const std::vector<std::int64_t>& v) {
   std::size_t k = 0;
   SynthesisStats::forEach(s, [&](std::int64_t& x) { x = v[k++]; });
   return s;
-}
-
-std::int64_t adultsIn(const io::AgeSexCounts& counts) {
-  std::int64_t n = 0;
-  for (const auto& by_age : counts)
-    for (int a = kernels::kAdultAge; a < core::kAgeClasses; ++a) n += by_age[static_cast<std::size_t>(a)];
-  return n;
 }
 
 }  // namespace
@@ -59,7 +51,7 @@ InitialPopulation synthesizePopulation(const io::Config& config, const io::Count
       c = scaledCounts(inputs.populationOf(n)[r], config.scale, config.seed, code, config.start_year, n);
       // A sample whose foreign residents are all minors cannot house them (every household has
       // an adult): at small scales such a region gets no foreign residents.
-      if (n == kForeign && adultsIn(c) == 0) c = {};
+      if (n == kForeign && io::adults(c) == 0) c = {};
       group_persons[r][static_cast<int>(n)] = static_cast<std::uint64_t>(io::total(c));
     }
     persons[r] = group_persons[r][0] + group_persons[r][1];

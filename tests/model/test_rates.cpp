@@ -37,8 +37,9 @@ TEST(Rates, MortalityFollowsTheLifeExpectancyPath) {
       EXPECT_NEAR(lifeExpectancy(r.death_rate[s]), s == 0 ? in.assumptions.e0_male[t] : in.assumptions.e0_female[t], 1e-6)
           << year;
       // Improvement lowers death rates at every age, and never raises one.
-      if (year > 2024)
+      if (year > 2024) {
         for (int x = 0; x <= 100; ++x) EXPECT_LE(r.death_rate[s][x], in.mortality.mx[s][x] * (1.0 + 1e-12)) << x;
+      }
     }
     for (double q : r.death_probability[0]) {
       EXPECT_GE(q, 0.0);

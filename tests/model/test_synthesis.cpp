@@ -112,9 +112,7 @@ TEST_F(SampleSynthesis, CountsMatchTheScaledInputsInEveryRegion) {
     EXPECT_EQ(countsOf(pop.persons, pop.person_offset[k], pop.person_offset[k + 1], config.start_year, kNational),
               scaledCounts(in.population[r], 0.01, config.seed, in.regions[r].code, config.start_year));
     auto foreign = scaledCounts(in.population_foreign[r], 0.01, config.seed, in.regions[r].code, config.start_year, kForeign);
-    std::int64_t adults = 0;
-    for (const auto& by_age : foreign) adults += std::accumulate(by_age.begin() + 18, by_age.end(), std::int64_t{0});
-    if (adults == 0) foreign = {};  // a sample of foreign minors only cannot be housed
+    if (io::adults(foreign) == 0) foreign = {};  // a sample of foreign minors only cannot be housed
     EXPECT_EQ(countsOf(pop.persons, pop.person_offset[k], pop.person_offset[k + 1], config.start_year, kForeign), foreign);
   }
 }
