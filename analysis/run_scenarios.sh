@@ -31,7 +31,7 @@ for name in $names; do
   mkdir -p "$out/$name"
   /usr/bin/time -f "$name: %e s, %M KB max RSS per rank" \
     mpirun -n "$ranks" --oversubscribe --bind-to none -x OMP_NUM_THREADS "$popsim" run "$here/inputs/korea/baseline.toml" \
-    --scenario "$scenario" --years "$years" "${scale[@]}" --out "$out/$name" >"$out/$name/log.txt" 2>&1
+    --scenario "$scenario" --years "$years" "${scale[@]}" --out "$out/$name" --overwrite >"$out/$name/log.txt" 2>&1
   tail -n 1 "$out/$name/log.txt"
   files+=("$out/$name/results.h5")
 done

@@ -14,8 +14,10 @@ ranks=${POPSIM_RANKS:-$(nproc)}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 popsim="$here/build/src/popsim"
 "$popsim" check "$here/inputs/korea/baseline.toml"
-# A fresh projection replaces the checkpoints of an earlier one (popsim refuses to mix them).
-[[ " $* " == *" --restart "* ]] || rm -rf "$here/out/baseline/checkpoints"
+# A fresh projection replaces the results and checkpoints of an earlier one (--overwrite; popsim
+# refuses to mix them otherwise).
+overwrite=(--overwrite)
+[[ " $* " == *" --restart "* ]] && overwrite=()
 mpirun -n "$ranks" --oversubscribe --bind-to none -x OMP_NUM_THREADS \
-  "$popsim" run "$here/inputs/korea/baseline.toml" --years 50 --out "$here/out/baseline" --checkpoint-every 10 "$@"
+  "$popsim" run "$here/inputs/korea/baseline.toml" --years 50 --out "$here/out/baseline" --checkpoint-every 10 "${overwrite[@]}" "$@"
 "$popsim" info "$here/out/baseline/results.h5"

@@ -17,6 +17,7 @@
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
 #include "io/ensemble.hpp"
+#include "io/files.hpp"
 #include "io/inputs.hpp"
 #include "io/results.hpp"
 #include "model/initial_population.hpp"
@@ -117,6 +118,7 @@ io::Config configure(const std::string& path, std::optional<double> scale, std::
       c.scale = *scale;
     }
     if (seed) c.seed = *seed;
+    io::fingerprintInputs(c);
     return c;
   });
 }
@@ -125,28 +127,11 @@ io::Config configure(const std::string& path, std::optional<double> scale, std::
 
 namespace {
 
-// Where a restarted run continues from: the checkpoint file (a directory stands for its newest
-// readable checkpoint), checked against this run's configuration. Throws core::InputError.
-std::pair<std::string, io::CheckpointIndex> restartPoint(const std::string& restart, const io::Config& config,
-                                                         int years) {
-  std::string path = restart;
-  std::vector<std::string> rejected;
-  if (std::filesystem::is_directory(restart)) {
-    path.clear();
-    for (const auto& [year, file] : io::listCheckpoints(restart)) {
-      try {
-        io::readCheckpointIndex(file);
-        path = file;
-        break;
-      } catch (const core::InputError& e) {
-        rejected.push_back(e.what());
-      }
-    }
-    if (path.empty())
-      throw core::InputError(fmt::format("--restart {}: no readable checkpoint (ckpt-YEAR.h5) in the directory{}{}",
-                                         restart, rejected.empty() ? "" : "; ", fmt::join(rejected, "; ")));
-  }
-  auto index = io::readCheckpointIndex(path);
+// Checks that the checkpoint `index` at `path` belongs to this run: the same configuration,
+// scenario, input tables, seed, scale, base year and regions, and a year within the run. Throws
+// core::InputError naming what differs.
+void requireSameRun(const std::string& path, const io::CheckpointIndex& index, const io::Config& config,
+                    const io::CountryInputs& inputs, int years) {
   const auto& m = index.meta;
   if (m.config_text != config.text)
     throw core::InputError(fmt::format("--restart {}: written with another configuration ({}); a run continues with "
@@ -161,11 +146,118 @@ std::pair<std::string, io::CheckpointIndex> restartPoint(const std::string& rest
   if (m.year > config.start_year + years)
     throw core::InputError(fmt::format("--restart {}: the checkpoint is of {}, after the run's last year {}", path,
                                        m.year, config.start_year + years));
-  for (const auto& message : rejected) spdlog::warn("skipped a damaged checkpoint: {}", message);
-  if (!m.git_revision.empty() && m.git_revision != kGitRevision)
-    spdlog::warn("{} was written by popsim {} and is continued by {}: results are identical to an uninterrupted run "
-                 "only if the model did not change in between", path, m.git_revision, kGitRevision);
-  return {path, std::move(index)};
+  if (index.schema_version < 3) {
+    spdlog::warn("{} (checkpoint schema {}) records no fingerprints of its input tables: they are not compared", path,
+                 index.schema_version);
+  } else if (m.year > m.base_year || !m.input_fingerprints.empty()) {
+    // A synthesised population (no projected year) may be continued with another scenario, but
+    // never with other input tables.
+    auto stored = m.input_fingerprints;
+    auto current = config.input_fingerprints;
+    if (m.year == m.base_year) {  // the scenario file is not part of a base-year state
+      auto drop = [](std::string& text) {
+        const auto at = text.find("the scenario\t");
+        if (at != std::string::npos) text.erase(at, text.find('\n', at) + 1 - at);
+      };
+      drop(stored);
+      drop(current);
+    }
+    if (const auto change = io::describeInputChange(stored, current); !change.empty())
+      throw core::InputError(fmt::format("--restart {}: an input differs from the one the checkpoint was made with: {}; "
+                                         "a run continues with the inputs it started with", path, change));
+  }
+  const auto& here = inputs.regions.regions();
+  const auto& there = index.regions.regions();
+  bool same = here.size() == there.size();
+  for (std::size_t r = 0; same && r < here.size(); ++r) same = here[r].code == there[r].code;
+  if (!same)
+    throw core::InputError(fmt::format("--restart {}: its {} regions are not those of {} ({} regions)", path,
+                                       there.size(), config.inputs.regions, here.size()));
+}
+
+// The checkpoints a restart may continue from, best first: the file itself, or a directory's
+// complete checkpoints, newest first. Throws core::InputError.
+std::vector<std::string> restartCandidates(const std::string& restart) {
+  if (!std::filesystem::is_directory(restart)) {
+    io::requireRegularFile(restart, "a checkpoint file or directory");
+    return {restart};
+  }
+  std::vector<std::string> paths;
+  for (const auto& [year, file] : io::listCheckpoints(restart)) paths.push_back(file);
+  if (paths.empty())
+    throw core::InputError(fmt::format("--restart {}: the directory holds no checkpoint (ckpt-YEAR.h5)", restart));
+  return paths;
+}
+
+// The state a restarted run continues from.
+struct RestartState {
+  std::string path;
+  io::CheckpointIndex index;
+  core::Population population;
+  std::vector<int> owner;
+  std::vector<io::ResultsTable> results;
+};
+
+// Reads the checkpoint at `path` on every rank of `comm` (its regions spread over the ranks)
+// and the results stored with it. Throws core::CollectiveInputError for a damaged file or one of
+// another run.
+RestartState readRestart(const std::string& path, const io::Config& config, const io::CountryInputs& inputs,
+                         int years, MPI_Comm comm) {
+  RestartState state;
+  state.path = path;
+  state.index = parallel::agreeing(comm, [&] { return io::readCheckpointIndex(path); });
+  parallel::agreeing(comm, [&] {
+    requireSameRun(path, state.index, config, inputs, years);
+    return 0;
+  });
+  const auto& index = state.index;
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  std::vector<std::uint64_t> persons(index.regions.size());
+  for (std::size_t r = 0; r < persons.size(); ++r) persons[r] = index.person_offset[r + 1] - index.person_offset[r];
+  state.owner = parallel::assignRegions(persons, ranks);
+  const auto owned = parallel::ownedRegions(state.owner, rankOf(comm));
+  state.population = parallel::agreeing(comm, [&] { return io::readCheckpoint(path, index, owned, comm); });
+  state.results = parallel::agreeing(comm, [&] {
+    auto tables = io::readCheckpointResults(path);
+    // Checked before results.h5 is recreated, so that a refused restart loses nothing.
+    const auto rows = static_cast<std::uint64_t>(index.meta.year - index.meta.base_year) + 1;
+    if (tables.empty() && rows > 1)
+      throw core::InputError(fmt::format("--restart {}: a checkpoint of {} without the results of the years before it",
+                                         path, index.meta.year));
+    for (const auto& table : tables)
+      if (table.rows != rows)
+        throw core::InputError(fmt::format("--restart {}: its results hold {} time points, expected {}", path,
+                                           table.rows, rows));
+    return tables;
+  });
+  return state;
+}
+
+// The newest of `candidates` that passes every check (a damaged one is skipped with a warning;
+// one of another run is an error, not skipped). Collective.
+RestartState restartPoint(const std::string& restart, const io::Config& config, const io::CountryInputs& inputs,
+                          int years, MPI_Comm comm) {
+  const auto candidates = parallel::agreeing(comm, [&] { return restartCandidates(restart); });
+  std::vector<std::string> rejected;
+  for (const auto& path : candidates) {
+    try {
+      auto state = readRestart(path, config, inputs, years, comm);
+      if (rankOf(comm) == 0)
+        for (const auto& message : rejected)
+          spdlog::warn("skipped a damaged checkpoint (continuing from the older {}): {}", path, message);
+      if (!state.index.meta.git_revision.empty() && state.index.meta.git_revision != kGitRevision && rankOf(comm) == 0)
+        spdlog::warn("{} was written by popsim {} and is continued by {}: results are identical to an uninterrupted run "
+                     "only if the model did not change in between", path, state.index.meta.git_revision, kGitRevision);
+      return state;
+    } catch (const core::CollectiveInputError& e) {
+      const std::string message = e.what();
+      if (candidates.size() == 1 || message.find("--restart ") != std::string::npos) throw;
+      rejected.push_back(message);
+    }
+  }
+  throw core::CollectiveInputError(fmt::format("--restart {}: no checkpoint in the directory passes its checks: {}",
+                                               restart, fmt::join(rejected, "; ")));
 }
 
 // Derives the local-extinction outlook and the regional aggregates from the first `rows` time
@@ -203,6 +295,41 @@ void writeRunCheckpoint(const std::string& dir, int keep, const io::Config& conf
 
 namespace {
 
+// Checks, before anything is written, that a run may write to its output and checkpoint
+// directories: a new run never replaces the results or checkpoints of an earlier one unless
+// --overwrite is given (then it deletes the earlier checkpoints, whose years would otherwise
+// be mistaken for this run's); a restart continues them. Rank 0 creates the directories.
+// Throws core::InputError.
+void requireFreshOutput(const RunOptions& options, const std::string& checkpoint_dir, int rank) {
+  const auto results = std::filesystem::path(options.out) / "results.h5";
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::symlink_status(options.out, ec)) && !std::filesystem::is_directory(options.out, ec))
+    throw core::InputError(fmt::format("--out {}: exists and is not a directory", options.out));
+  if (std::filesystem::is_directory(results, ec))
+    throw core::InputError(fmt::format("--out {}: {} is a directory", options.out, results.string()));
+  const bool earlier_results = std::filesystem::exists(results, ec);
+  const auto earlier_checkpoints = io::listCheckpoints(checkpoint_dir);
+  if (options.restart.empty() && !options.overwrite) {
+    if (earlier_results)
+      throw core::InputError(fmt::format("--out {}: holds the results of an earlier run ({}); continue it with --restart "
+                                         "{}, give another --out, or --overwrite to replace them",
+                                         options.out, results.string(), checkpoint_dir));
+    if (!earlier_checkpoints.empty())
+      throw core::InputError(fmt::format("{} holds checkpoints of an earlier run: continue it with --restart {}, or give "
+                                         "this run another --checkpoint-dir (or --out), or --overwrite to delete them",
+                                         checkpoint_dir, checkpoint_dir));
+  }
+  if (rank != 0) return;
+  io::prepareOutputDirectory(options.out, "--out");
+  io::prepareOutputDirectory(checkpoint_dir, options.checkpoint_dir.empty() ? "--out" : "--checkpoint-dir");
+  if (options.restart.empty() && options.overwrite)
+    for (const auto& [year, path] : earlier_checkpoints) {
+      std::filesystem::remove(path, ec);
+      if (ec) throw core::InputError(fmt::format("--overwrite: cannot delete the earlier checkpoint {}: {}", path, ec.message()));
+      spdlog::info("--overwrite: deleted the earlier run's checkpoint {}", path);
+    }
+}
+
 // One projection on `comm` (the whole job, or one replicate's group of ranks).
 int project(const RunOptions& options, MPI_Comm comm) {
   installStopHandlers();
@@ -225,58 +352,31 @@ int project(const RunOptions& options, MPI_Comm comm) {
     if (options.checkpoint_every < 0 || options.checkpoint_keep < 1)
       throw core::InputError(fmt::format("--checkpoint-every must be >= 0 and --checkpoint-keep >= 1, found {} and {}",
                                          options.checkpoint_every, options.checkpoint_keep));
-    if (options.restart.empty() && !io::listCheckpoints(checkpoint_dir).empty())
-      throw core::InputError(fmt::format("{} holds checkpoints of an earlier run: continue it with --restart {}, or give "
-                                         "this run another --checkpoint-dir (or --out)", checkpoint_dir, checkpoint_dir));
-    if (rank == 0) {
-      std::filesystem::create_directories(options.out);
-      std::filesystem::create_directories(checkpoint_dir);
-    }
+    requireFreshOutput(options, checkpoint_dir, rank);
     return in;
   });
-  std::optional<std::pair<std::string, io::CheckpointIndex>> restart;
-  if (!options.restart.empty())
-    restart = parallel::agreeing(comm, [&] { return restartPoint(options.restart, config, options.years); });
-  MPI_Barrier(comm);
   const auto results_path = (std::filesystem::path(options.out) / "results.h5").string();
 
   // The start state: the synthesised base-year population, or a checkpoint on any number of ranks.
   core::Population population;
   std::vector<int> owner;
   std::vector<io::ResultsTable> restored;
-  if (restart) {
-    const auto& [path, index] = *restart;
+  if (!options.restart.empty()) {
+    const auto read_start = std::chrono::steady_clock::now();
+    auto state = restartPoint(options.restart, config, inputs, options.years, comm);
+    const auto& path = state.path;
     if (rank == 0) {
       spdlog::info("restarting from {} (the end of {}, written on {} rank(s)) on {} rank(s) x {} thread(s) -> {}", path,
-                   index.meta.year, index.ranks_written, ranks, omp_get_max_threads(), results_path);
-      io::pruneCheckpoints(checkpoint_dir, std::numeric_limits<int>::max(), index.meta.year);  // *.partial files only
-    }
-    std::vector<std::uint64_t> persons(index.regions.size());
-    for (std::size_t r = 0; r < persons.size(); ++r) persons[r] = index.person_offset[r + 1] - index.person_offset[r];
-    owner = parallel::assignRegions(persons, ranks);
-    const auto read_start = std::chrono::steady_clock::now();
-    population = parallel::agreeing(
-        comm, [&] { return io::readCheckpoint(path, index, parallel::ownedRegions(owner, rank), comm); });
-    restored = parallel::agreeing(comm, [&] {
-      auto tables = io::readCheckpointResults(path);
-      // Checked before results.h5 is recreated, so that a refused restart loses nothing.
-      const auto rows = static_cast<std::uint64_t>(index.meta.year - index.meta.base_year) + 1;
-      if (tables.empty() && rows > 1)
-        throw core::InputError(fmt::format("--restart {}: a checkpoint of {} without the results of the years before it",
-                                           path, index.meta.year));
-      for (const auto& table : tables)
-        if (table.rows != rows)
-          throw core::InputError(fmt::format("--restart {}: its results hold {} time points, expected {}", path,
-                                             table.rows, rows));
-      return tables;
-    });
-    MPI_Barrier(comm);
-    if (rank == 0) {
+                   state.index.meta.year, state.index.ranks_written, ranks, omp_get_max_threads(), results_path);
+      io::pruneCheckpoints(checkpoint_dir, std::numeric_limits<int>::max(), state.index.meta.year);  // *.partial files only
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
       const auto bytes = static_cast<double>(std::filesystem::file_size(path));
       spdlog::info("read checkpoint {} ({:.0f} MB in {:.2f} s, {:.0f} MB/s)", path, bytes / 1e6, seconds,
                    bytes / 1e6 / seconds);
     }
+    population = std::move(state.population);
+    owner = std::move(state.owner);
+    restored = std::move(state.results);
   } else {
     if (rank == 0)
       spdlog::info("projecting {} regions from {} for {} years at scale {} on {} rank(s) x {} thread(s) -> {}",
@@ -375,6 +475,10 @@ int run(const RunOptions& options, MPI_Comm comm) {
     if (!options.restart.empty())
       throw core::InputError("--restart with --replicates: restart each replicate on its own (--out OUT/replicate-K "
                              "--seed SEED+K --restart OUT/replicate-K/checkpoints), then popsim merge");
+    const auto summary = std::filesystem::path(options.out) / "ensemble.h5";
+    if (std::filesystem::exists(summary) && !options.overwrite)
+      throw core::InputError(fmt::format("--out {}: holds the ensemble of an earlier run ({}); give another --out, or "
+                                         "--overwrite to replace it", options.out, summary.string()));
     return 0;
   });
   const int k = static_cast<int>(static_cast<std::int64_t>(rank) * replicates / ranks);
@@ -386,7 +490,14 @@ int run(const RunOptions& options, MPI_Comm comm) {
   one.out = (std::filesystem::path(options.out) / fmt::format("replicate-{}", k)).string();
   if (!options.checkpoint_dir.empty())
     one.checkpoint_dir = (std::filesystem::path(options.checkpoint_dir) / fmt::format("replicate-{}", k)).string();
-  int rc = project(one, group);
+  // A replicate's input error is its group's alone: the group reports it, every rank exits with 2.
+  int rc = kExitOk;
+  try {
+    rc = project(one, group);
+  } catch (const core::CollectiveInputError& e) {
+    if (rankOf(group) == 0) fmt::print(stderr, "popsim: error: replicate {}: {}\n", k, e.what());
+    rc = kExitInvalidInput;
+  }
   MPI_Comm_free(&group);
   MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm);
   if (rc != kExitOk) return rc;
@@ -395,16 +506,16 @@ int run(const RunOptions& options, MPI_Comm comm) {
     files.push_back((std::filesystem::path(options.out) / fmt::format("replicate-{}", j) / "results.h5").string());
   const auto out = (std::filesystem::path(options.out) / "ensemble.h5").string();
   parallel::agreeing(comm, [&] {
-    if (rank == 0) io::summariseReplicates(files, out);
+    if (rank == 0) io::summariseReplicates(files, out, options.overwrite);
     return 0;
   });
   if (rank == 0) fmt::print("popsim run: {} replicates summarised in {}\n", replicates, out);
   return kExitOk;
 }
 
-int merge(const std::vector<std::string>& replicates, const std::string& out, MPI_Comm comm) {
+int merge(const std::vector<std::string>& replicates, const std::string& out, bool overwrite, MPI_Comm comm) {
   parallel::agreeing(comm, [&] {
-    if (rankOf(comm) == 0) io::summariseReplicates(replicates, out);
+    if (rankOf(comm) == 0) io::summariseReplicates(replicates, out, overwrite);
     return 0;
   });
   if (rankOf(comm) == 0) fmt::print("popsim merge: {} replicates summarised in {}\n", replicates.size(), out);
@@ -421,11 +532,9 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
       c.scale = *options.scale;
     }
     if (options.seed) c.seed = *options.seed;
-    const auto out_dir = std::filesystem::path(options.out).parent_path();
-    if (!out_dir.empty() && !std::filesystem::is_directory(out_dir))
-      throw core::InputError(fmt::format("--out {}: the directory {} does not exist", options.out, out_dir.string()));
     if (std::filesystem::path(options.out).extension() != ".h5")
       throw core::InputError(fmt::format("--out {}: expected a file name ending in .h5", options.out));
+    io::requireOutputFile(options.out, "--out", options.overwrite);
     return c;
   });
   const auto inputs = parallel::agreeing(comm, [&] { return io::loadInputs(config); });

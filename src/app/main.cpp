@@ -1,6 +1,7 @@
 // popsim: the command line. Parses the subcommand, runs it, turns errors into exit codes.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <hdf5.h>
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
@@ -10,6 +11,9 @@
 
 int main(int argc, char** argv) {
   popsim::parallel::MpiEnvironment mpi(argc, argv);
+  // HDF5 failures are reported in popsim's own words (exceptions naming the file and dataset);
+  // HDF5's own error stacks on stderr would only bury them.
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   CLI::App cli{"popsim: agent-based microsimulation of a national population (MPI + OpenMP, HDF5)"};
   cli.set_version_flag("--version", fmt::format("popsim {} ({})", popsim::kVersion, popsim::kGitRevision));
   cli.require_subcommand(1);
@@ -26,7 +30,10 @@ int main(int argc, char** argv) {
   run->add_option("--years", run_options.years, "years to simulate after the start year")->required()->check(CLI::Range(1, 1000));
   run->add_option("--out", run_options.out, "output directory (created if missing)")->required();
   run->add_option("--scale", run_options.scale, "sampling fraction in (0, 1]; overrides [run] scale");
-  run->add_option("--seed", run_options.seed, "random seed; overrides [run] seed");
+  run->add_option("--seed", run_options.seed, "random seed in [0, 2^63); overrides [run] seed")
+      ->check(CLI::Range(std::uint64_t{0}, popsim::app::kMaxSeed));
+  run->add_flag("--overwrite", run_options.overwrite,
+                "replace the results of an earlier run in OUT (and its checkpoints); without it such a directory is refused");
   run->add_option("--checkpoint-every", run_options.checkpoint_every,
                   "write a checkpoint every K years (0: only when stopped by SIGTERM/SIGUSR1)")
       ->check(CLI::NonNegativeNumber);
@@ -46,7 +53,9 @@ int main(int argc, char** argv) {
   synthesize->add_option("CONFIG", synth.config, "configuration file (TOML)")->required();
   synthesize->add_option("--out", synth.out, "output file (.h5)")->required();
   synthesize->add_option("--scale", synth.scale, "sampling fraction in (0, 1]; overrides [run] scale");
-  synthesize->add_option("--seed", synth.seed, "random seed; overrides [run] seed");
+  synthesize->add_option("--seed", synth.seed, "random seed in [0, 2^63); overrides [run] seed")
+      ->check(CLI::Range(std::uint64_t{0}, popsim::app::kMaxSeed));
+  synthesize->add_flag("--overwrite", synth.overwrite, "replace an existing output file (once the new one is complete)");
 
   std::string info_file;
   auto* info = cli.add_subcommand("info", "describe what a checkpoint or population file holds");
@@ -56,6 +65,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> merge_inputs;
   auto* merge = cli.add_subcommand("merge", "summarise replicate results files (e.g. from a job array) in an ensemble file");
   merge->add_option("--out", merge_out, "ensemble file to write (.h5)")->required();
+  bool merge_overwrite = false;
+  merge->add_flag("--overwrite", merge_overwrite, "replace an existing output file (once the new one is complete)");
   merge->add_option("RESULTS", merge_inputs, "the replicates' results.h5 files")->required()->expected(2, 100000);
 
   int rank = mpi.rank();
@@ -71,12 +82,26 @@ int main(int argc, char** argv) {
     if (*run) return popsim::app::run(run_options, MPI_COMM_WORLD);
     if (*synthesize) return popsim::app::synthesize(synth, MPI_COMM_WORLD);
     if (*info) return popsim::app::info(info_file, MPI_COMM_WORLD);
-    if (*merge) return popsim::app::merge(merge_inputs, merge_out, MPI_COMM_WORLD);
-  } catch (const popsim::core::InputError& e) {
+    if (*merge) return popsim::app::merge(merge_inputs, merge_out, merge_overwrite, MPI_COMM_WORLD);
+  } catch (const popsim::core::CollectiveInputError& e) {
+    // Every rank has the same error: one message, every rank exits with 2.
     if (rank == 0) fmt::print(stderr, "popsim: error: {}\n", e.what());
     return popsim::app::kExitInvalidInput;
+  } catch (const popsim::core::InputError& e) {
+    // One rank's error while the others may wait in a collective: this rank reports it and ends
+    // the job with the same exit code.
+    if (mpi.size() == 1) {
+      fmt::print(stderr, "popsim: error: {}\n", e.what());
+      return popsim::app::kExitInvalidInput;
+    }
+    fmt::print(stderr, "popsim: error: (rank {}) {}\n", rank, e.what());
+    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitInvalidInput);
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
+    if (mpi.size() == 1) {
+      fmt::print(stderr, "popsim: internal error: {}\n", e.what());
+      return popsim::app::kExitFailure;
+    }
+    fmt::print(stderr, "popsim: internal error: (rank {}) {}\n", rank, e.what());
     MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitFailure);
   }
   return popsim::app::kExitFailure;

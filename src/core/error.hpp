@@ -13,6 +13,13 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
 };
 
+// An InputError that every rank of a communicator throws together (parallel::agreeing): one
+// rank reports it and every rank exits with code 2. A plain InputError may be one rank's alone.
+class CollectiveInputError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 // Formats "FILE:LINE:COL: column 'NAME': MESSAGE" (the form editors and compilers use);
 // "FILE:LINE: MESSAGE" without a column, "FILE: MESSAGE" without a line (line <= 0).
 std::string locate(const std::string& file, long line, const std::string& column, int column_number,

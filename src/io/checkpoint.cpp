@@ -9,8 +9,12 @@
 #include <chrono>
 #include <functional>
 #include <filesystem>
+#include <limits>
+#include <set>
 
 #include "core/error.hpp"
+#include "core/hash.hpp"
+#include "io/files.hpp"
 #include "io/detail/hdf5.hpp"
 #include "popsim/version.hpp"
 
@@ -63,6 +67,24 @@ bool allRanks(bool ok, MPI_Comm comm) {
   return flag != 0;
 }
 
+// A checksum of everything in a checkpoint that is not a checksummed numeric column: the
+// metadata attributes and the region and province names.
+std::uint64_t metaChecksum(const CheckpointMeta& m, std::int64_t ranks, const core::RegionTable& regions) {
+  core::Fingerprint f;
+  f.add(std::string_view(kCheckpointFormat)).add(std::int64_t{m.year}).add(std::int64_t{m.base_year}).add(m.seed);
+  f.add(m.scale).add(std::uint64_t{m.next_person_id}).add(std::uint64_t{m.next_household_id});
+  f.add(m.config_path).add(m.config_text).add(m.scenario_text).add(m.input_fingerprints).add(m.git_revision);
+  f.add(ranks);
+  for (const auto& r : regions.regions()) f.add(r.name_ko).add(r.name_en);
+  for (const auto& p : regions.provinces()) f.add(p.name_ko).add(p.name_en);
+  return f.value();
+}
+
+// The checksum of a stored results table's shape attributes.
+std::uint64_t shapeChecksum(const std::string& shape, std::uint64_t rows) {
+  return core::Fingerprint().add(shape).add(rows).value();
+}
+
 }  // namespace
 
 CheckpointMeta checkpointMeta(const Config& config, const core::Population& population) {
@@ -76,6 +98,8 @@ CheckpointMeta checkpointMeta(const Config& config, const core::Population& popu
   meta.config_path = config.path;
   meta.config_text = config.text;
   meta.scenario_text = config.scenario.text;
+  meta.input_fingerprints = config.input_fingerprints;
+  meta.git_revision = kGitRevision;
   return meta;
 }
 
@@ -121,6 +145,8 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
       detail::writeAttribute(file, "config", meta.config_text);
       detail::writeAttribute(file, "scenario", meta.scenario_text);
       detail::writeAttribute(file, "ranks", std::int64_t{ranks});
+      detail::writeAttribute(file, "inputs", meta.input_fingerprints);
+      detail::writeAttribute(file, "meta_checksum", metaChecksum(meta, ranks, regions));
 
       auto g = detail::writeRegionTable(file, regions, comm);
       detail::writeReplicated(g, "rank", std::vector<std::int32_t>(owner.begin(), owner.end()), "",
@@ -171,6 +197,7 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
           for (const auto x : t.shape) shape += fmt::format("{}{}", shape.empty() ? "" : ",", x);
           detail::writeAttribute(d, "shape", shape);
           detail::writeAttribute(d, "rows", std::uint64_t{t.rows});
+          detail::writeAttribute(d, "shape_checksum", shapeChecksum(shape, t.rows));
         }
       }
     }
@@ -204,85 +231,189 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
     throw std::runtime_error(fmt::format("writing {}: {}", path, rank == 0 ? failure : "failed on rank 0"));
 }
 
-CheckpointIndex readCheckpointIndex(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw core::InputError(fmt::format("{}: no such file", path));
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw core::InputError(fmt::format("{}: not an HDF5 file (damaged, truncated or not a popsim file)", path));
-  H5E_auto2_t old_handler = nullptr;
-  void* old_data = nullptr;
-  H5Eget_auto2(H5E_DEFAULT, &old_handler, &old_data);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  CheckpointIndex index;
-  try {
-    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
-    if (!detail::hasAttribute(file, "format") || detail::readStringAttribute(file, "format") != kCheckpointFormat)
-      throw core::InputError(
-          fmt::format("{}: not a popsim checkpoint (attribute format != {})", path, kCheckpointFormat));
-    const auto version = detail::readIntAttribute(file, "schema_version");
-    if (version != kCheckpointSchemaVersion)
-      throw core::InputError(fmt::format("{}: checkpoint schema version {} but this popsim reads version {}", path,
-                                         version, kCheckpointSchemaVersion));
-    auto& m = index.meta;
-    m.year = static_cast<int>(detail::readIntAttribute(file, "year"));
-    m.base_year = static_cast<int>(detail::readIntAttribute(file, "base_year"));
-    m.seed = detail::readUintAttribute(file, "seed");
-    m.scale = detail::readDoubleAttribute(file, "scale");
-    m.next_person_id = detail::readUintAttribute(file, "next_person_id");
-    m.next_household_id = static_cast<core::HouseholdId>(detail::readUintAttribute(file, "next_household_id"));
-    m.config_path = detail::readStringAttribute(file, "config_path");
-    m.config_text = detail::readStringAttribute(file, "config");
-    if (detail::hasAttribute(file, "scenario")) m.scenario_text = detail::readStringAttribute(file, "scenario");
-    index.ranks_written = static_cast<int>(detail::readIntAttribute(file, "ranks"));
+namespace {
 
-    Handle g(H5Gopen2(file, "regions", H5P_DEFAULT), H5Gclose, "opening /regions");
-    const auto code = detail::readAll<std::int64_t>(g, "code");
-    const auto name_ko = detail::readAllStrings(g, "name_ko");
-    const auto name_en = detail::readAllStrings(g, "name_en");
-    const auto province = detail::readAll<std::int32_t>(g, "province");
-    const auto capital = detail::readAll<std::uint8_t>(g, "capital_region");
-    const auto declining = detail::readAll<std::uint8_t>(g, "declining_area");
-    const auto lon = detail::readAll<double>(g, "centroid_lon");
-    const auto lat = detail::readAll<double>(g, "centroid_lat");
-    const auto area = detail::readAll<double>(g, "area");
-    index.person_offset = detail::readAll<std::uint64_t>(g, "person_offset");
-    index.household_offset = detail::readAll<std::uint64_t>(g, "household_offset");
-    std::vector<core::Region> regions(code.size());
-    for (std::size_t i = 0; i < code.size(); ++i)
-      regions[i] = {code[i],           name_ko[i], name_en[i], province[i], capital[i] != 0,
-                    declining[i] != 0, lon[i],     lat[i],     area[i]};
-    Handle pg(H5Gopen2(file, "provinces", H5P_DEFAULT), H5Gclose, "opening /provinces");
-    const auto pcode = detail::readAll<std::int32_t>(pg, "code");
-    const auto pko = detail::readAllStrings(pg, "name_ko");
-    const auto pen = detail::readAllStrings(pg, "name_en");
-    const auto pcap = detail::readAll<std::uint8_t>(pg, "capital_region");
-    const auto ptfr = detail::readAll<double>(pg, "tfr_base");
-    std::vector<core::Province> provinces(pcode.size());
-    for (std::size_t i = 0; i < pcode.size(); ++i) provinces[i] = {pcode[i], pko[i], pen[i], pcap[i] != 0, ptfr[i]};
-    index.regions = core::RegionTable(std::move(regions), std::move(provinces));
-    // Checked here, serially, so that the collective read cannot fail on one rank only.
-    {
-      Handle pp(H5Gopen2(file, "persons", H5P_DEFAULT), H5Gclose, "opening /persons");
-      Handle hh(H5Gopen2(file, "households", H5P_DEFAULT), H5Gclose, "opening /households");
-      for (const char* column : {"id", "partner", "mother", "household", "birth_year", "region", "sex", "parity", "flags"})
-        if (detail::datasetSize(pp, column) != index.person_offset.back())
-          throw core::InputError(fmt::format("{}: /persons/{} does not hold the {} persons of the region offsets", path,
-                                             column, index.person_offset.back()));
-      for (const char* column : {"id", "region"})
-        if (detail::datasetSize(hh, column) != index.household_offset.back())
-          throw core::InputError(fmt::format("{}: /households/{} does not hold the {} households of the region offsets",
-                                             path, column, index.household_offset.back()));
-    }
-    if (detail::hasAttribute(file, "git_revision")) m.git_revision = detail::readStringAttribute(file, "git_revision");
-    if (index.person_offset.size() != code.size() + 1 || index.household_offset.size() != code.size() + 1)
-      throw core::InputError(fmt::format("{}: region offsets do not match the region table", path));
-  } catch (const std::runtime_error& e) {
-    H5Eset_auto2(H5E_DEFAULT, old_handler, old_data);
-    if (dynamic_cast<const core::InputError*>(&e)) throw;
-    throw core::InputError(fmt::format("{}: not a valid popsim checkpoint: {}", path, e.what()));
+// Throws core::InputError "PATH: MESSAGE" unless `ok`.
+void require(bool ok, const std::string& path, const std::string& message) {
+  if (!ok) throw core::InputError(fmt::format("{}: {}", path, message));
+}
+
+// Offsets into a column: size regions + 1, from 0, never decreasing.
+void requireOffsets(const std::vector<std::uint64_t>& offset, std::size_t regions, const std::string& path,
+                    const char* name) {
+  require(offset.size() == regions + 1, path,
+          fmt::format("/regions/{} holds {} values, expected {} (regions + 1)", name, offset.size(), regions + 1));
+  require(offset.front() == 0, path, fmt::format("/regions/{} does not start at 0", name));
+  for (std::size_t r = 0; r < regions; ++r)
+    require(offset[r] <= offset[r + 1], path, fmt::format("/regions/{} decreases at region {}", name, r));
+}
+
+CheckpointIndex readIndex(const std::string& path, hid_t file) {
+  CheckpointIndex index;
+  require(detail::hasAttribute(file, "format") && detail::readStringAttribute(file, "format") == kCheckpointFormat, path,
+          fmt::format("not a popsim checkpoint (attribute format != {})", kCheckpointFormat));
+  const auto version = detail::readIntAttribute(file, "schema_version");
+  require(version >= kOldestReadableSchemaVersion && version <= kCheckpointSchemaVersion, path,
+          fmt::format("checkpoint schema version {} but this popsim reads versions {}..{}", version,
+                      kOldestReadableSchemaVersion, kCheckpointSchemaVersion));
+  index.schema_version = version;
+  auto& m = index.meta;
+  const auto year = detail::readIntAttribute(file, "year");
+  const auto base_year = detail::readIntAttribute(file, "base_year");
+  require(base_year >= 1900 && base_year <= 2200 && year >= base_year && year <= base_year + 1000, path,
+          fmt::format("attributes year {} and base_year {} are not a valid state (base year in 1900..2200, year at "
+                      "most 1000 later)", year, base_year));
+  m.year = static_cast<int>(year);
+  m.base_year = static_cast<int>(base_year);
+  m.seed = detail::readUintAttribute(file, "seed");
+  m.scale = detail::readDoubleAttribute(file, "scale");
+  require(m.scale >= kMinScale && m.scale <= 1.0, path, fmt::format("attribute scale {} is not in [{}, 1]", m.scale, kMinScale));
+  m.next_person_id = detail::readUintAttribute(file, "next_person_id");
+  const auto next_household = detail::readUintAttribute(file, "next_household_id");
+  require(m.next_person_id >= 1 && next_household >= 1 && next_household <= std::numeric_limits<core::HouseholdId>::max(),
+          path, "attributes next_person_id and next_household_id are not valid ids");
+  m.next_household_id = static_cast<core::HouseholdId>(next_household);
+  m.config_path = detail::readStringAttribute(file, "config_path");
+  m.config_text = detail::readStringAttribute(file, "config");
+  if (detail::hasAttribute(file, "scenario")) m.scenario_text = detail::readStringAttribute(file, "scenario");
+  if (detail::hasAttribute(file, "git_revision")) m.git_revision = detail::readStringAttribute(file, "git_revision");
+  const auto ranks = detail::readIntAttribute(file, "ranks");
+  require(ranks >= 1 && ranks <= (std::int64_t{1} << 24), path, fmt::format("attribute ranks {} is not valid", ranks));
+  index.ranks_written = static_cast<int>(ranks);
+  if (version >= 3) m.input_fingerprints = detail::readStringAttribute(file, "inputs");
+
+  Handle g(H5Gopen2(file, "regions", H5P_DEFAULT), H5Gclose, "opening /regions");
+  const auto code = detail::readAll<std::int64_t>(g, "code");
+  const std::size_t R = code.size();
+  require(R >= 1 && R <= std::numeric_limits<core::RegionIndex>::max(), path,
+          fmt::format("/regions/code holds {} regions, expected 1..{}", R, std::numeric_limits<core::RegionIndex>::max()));
+  const auto name_ko = detail::readAllStrings(g, "name_ko");
+  const auto name_en = detail::readAllStrings(g, "name_en");
+  const auto province = detail::readAll<std::int32_t>(g, "province");
+  const auto capital = detail::readAll<std::uint8_t>(g, "capital_region");
+  const auto declining = detail::readAll<std::uint8_t>(g, "declining_area");
+  const auto lon = detail::readAll<double>(g, "centroid_lon");
+  const auto lat = detail::readAll<double>(g, "centroid_lat");
+  const auto area = detail::readAll<double>(g, "area");
+  for (const auto size : {name_ko.size(), name_en.size(), province.size(), capital.size(), declining.size(), lon.size(),
+                          lat.size(), area.size()})
+    require(size == R, path, fmt::format("the /regions datasets disagree on the number of regions ({} codes)", R));
+  index.person_offset = detail::readAll<std::uint64_t>(g, "person_offset");
+  index.household_offset = detail::readAll<std::uint64_t>(g, "household_offset");
+  requireOffsets(index.person_offset, R, path, "person_offset");
+  requireOffsets(index.household_offset, R, path, "household_offset");
+
+  Handle pg(H5Gopen2(file, "provinces", H5P_DEFAULT), H5Gclose, "opening /provinces");
+  const auto pcode = detail::readAll<std::int32_t>(pg, "code");
+  const auto pko = detail::readAllStrings(pg, "name_ko");
+  const auto pen = detail::readAllStrings(pg, "name_en");
+  const auto pcap = detail::readAll<std::uint8_t>(pg, "capital_region");
+  const auto ptfr = detail::readAll<double>(pg, "tfr_base");
+  for (const auto size : {pko.size(), pen.size(), pcap.size(), ptfr.size()})
+    require(size == pcode.size(), path, "the /provinces datasets disagree on the number of provinces");
+  std::vector<core::Province> provinces(pcode.size());
+  std::set<std::int32_t> province_codes;
+  for (std::size_t i = 0; i < pcode.size(); ++i) {
+    provinces[i] = {pcode[i], pko[i], pen[i], pcap[i] != 0, ptfr[i]};
+    require(province_codes.insert(pcode[i]).second, path, fmt::format("province code {} appears twice", pcode[i]));
   }
-  H5Eset_auto2(H5E_DEFAULT, old_handler, old_data);
+  std::vector<core::Region> regions(R);
+  std::set<std::int64_t> region_codes;
+  for (std::size_t i = 0; i < R; ++i) {
+    regions[i] = {code[i], name_ko[i], name_en[i], province[i], capital[i] != 0, declining[i] != 0, lon[i], lat[i], area[i]};
+    require(region_codes.insert(code[i]).second, path, fmt::format("region code {} appears twice", code[i]));
+    require(province_codes.contains(province[i]), path,
+            fmt::format("region {} is in province {}, which is not in /provinces", code[i], province[i]));
+  }
+  index.regions = core::RegionTable(std::move(regions), std::move(provinces));
+  if (version >= 3)
+    require(detail::readUintAttribute(file, "meta_checksum") == metaChecksum(m, ranks, index.regions), path,
+            "its metadata fail their checksum (attributes or region names changed): the file is damaged");
+
+  // The columns' lengths are checked here, serially, so that the collective read cannot fail on
+  // one rank only.
+  Handle pp(H5Gopen2(file, "persons", H5P_DEFAULT), H5Gclose, "opening /persons");
+  Handle hh(H5Gopen2(file, "households", H5P_DEFAULT), H5Gclose, "opening /households");
+  for (const char* column : {"id", "partner", "mother", "household", "birth_year", "region", "sex", "parity", "flags"})
+    require(detail::datasetSize(pp, column) == index.person_offset.back(), path,
+            fmt::format("/persons/{} does not hold the {} persons of the region offsets", column, index.person_offset.back()));
+  for (const char* column : {"id", "region"})
+    require(detail::datasetSize(hh, column) == index.household_offset.back(), path,
+            fmt::format("/households/{} does not hold the {} households of the region offsets", column,
+                        index.household_offset.back()));
   return index;
 }
+
+}  // namespace
+
+CheckpointIndex readCheckpointIndex(const std::string& path) {
+  requireRegularFile(path, "a popsim checkpoint (HDF5)");
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw core::InputError(fmt::format("{}: not an HDF5 file (damaged, truncated or not a popsim file)", path));
+  try {
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+    return readIndex(path, file);
+  } catch (const core::InputError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw core::InputError(fmt::format("{}: not a valid popsim checkpoint: {}", path, e.what()));
+  }
+}
+
+namespace {
+
+// Checks that the state read from `path` is one the projection can continue: every person and
+// household in the region it is stored under, households in ascending id order with their
+// members contiguous, every person's household among the region's households, partners mutual
+// within a household, ids issued, sex and ages possible. Throws core::InputError.
+void validateState(const std::string& path, const CheckpointIndex& index, const core::Population& pop) {
+  const auto& p = pop.persons;
+  const auto& h = pop.households;
+  const int year = index.meta.year;
+  auto fail = [&](const std::string& what, std::size_t at, const std::string& message) {
+    throw core::InputError(fmt::format("{}: {} at element {}: {} (the file is damaged or not written by popsim)", path,
+                                       what, at, message));
+  };
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    const auto r = pop.regions[k];
+    const auto hb = pop.household_offset[k], he = pop.household_offset[k + 1];
+    for (auto j = hb; j < he; ++j) {
+      if (h.region[j] != r) fail("/households/region", j, fmt::format("{} but stored with region {}", h.region[j], r));
+      if (h.id[j] == 0 || h.id[j] >= pop.next_household_id) fail("/households/id", j, "an id never issued");
+      if (j > hb && h.id[j] <= h.id[j - 1]) fail("/households/id", j, "ids of a region are not ascending");
+    }
+    auto next_household = hb;
+    const auto b = pop.person_offset[k], e = pop.person_offset[k + 1];
+    for (auto i = b; i < e;) {
+      auto j = i;
+      while (j < e && p.household[j] == p.household[i]) ++j;
+      while (next_household < he && h.id[next_household] < p.household[i]) ++next_household;
+      if (next_household == he || h.id[next_household] != p.household[i])
+        fail("/persons/household", i, fmt::format("household {} is not a household of its region (or its members are "
+                                                  "not contiguous)", p.household[i]));
+      ++next_household;
+      for (auto x = i; x < j; ++x) {
+        if (p.region[x] != r) fail("/persons/region", x, fmt::format("{} but stored with region {}", p.region[x], r));
+        if (p.id[x] == core::kNoPerson || p.id[x] >= pop.next_person_id) fail("/persons/id", x, "an id never issued");
+        if (p.partner[x] >= pop.next_person_id) fail("/persons/partner", x, "an id never issued");
+        if (p.mother[x] >= pop.next_person_id) fail("/persons/mother", x, "an id never issued");
+        if (static_cast<unsigned>(p.sex[x]) > 1) fail("/persons/sex", x, "expected 0 or 1");
+        if (p.birth_year[x] > year || year - p.birth_year[x] > 150)
+          fail("/persons/birth_year", x, fmt::format("{} is not a possible birth year at the end of {}", p.birth_year[x], year));
+        if (p.flags[x] > (core::kFlagLivesWithMother | core::kFlagLivesWithChild | core::kFlagForeign))
+          fail("/persons/flags", x, "unknown flag bits");
+        if (p.partner[x] == core::kNoPerson) continue;
+        auto y = i;
+        while (y < j && p.id[y] != p.partner[x]) ++y;
+        if (y == j || p.partner[y] != p.id[x] || y == x)
+          fail("/persons/partner", x, "the partner is not a mutual partner in the same household");
+      }
+      i = j;
+    }
+  }
+}
+
+}  // namespace
 
 core::Population readCheckpoint(const std::string& path, const CheckpointIndex& index,
                                 const std::vector<core::RegionIndex>& owned, MPI_Comm comm) {
@@ -322,6 +453,7 @@ core::Population readCheckpoint(const std::string& path, const CheckpointIndex& 
   } catch (const std::runtime_error& e) {
     throw core::InputError(fmt::format("{}: {}", path, e.what()));
   }
+  validateState(path, index, population);
   return population;
 }
 
@@ -374,13 +506,14 @@ std::vector<ResultsTable> readCheckpointResults(const std::string& path) {
   std::vector<ResultsTable> tables;
   try {
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
-    if (H5Lexists(file, "results", H5P_DEFAULT) <= 0) return tables;
+    const auto version = detail::readIntAttribute(file, "schema_version");
+    if (!detail::linkExists(file, "results")) return tables;
     Handle rg(H5Gopen2(file, "results", H5P_DEFAULT), H5Gclose, "opening /results");
     H5G_info_t info;
     detail::check(H5Gget_info(rg, &info), "listing /results");
     for (hsize_t i = 0; i < info.nlinks; ++i) {
       const auto size = H5Lget_name_by_idx(rg, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
-      if (size < 0) throw std::runtime_error("listing /results");
+      if (size <= 0 || size > 1024) throw std::runtime_error("listing /results");
       std::string name(static_cast<std::size_t>(size), '\0');
       H5Lget_name_by_idx(rg, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
       ResultsTable t;
@@ -388,14 +521,25 @@ std::vector<ResultsTable> readCheckpointResults(const std::string& path) {
       Handle d(H5Dopen2(rg, name.c_str(), H5P_DEFAULT), H5Dclose, "opening results/" + name);
       t.rows = detail::readUintAttribute(d, "rows");
       const auto shape = detail::readStringAttribute(d, "shape");
+      if (version >= 3 && detail::readUintAttribute(d, "shape_checksum") != shapeChecksum(shape, t.rows))
+        throw std::runtime_error(fmt::format("results/{}: its shape attributes fail their checksum", name));
       for (std::size_t p = 0; p < shape.size();) {
         const auto q = std::min(shape.find(',', p), shape.size());
-        t.shape.push_back(std::stoull(shape.substr(p, q - p)));
+        std::uint64_t extent = 0;
+        const auto [end, err] = std::from_chars(shape.data() + p, shape.data() + q, extent);
+        if (err != std::errc() || end != shape.data() + q || extent == 0 || extent > detail::kMaxWholeElements)
+          throw std::runtime_error(fmt::format("results/{}: attribute shape \"{}\" is not a list of extents", name, shape));
+        t.shape.push_back(extent);
         p = q + 1;
       }
       std::uint64_t inner = 1;
-      for (std::size_t a = 1; a < t.shape.size(); ++a) inner *= t.shape[a];
-      if (t.shape.empty() || t.rows > t.shape[0] || t.rows * inner != t.values.size())
+      for (std::size_t a = 1; a < t.shape.size(); ++a) {
+        if (inner > detail::kMaxWholeElements / t.shape[a])
+          throw std::runtime_error(fmt::format("results/{}: attribute shape \"{}\" is implausibly large", name, shape));
+        inner *= t.shape[a];
+      }
+      if (t.shape.empty() || inner > detail::kMaxWholeElements / t.shape[0] || t.rows > t.shape[0] ||
+          t.rows * inner != t.values.size())
         throw std::runtime_error(fmt::format("results/{}: shape {} and rows {} do not match its {} values", name, shape,
                                              t.rows, t.values.size()));
       std::replace(name.begin(), name.end(), '.', '/');

@@ -18,7 +18,10 @@
 namespace popsim::io {
 
 inline constexpr const char* kCheckpointFormat = "popsim-checkpoint";
-inline constexpr std::int64_t kCheckpointSchemaVersion = 2;  // 2: flags bit 2 = foreign resident
+// 2: flags bit 2 = foreign resident. 3: the metadata and string datasets carry a checksum
+// (meta_checksum) and the input files' fingerprints (inputs). Version 2 is still read.
+inline constexpr std::int64_t kCheckpointSchemaVersion = 3;
+inline constexpr std::int64_t kOldestReadableSchemaVersion = 2;
 
 struct CheckpointMeta {
   int year = 0;       // the state is as at the end of this year
@@ -30,6 +33,7 @@ struct CheckpointMeta {
   std::string config_path;
   std::string config_text;
   std::string scenario_text;  // empty without a scenario
+  std::string input_fingerprints;  // Config::input_fingerprints of the run (empty in schema 2)
   std::string git_revision;   // of the popsim that wrote it (read only)
 };
 
@@ -50,6 +54,7 @@ struct CheckpointIndex {
   std::vector<std::uint64_t> person_offset;     // per region, size regions+1
   std::vector<std::uint64_t> household_offset;  // per region, size regions+1
   int ranks_written = 0;
+  std::int64_t schema_version = 0;
 };
 
 // Reads the metadata, the region table and where each region's persons are; checks the format
@@ -57,7 +62,9 @@ struct CheckpointIndex {
 CheckpointIndex readCheckpointIndex(const std::string& path);
 
 // Reads the persons and households of `owned` regions (ascending). Collective over `comm`;
-// verifies every column's checksum.
+// verifies every column's checksum and that the state is well formed (every person in its
+// region, households contiguous and known, partners mutual, ids issued, ages possible); throws
+// core::InputError naming the file otherwise.
 core::Population readCheckpoint(const std::string& path, const CheckpointIndex& index,
                                 const std::vector<core::RegionIndex>& owned, MPI_Comm comm);
 

@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
 #include "core/error.hpp"
+#include "io/files.hpp"
 
 namespace popsim::io {
 namespace {
@@ -88,13 +90,7 @@ class TableReader {
 Config readConfig(const std::string& path) {
   Config config;
   config.path = path;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw core::InputError(fmt::format("{}: cannot open the configuration file", path));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    config.text = buffer.str();
-  }
+  config.text = readTextFile(path, "the configuration file (TOML)");
   toml::table root;
   try {
     root = toml::parse(config.text, path);
@@ -187,6 +183,72 @@ Config readConfig(const std::string& path) {
   config.outlook.population_threshold = outlook.number("population_threshold", 0.0, 1e9);
   outlook.rejectUnknownKeys();
   return config;
+}
+
+std::vector<std::pair<std::string, std::string>> inputFiles(const Config& config) {
+  const auto& i = config.inputs;
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"[inputs] regions", i.regions},
+      {"[inputs] provinces", i.provinces},
+      {"[inputs] population", i.population},
+      {"[inputs] population_age5", i.population_age5},
+      {"[inputs] population_foreign", i.population_foreign},
+      {"[inputs] households", i.households},
+      {"[inputs] assumptions", i.assumptions},
+      {"[inputs] fertility", i.fertility},
+      {"[inputs] fertility_regions", i.fertility_regions},
+      {"[inputs] mortality", i.mortality},
+      {"[inputs] mortality_regions", i.mortality_regions},
+      {"[inputs] migration_age", i.migration_age},
+      {"[inputs] living_arrangements", i.living_arrangements},
+      {"[inputs] unions", i.unions},
+      {"[inputs] leaving_home", i.leaving_home},
+      {"[inputs] international_migration_age", i.international_migration_age},
+      {"[inputs] migration_model", i.migration_model},
+      {"[inputs] migration_region_constants", i.migration_region_constants}};
+  if (!config.scenario.path.empty()) files.emplace_back("the scenario", config.scenario.path);
+  return files;
+}
+
+void fingerprintInputs(Config& config) {
+  std::string text;
+  for (const auto& [key, path] : inputFiles(config))
+    text += fmt::format("{}\t{}\t{}\n", key, path, fileFingerprint(path, "an input table"));
+  config.input_fingerprints = std::move(text);
+}
+
+namespace {
+
+// KEY -> (PATH, FINGERPRINT) of an input_fingerprints text.
+std::map<std::string, std::pair<std::string, std::string>> parseFingerprints(const std::string& text) {
+  std::map<std::string, std::pair<std::string, std::string>> entries;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto a = line.find('\t');
+    const auto b = a == std::string::npos ? a : line.find('\t', a + 1);
+    if (b == std::string::npos) continue;
+    entries[line.substr(0, a)] = {line.substr(a + 1, b - a - 1), line.substr(b + 1)};
+  }
+  return entries;
+}
+
+}  // namespace
+
+std::string describeInputChange(const std::string& before, const std::string& now) {
+  const auto old_entries = parseFingerprints(before);
+  const auto new_entries = parseFingerprints(now);
+  for (const auto& [key, entry] : new_entries) {
+    const auto it = old_entries.find(key);
+    if (it == old_entries.end()) return fmt::format("{} ({}) was not an input then", entry.first, key);
+    // Content counts, not the path: a run may be continued from another working directory.
+    if (it->second.second != entry.second)
+      return it->second.first == entry.first
+                 ? fmt::format("{} ({}) has changed", entry.first, key)
+                 : fmt::format("{} is now {}, whose content differs from {}", key, entry.first, it->second.first);
+  }
+  for (const auto& [key, entry] : old_entries)
+    if (!new_entries.contains(key)) return fmt::format("{} ({}) is no longer an input", entry.first, key);
+  return {};
 }
 
 void applyScenario(Config& config, const std::string& scenario_path) {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "io/scenario.hpp"
 
@@ -99,7 +101,22 @@ struct Config {
   ParallelParameters parallel;
   OutlookParameters outlook;
   Scenario scenario;  // none unless a scenario file is given (applyScenario)
+  // The content fingerprint of every input file (fingerprintInputs), stored in checkpoints so
+  // that a restart detects a changed table: one "KEY<TAB>PATH<TAB>FINGERPRINT" line per file.
+  std::string input_fingerprints;
 };
+
+// Every input file of a run as (what it is, path): the tables named in [inputs] (a scenario's
+// assumption path in place of the configuration's) and the scenario file.
+std::vector<std::pair<std::string, std::string>> inputFiles(const Config& config);
+
+// Fills config.input_fingerprints from the files' current content; throws core::InputError.
+void fingerprintInputs(Config& config);
+
+// The first difference between two input_fingerprints texts as a sentence naming the file
+// ("inputs/korea/fertility.csv ([inputs] fertility) has changed"); empty if they agree. Only
+// content counts: the same table under another path agrees.
+std::string describeInputChange(const std::string& before, const std::string& now);
 
 // Reads and validates a configuration file; throws core::InputError.
 Config readConfig(const std::string& path);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "io/files.hpp"
 
 namespace popsim::io {
 namespace {
@@ -35,11 +36,7 @@ std::string shown(std::string_view cell) {
 CsvTable CsvTable::read(const std::string& path) {
   CsvTable table;
   table.path_ = path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw core::InputError(fmt::format("{}: cannot open the file (missing or unreadable)", path));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  table.content_ = buffer.str();
+  table.content_ = readTextFile(path, "a CSV input table");
   const std::string_view content = table.content_;
   if (content.empty()) table.failFile("the file is empty; expected comment lines, a header and data rows");
   if (content.back() != '\n')

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "io/detail/hdf5.hpp"
+#include "io/files.hpp"
 
 namespace popsim::io {
 namespace {
@@ -32,36 +33,46 @@ struct Replicate {
 Replicate read(const std::string& path) {
   Replicate r;
   r.path = path;
+  requireRegularFile(path, "a popsim results file (HDF5)");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw core::InputError(fmt::format("{}: not an HDF5 results file", path));
   Handle f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
-  if (H5Lexists(f, "extinction", H5P_DEFAULT) <= 0)
+  if (!detail::linkExists(f, "meta") || !detail::linkExists(f, "extinction"))
     throw core::InputError(fmt::format("{}: not a finished popsim results file (no /extinction)", path));
   {
     Handle m(H5Gopen2(f, "meta", H5P_DEFAULT), H5Gclose, "opening /meta");
     r.seed = detail::readUintAttribute(m, "seed");
     r.scale = detail::readDoubleAttribute(m, "scale");
+    if (!(r.scale > 0.0 && r.scale <= 1.0))
+      throw core::InputError(fmt::format("{}: /meta scale {} is not in (0, 1]", path, r.scale));
     r.config = detail::readStringAttribute(m, "config") + detail::readStringAttribute(m, "scenario");
     if (!detail::hasAttribute(m, "complete") || detail::readIntAttribute(m, "complete") != 1)
       throw core::InputError(fmt::format("{}: the run did not reach its last year (stopped or still running); "
                                          "finish it with --restart before merging", path));
   }
   std::vector<hsize_t> dims;
-  const auto years = detail::readWhole<double>(f, "years", dims);
-  for (const auto y : years) r.years.push_back(static_cast<std::int32_t>(y));
+  const auto any = detail::kAnyExtent;
+  const auto years = detail::readWhole<double>(f, "years", dims, {any});
+  r.Y = dims[0];
+  if (r.Y == 0) throw core::InputError(fmt::format("{}: /years is empty", path));
+  for (const auto y : years) {
+    if (!(y >= 1000 && y <= 10000)) throw core::InputError(fmt::format("{}: /years holds {}, not a calendar year", path, y));
+    r.years.push_back(static_cast<std::int32_t>(y));
+  }
   Handle g(H5Gopen2(f, "regions", H5P_DEFAULT), H5Gclose, "opening /regions");
   r.codes = detail::readAll<std::int64_t>(g, "code");
-  const auto pop = detail::readWhole<double>(f, "population", dims);  // [Y, R, 2, 101]
-  r.Y = dims[0];
-  r.R = dims[1];
-  if (H5Lexists(f, "nationals", H5P_DEFAULT) <= 0)
+  r.R = r.codes.size();
+  if (r.R == 0) throw core::InputError(fmt::format("{}: /regions/code is empty", path));
+  // Every dataset must have the shape of /years x /regions: a file whose parts disagree is refused.
+  const auto pop = detail::readWhole<double>(f, "population", dims, {r.Y, r.R, 2, 101});
+  if (!detail::linkExists(f, "nationals/population"))
     throw core::InputError(fmt::format("{}: no /nationals/population (written by an older popsim): rerun it", path));
-  const auto nationals = detail::readWhole<double>(f, "nationals/population", dims);  // the registered population
-  const auto cls = detail::readWhole<double>(f, "extinction/class", dims);
+  const auto nationals = detail::readWhole<double>(f, "nationals/population", dims, {r.Y, r.R, 2, 101});
+  const auto cls = detail::readWhole<double>(f, "extinction/class", dims, {r.Y, r.R});
   while (r.done < r.Y && cls[r.done * r.R] >= 0) ++r.done;
-  const auto births = detail::readWhole<double>(f, "births", dims);
-  const auto deaths = detail::readWhole<double>(f, "deaths", dims);
-  const auto in = detail::readWhole<double>(f, "migration/in", dims);
-  const auto out = detail::readWhole<double>(f, "migration/out", dims);
+  const auto births = detail::readWhole<double>(f, "births", dims, {r.Y, r.R, 35});
+  const auto deaths = detail::readWhole<double>(f, "deaths", dims, {r.Y, r.R, 2, 101});
+  const auto in = detail::readWhole<double>(f, "migration/in", dims, {r.Y, r.R});
+  const auto out = detail::readWhole<double>(f, "migration/out", dims, {r.Y, r.R});
   const std::size_t K = std::size(kEnsembleIndicators);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   r.regional.assign(K, std::vector<double>(r.Y * r.R, nan));
@@ -124,8 +135,9 @@ void writeDoubles(hid_t parent, const std::string& name, const std::vector<hsize
 
 }  // namespace
 
-void summariseReplicates(const std::vector<std::string>& paths, const std::string& out) {
+void summariseReplicates(const std::vector<std::string>& paths, const std::string& out, bool overwrite) {
   if (paths.size() < 2) throw core::InputError("an ensemble summary needs at least 2 replicate results files");
+  requireOutputFile(out, "--out", overwrite, paths);
   std::vector<Replicate> reps;
   for (const auto& p : paths) {
     try {
@@ -153,7 +165,7 @@ void summariseReplicates(const std::vector<std::string>& paths, const std::strin
                            })->done;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const std::string partial = out + ".partial";
-  {
+  try {
     Handle f(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "creating " + partial);
     {
       auto m = detail::createGroup(f, "meta");
@@ -211,8 +223,12 @@ void summariseReplicates(const std::vector<std::string>& paths, const std::strin
                    fmt::format("national {} of each replicate (rows in /meta replicate_files order)", ind));
     }
     f.close("closing " + partial);
+    std::filesystem::rename(partial, out);
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    std::filesystem::remove(partial, ec);
+    throw core::InputError(fmt::format("--out {}: writing the ensemble summary failed: {}", out, e.what()));
   }
-  std::filesystem::rename(partial, out);
 }
 
 }  // namespace popsim::io

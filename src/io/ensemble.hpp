@@ -20,7 +20,8 @@ inline constexpr const char* kEnsembleIndicators[] = {"population", "nationals",
 // [Y], /replicates/<indicator> [K, Y] (national, one row per replicate), /years, /regions/code,
 // and /meta (the replicate files, their seeds, the configuration). Quantiles: linear
 // interpolation between order statistics (type 7). Throws core::InputError for files that do
-// not fit together.
-void summariseReplicates(const std::vector<std::string>& replicates, const std::string& out);
+// not fit together, and for an `out` that is one of them or exists (unless `overwrite`). The
+// file is written as out + ".partial" and renamed once complete.
+void summariseReplicates(const std::vector<std::string>& replicates, const std::string& out, bool overwrite);
 
 }  // namespace popsim::io

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "io/files.hpp"
 
 #include "popsim/version.hpp"
 
@@ -338,19 +339,19 @@ std::vector<ResultsTable> ResultsWriter::tables(std::uint64_t rows) const {
 void ResultsWriter::restore(const std::vector<ResultsTable>& tables) {
   for (const auto& t : tables) {
     if (std::find(tables_.begin(), tables_.end(), t.name) == tables_.end())
-      throw core::InputError(fmt::format("restoring results: {} has no dataset {}", path_, t.name));
+      throw core::CollectiveInputError(fmt::format("restoring results: {} has no dataset {}", path_, t.name));
     Handle d(H5Dopen2(file_, t.name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + t.name);
     Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
     std::vector<hsize_t> dims(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)));
     H5Sget_simple_extent_dims(space, dims.data(), nullptr);
     if (dims.size() != t.shape.size() || !std::equal(dims.begin() + 1, dims.end(), t.shape.begin() + 1) ||
         t.rows > dims[0])
-      throw core::InputError(fmt::format("restoring results: {} in the checkpoint does not fit {}", t.name, path_));
+      throw core::CollectiveInputError(fmt::format("restoring results: {} in the checkpoint does not fit {}", t.name, path_));
     std::vector<hsize_t> start(dims.size(), 0), count(dims);
     count[0] = t.rows;
     hsize_t n = 1;
     for (const auto c : count) n *= c;
-    if (n != t.values.size()) throw std::logic_error("restoring results: " + t.name + " has the wrong size");
+    if (n != t.values.size()) throw core::CollectiveInputError("restoring results: " + t.name + " in the checkpoint has the wrong size");
     // Rank 0 writes; the others take part in the collective call with empty selections.
     if (rank_ == 0 && n > 0)
       detail::check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
@@ -386,20 +387,27 @@ bool isResultsFile(const std::string& path) {
 
 namespace {
 
-// The national total per time point of a [Y, ...] int64 dataset (summed over all other axes).
-std::vector<std::int64_t> nationalTotals(hid_t file, const std::string& name) {
+// The national total per time point of a [Y, R, inner] int64 dataset (summed over regions and
+// the inner axes); the shape is checked against the file's years and regions.
+std::vector<std::int64_t> nationalTotals(hid_t file, const std::string& name, hsize_t years, hsize_t regions) {
   std::vector<hsize_t> dims;
-  const auto v = detail::readWhole<std::int64_t>(file, name, dims);
-  std::vector<std::int64_t> out(dims[0], 0);
-  const std::size_t per_year = v.size() / dims[0];
-  for (std::size_t t = 0; t < dims[0]; ++t)
+  if (!detail::linkExists(file, name)) throw std::runtime_error("no dataset " + name);
+  const auto rank = [&] {
+    Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+    Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
+    return H5Sget_simple_extent_ndims(space);
+  }();
+  std::vector<hsize_t> expected = {years, regions};
+  for (int k = 2; k < rank; ++k) expected.push_back(detail::kAnyExtent);
+  const auto v = detail::readWhole<std::int64_t>(file, name, dims, expected);
+  std::vector<std::int64_t> out(years, 0);
+  const std::size_t per_year = years == 0 ? 0 : v.size() / years;
+  for (std::size_t t = 0; t < years; ++t)
     for (std::size_t k = 0; k < per_year; ++k) out[t] += v[t * per_year + k];
   return out;
 }
 
-}  // namespace
-
-ResultsSummary readResultsSummary(const std::string& path) {
+ResultsSummary readSummary(const std::string& path) {
   ResultsSummary s;
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
   {
@@ -407,34 +415,52 @@ ResultsSummary readResultsSummary(const std::string& path) {
     s.meta.config_path = detail::readStringAttribute(m, "config_path");
     s.meta.seed = detail::readUintAttribute(m, "seed");
     s.meta.scale = detail::readDoubleAttribute(m, "scale");
-    s.meta.start_year = static_cast<int>(detail::readIntAttribute(m, "start_year"));
-    s.meta.years = static_cast<int>(detail::readIntAttribute(m, "end_year")) - s.meta.start_year;
-    s.meta.ranks = static_cast<int>(detail::readIntAttribute(m, "ranks"));
-    s.meta.threads = static_cast<int>(detail::readIntAttribute(m, "threads"));
+    const auto start = detail::readIntAttribute(m, "start_year");
+    const auto end = detail::readIntAttribute(m, "end_year");
+    if (start < 1000 || start > 10000 || end < start || end - start > 10000)
+      throw std::runtime_error(fmt::format("/meta start_year {} and end_year {} are not a valid span of years", start, end));
+    s.meta.start_year = static_cast<int>(start);
+    s.meta.years = static_cast<int>(end - start);
+    s.meta.ranks = static_cast<int>(std::clamp<std::int64_t>(detail::readIntAttribute(m, "ranks"), 0, 1 << 30));
+    s.meta.threads = static_cast<int>(std::clamp<std::int64_t>(detail::readIntAttribute(m, "threads"), 0, 1 << 30));
+    if (!(s.meta.scale > 0.0 && s.meta.scale <= 1.0))
+      throw std::runtime_error(fmt::format("/meta scale {} is not in (0, 1]", s.meta.scale));
   }
-  {
-    Handle d(H5Dopen2(file, "years", H5P_DEFAULT), H5Dclose, "opening /years");
-    s.years.resize(static_cast<std::size_t>(s.meta.years + 1));
-    detail::check(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.years.data()), "reading /years");
-  }
+  // Every dataset must agree with /meta's years and the region table.
+  const auto Y = static_cast<hsize_t>(s.meta.years + 1);
   std::vector<hsize_t> dims;
+  for (const auto y : detail::readWhole<std::int64_t>(file, "years", dims, {Y})) s.years.push_back(static_cast<int>(y));
+  Handle g(H5Gopen2(file, "regions", H5P_DEFAULT), H5Gclose, "opening /regions");
+  const auto R = static_cast<hsize_t>(detail::datasetSize(g, "code"));
   auto national = [&](const char* name) {
-    const auto pop = detail::readWhole<std::int64_t>(file, name, dims);
-    std::vector<std::array<std::array<std::int64_t, 101>, 2>> out(dims[0]);
-    for (std::size_t t = 0; t < dims[0]; ++t)
-      for (std::size_t r = 0; r < dims[1]; ++r)
+    const auto pop = detail::readWhole<std::int64_t>(file, name, dims, {Y, R, 2, 101});
+    std::vector<std::array<std::array<std::int64_t, 101>, 2>> out(Y);
+    for (std::size_t t = 0; t < Y; ++t)
+      for (std::size_t r = 0; r < R; ++r)
         for (std::size_t x = 0; x < 2; ++x)
-          for (std::size_t a = 0; a < 101; ++a) out[t][x][a] += pop[((t * dims[1] + r) * 2 + x) * 101 + a];
+          for (std::size_t a = 0; a < 101; ++a) out[t][x][a] += pop[((t * R + r) * 2 + x) * 101 + a];
     return out;
   };
   s.population = national("population");
   s.nationals = national("nationals/population");
-  s.births = nationalTotals(file, "births");
-  s.deaths = nationalTotals(file, "deaths");
-  s.immigrants = nationalTotals(file, "international/immigrants");
-  s.emigrants = nationalTotals(file, "international/emigrants");
-  s.households = nationalTotals(file, "households/size");
+  s.births = nationalTotals(file, "births", Y, R);
+  s.deaths = nationalTotals(file, "deaths", Y, R);
+  s.immigrants = nationalTotals(file, "international/immigrants", Y, R);
+  s.emigrants = nationalTotals(file, "international/emigrants", Y, R);
+  s.households = nationalTotals(file, "households/size", Y, R);
   return s;
+}
+
+}  // namespace
+
+ResultsSummary readResultsSummary(const std::string& path) {
+  requireRegularFile(path, "a popsim results file (HDF5)");
+  try {
+    return readSummary(path);
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const core::InputError*>(&e)) throw;
+    throw core::InputError(fmt::format("{}: not a valid popsim results file: {}", path, e.what()));
+  }
 }
 
 }  // namespace popsim::io

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "core/error.hpp"
+#include "io/files.hpp"
 
 namespace popsim::io {
 namespace {
@@ -154,13 +155,7 @@ Effects readEffects(const Reader& r, const toml::node& n) {
 Scenario readScenario(const std::string& path, const std::string& inputs_dir) {
   Scenario sc;
   sc.path = path;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw core::InputError(fmt::format("{}: cannot open the scenario file", path));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    sc.text = buffer.str();
-  }
+  sc.text = readTextFile(path, "a scenario file (TOML)");
   toml::table root;
   try {
     root = toml::parse(sc.text, path);

@@ -17,7 +17,7 @@ std::optional<std::string> lowestFailure(MPI_Comm comm, const std::optional<std:
 }  // namespace detail
 
 // Runs `step`, which must not call MPI, on every rank of `comm`. If it throws core::InputError
-// on any rank, every rank throws the error of the lowest failing rank.
+// on any rank, every rank throws the error of the lowest failing rank (as core::CollectiveInputError).
 template <typename Step>
 auto agreeing(MPI_Comm comm, Step&& step) -> decltype(step()) {
   std::optional<std::string> failure;
@@ -27,7 +27,7 @@ auto agreeing(MPI_Comm comm, Step&& step) -> decltype(step()) {
   } catch (const core::InputError& e) {
     failure = e.what();
   }
-  if (auto message = detail::lowestFailure(comm, failure)) throw core::InputError(*message);
+  if (auto message = detail::lowestFailure(comm, failure)) throw core::CollectiveInputError(*message);
   return std::move(*result);
 }
 

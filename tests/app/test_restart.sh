@@ -96,7 +96,8 @@ while [[ $done_run -eq 0 && $attempts -lt 12 ]]; do
   attempts=$((attempts + 1))
   ranks=$((attempts % 3 + 1))
   args=(--checkpoint-every 1 --checkpoint-keep 2)
-  ls "$out/checkpoints"/ckpt-*.h5 >/dev/null 2>&1 && args+=(--restart "$out/checkpoints")
+  # Continue from the checkpoints on disk; without one, replace what a killed attempt left.
+  if ls "$out/checkpoints"/ckpt-*.h5 >/dev/null 2>&1; then args+=(--restart "$out/checkpoints"); else args+=(--overwrite); fi
   rc=0
   run_popsim "$ranks" "$out" "${args[@]}" & pid=$!
   if [[ $attempts -lt 6 ]]; then
@@ -152,10 +153,10 @@ timeout 300 "$MPIEXEC" -n 1 "$POPSIM" run "$config" --years "$years" --scale "$s
   --restart "$ck" >"$work/bad5.log" 2>&1 || rc=$?
 [[ $rc -eq 2 ]] && grep -q "seed" "$work/bad5.log" || fail "a checkpoint of another seed: exit $rc: $(cat "$work/bad5.log")"
 rc=0; run_popsim 1 "$work/ck" || rc=$?
-[[ $rc -eq 2 ]] && grep -q "holds checkpoints of an earlier run" "$work/ck.log" || fail "a fresh run into a directory with checkpoints: exit $rc"
+[[ $rc -eq 2 ]] && grep -q "results of an earlier run" "$work/ck.log" || fail "a fresh run into a directory with results: exit $rc"
 mkdir -p "$work/empty"
 rc=0; run_popsim 1 "$work/bad6" --restart "$work/empty" || rc=$?
-[[ $rc -eq 2 ]] && grep -q "no readable checkpoint" "$work/bad6.log" || fail "an empty directory: exit $rc"
+[[ $rc -eq 2 ]] && grep -q "holds no checkpoint" "$work/bad6.log" || fail "an empty directory: exit $rc"
 [[ ! -e "$work/bad1/results.h5" && ! -e "$work/bad2/results.h5" ]] || fail "a refused restart wrote results"
 # A refused restart leaves the results already in its output directory untouched.
 mkdir -p "$work/keep" && cp "$work/ref/results.h5" "$work/keep/results.h5"

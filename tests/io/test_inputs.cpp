@@ -317,7 +317,7 @@ TEST_F(BadInput, RegionWithoutItsConstants) {
 
 TEST_F(BadInput, MissingFile) {
   std::filesystem::remove(file("mortality_regions.csv"));
-  EXPECT_HAS(error(), file("mortality_regions.csv").string() + ": cannot open the file");
+  EXPECT_HAS(error(), file("mortality_regions.csv").string() + ": no such file");
 }
 
 TEST_F(BadInput, CapitalFlagContradictsProvince) {

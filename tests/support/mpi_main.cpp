@@ -1,12 +1,14 @@
 // main() for every test program: MPI around GoogleTest; only rank 0 prints results, and a
 // failure on any rank fails the program on every rank.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <mpi.h>
 
 int main(int argc, char** argv) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   ::testing::InitGoogleTest(&argc, argv);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // as popsim does: failures surface as exceptions
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (rank != 0) {

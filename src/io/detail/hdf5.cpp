@@ -1,5 +1,7 @@
 #include "io/detail/hdf5.hpp"
 
+#include "core/hash.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -69,20 +71,25 @@ void writeScalarAttribute(hid_t object, const std::string& name, hid_t type, con
   check(H5Awrite(attr, type, &value), "writing attribute " + name);
 }
 
+// Throws unless the attribute is a single value (scalar or one element) of a numeric class.
+void requireSingleNumber(hid_t attr, const std::string& name) {
+  Handle space(H5Aget_space(attr), H5Sclose, "getting the space of attribute " + name);
+  Handle type(H5Aget_type(attr), H5Tclose, "getting the type of attribute " + name);
+  const auto cls = H5Tget_class(type);
+  if (H5Sget_simple_extent_npoints(space) != 1 || (cls != H5T_INTEGER && cls != H5T_FLOAT))
+    throw std::runtime_error("attribute " + name + " is not a single number");
+}
+
 template <typename T>
 T readScalarAttribute(hid_t object, const std::string& name, hid_t type) {
   Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  requireSingleNumber(attr, name);
   T value{};
   check(H5Aread(attr, type, &value), "reading attribute " + name);
   return value;
 }
 
-std::uint64_t mix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using core::mix64;
 
 template <typename T>
 std::uint64_t bitsOf(const T& v) {
@@ -103,6 +110,18 @@ Handle selection(hid_t dataset, const std::vector<Range>& ranges, std::uint64_t&
     local_count += r.count;
   }
   return space;
+}
+
+// Throws unless `dataset` is a 1-D dataset of numbers with at least `min_size` elements.
+void requireNumericColumn(hid_t dataset, const std::string& name, std::uint64_t min_size) {
+  Handle space(H5Dget_space(dataset), H5Sclose, "getting the space of " + name);
+  Handle type(H5Dget_type(dataset), H5Tclose, "getting the type of " + name);
+  const auto cls = H5Tget_class(type);
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) throw std::runtime_error("dataset " + name + " does not hold numbers");
+  if (H5Sget_simple_extent_ndims(space) != 1) throw std::runtime_error("dataset " + name + " is not one-dimensional");
+  const auto n = H5Sget_simple_extent_npoints(space);
+  if (n < 0 || static_cast<std::uint64_t>(n) < min_size)
+    throw std::runtime_error(fmt::format("dataset {} holds {} elements, expected at least {}", name, n, min_size));
 }
 
 Handle collectiveTransfer() {
@@ -146,6 +165,9 @@ std::string readStringAttribute(hid_t object, const std::string& name) {
   Handle type(H5Aget_type(attr), H5Tclose, "getting the type of attribute " + name);
   if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0)
     throw std::runtime_error("attribute " + name + " is not a fixed-length string");
+  Handle space(H5Aget_space(attr), H5Sclose, "getting the space of attribute " + name);
+  if (H5Sget_simple_extent_npoints(space) != 1 || H5Tget_size(type) > kMaxStringBytes)
+    throw std::runtime_error("attribute " + name + " is not a single string of a valid size");
   std::string value(H5Tget_size(type), '\0');
   check(H5Aread(attr, type, value.data()), "reading attribute " + name);
   value.resize(std::strlen(value.c_str()));
@@ -204,6 +226,9 @@ template <typename T>
 std::vector<T> readDistributed(hid_t parent, const std::string& name, const std::vector<Range>& ranges, MPI_Comm comm,
                                bool verify_checksum) {
   Handle dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
+  std::uint64_t end = 0;
+  for (const auto& r : ranges) end = std::max(end, r.first + r.count);
+  requireNumericColumn(dataset, name, end);
   std::uint64_t local_count = 0;
   auto selected = selection(dataset, ranges, local_count);
   std::vector<T> local(local_count);
@@ -269,14 +294,20 @@ std::uint64_t datasetSize(hid_t parent, const std::string& name) {
 
 template <typename T>
 std::vector<T> readAll(hid_t parent, const std::string& name) {
-  return readDistributed<T>(parent, name, {Range{0, datasetSize(parent, name)}}, MPI_COMM_NULL, true);
+  const auto n = datasetSize(parent, name);
+  if (n > kMaxWholeElements) throw std::runtime_error(fmt::format("dataset {} is implausibly large ({} elements)", name, n));
+  return readDistributed<T>(parent, name, {Range{0, n}}, MPI_COMM_NULL, true);
 }
 
 std::vector<std::string> readAllStrings(hid_t parent, const std::string& name) {
   Handle dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
   Handle type(H5Dget_type(dataset), H5Tclose, "getting a dataset type");
+  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0)
+    throw std::runtime_error("dataset " + name + " is not of fixed-length strings");
   const std::size_t width = H5Tget_size(type);
   const auto n = datasetSize(parent, name);
+  if (width == 0 || width > kMaxStringBytes || n > kMaxStringBytes / width)
+    throw std::runtime_error("dataset " + name + " has an implausible size");
   std::vector<char> buffer(n * width + 1, '\0');
   check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), "reading dataset " + name);
   std::vector<std::string> values(n);
@@ -342,14 +373,30 @@ Handle writeRegionTable(hid_t file, const core::RegionTable& regions, MPI_Comm c
 }
 
 template <typename T>
-std::vector<T> readWhole(hid_t parent, const std::string& name, std::vector<hsize_t>& dims) {
+std::vector<T> readWhole(hid_t parent, const std::string& name, std::vector<hsize_t>& dims,
+                         const std::vector<hsize_t>& expected) {
+  if (!linkExists(parent, name)) throw std::runtime_error("no dataset " + name);
   Handle d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
   Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
-  dims.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space)), 0);
+  Handle type(H5Dget_type(d), H5Tclose, "getting the type of " + name);
+  if (H5Tget_class(type) != H5T_INTEGER && H5Tget_class(type) != H5T_FLOAT)
+    throw std::runtime_error("dataset " + name + " does not hold numbers");
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0 || static_cast<std::size_t>(rank) != expected.size())
+    throw std::runtime_error(fmt::format("dataset {} has {} dimensions, expected {}", name, rank, expected.size()));
+  dims.assign(expected.size(), 0);
   H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  std::size_t n = 1;
-  for (const auto x : dims) n *= x;
+  std::uint64_t n = 1;
+  for (std::size_t k = 0; k < dims.size(); ++k) {
+    if (expected[k] != kAnyExtent && dims[k] != expected[k])
+      throw std::runtime_error(fmt::format("dataset {} has extent {} on axis {}, expected {}", name, dims[k], k,
+                                           expected[k]));
+    if (dims[k] != 0 && n > kMaxWholeElements / dims[k])
+      throw std::runtime_error(fmt::format("dataset {} is implausibly large", name));
+    n *= dims[k];
+  }
   std::vector<T> v(n);
+  if (n == 0) return v;
   check(H5Dread(d, nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
   return v;
 }
@@ -361,7 +408,8 @@ std::vector<T> readWhole(hid_t parent, const std::string& name, std::vector<hsiz
   template void writeReplicated<T>(hid_t, const std::string&, const std::vector<T>&, const std::string&,      \
                                    const std::string&, MPI_Comm);                                             \
   template std::vector<T> readAll<T>(hid_t, const std::string&);                                              \
-  template std::vector<T> readWhole<T>(hid_t, const std::string&, std::vector<hsize_t>&);                     \
+  template std::vector<T> readWhole<T>(hid_t, const std::string&, std::vector<hsize_t>&,                      \
+                                       const std::vector<hsize_t>&);                                          \
   template std::uint64_t localChecksum<T>(const std::vector<T>&, const std::vector<Range>&);
 
 POPSIM_INSTANTIATE(std::uint8_t)

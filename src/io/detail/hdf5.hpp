@@ -53,6 +53,9 @@ Handle createGroup(hid_t parent, const std::string& name);
 // HDF5 never reports a missing intermediate group as an error.
 bool linkExists(hid_t loc, const std::string& path);
 
+// The longest string read from a file (attribute or string dataset), far above any valid one.
+inline constexpr std::size_t kMaxStringBytes = std::size_t{1} << 28;
+
 // Attributes (collective in parallel files: every rank passes the same value).
 void writeAttribute(hid_t object, const std::string& name, const std::string& value);
 void writeAttribute(hid_t object, const std::string& name, std::int64_t value);
@@ -89,9 +92,14 @@ void writeReplicatedStrings(hid_t file_or_group, const std::string& name, const 
 template <typename T>
 std::vector<T> readAll(hid_t file_or_group, const std::string& name);
 std::vector<std::string> readAllStrings(hid_t file_or_group, const std::string& name);
-// A whole N-D dataset (serial, no checksum: results tables), converted to T; `dims` gets its shape.
+// A whole N-D dataset of numbers (serial, no checksum: results tables), converted to T; `dims`
+// gets its shape, which must match `expected` (one entry per axis; kAnyExtent accepts any).
+// Throws std::runtime_error naming the dataset otherwise.
+inline constexpr hsize_t kAnyExtent = ~hsize_t{0};
+inline constexpr std::uint64_t kMaxWholeElements = std::uint64_t{1} << 32;
 template <typename T>
-std::vector<T> readWhole(hid_t file_or_group, const std::string& name, std::vector<hsize_t>& dims);
+std::vector<T> readWhole(hid_t file_or_group, const std::string& name, std::vector<hsize_t>& dims,
+                         const std::vector<hsize_t>& expected);
 std::uint64_t datasetSize(hid_t file_or_group, const std::string& name);
 
 // Writes the region table to group /regions (code, names, province, flags, centroid, area) and
