@@ -577,6 +577,10 @@ def write_model_csv(path, mdl, res):
                 rows.append((f"province_constant_{p}", lab, c[g], "DERIVED"))
         else:
             rows.append((f"province_constant_{p}", "all", c[0], "DERIVED"))
+    # The reference province(s) are written too (0 by definition), so that popsim can require a
+    # constant for every province and a deleted row is never read as 0.
+    for p in sorted(set(PROV_NAME) - set(mdl.prov_const)):
+        rows.append((f"province_constant_{p}", "all", 0.0, "DEFINED"))
     cap = res["net"][[mdl.pidx[p] for p in CAPITAL]].sum()
     header = [
         "Internal-migration destination-choice model, 2023: parameters by age group",

@@ -318,7 +318,9 @@ void internationalMigration(RegionYear& r, const ByNationalitySexAge& emigrants,
 
 namespace {
 
-// The household of a woman of the region aged 35-75 other than h, drawn with `s`; 0 if none.
+// The household of a woman of the region aged 35-75 other than h, drawn with `s`; failing that
+// (a tiny sample), of any adult of the region, the first after a random start; 0 if the region
+// has no adult outside h.
 core::HouseholdId randomHost(const RegionYear& r, const core::Stream& s, core::HouseholdId h) {
   const auto& p = r.p();
   for (std::uint32_t draw = 0; draw < 4096; ++draw) {
@@ -326,6 +328,11 @@ core::HouseholdId randomHost(const RegionYear& r, const core::Stream& s, core::H
     const int a = r.ageAtStart(k) + 1;
     if (r.alive(k) && p.sex[r.at(k)] == core::Sex::Female && a >= 35 && a <= 75 && p.household[r.at(k)] != h)
       return p.household[r.at(k)];
+  }
+  const auto start = static_cast<std::size_t>(s.uniform(4096) * static_cast<double>(r.size()));
+  for (std::size_t n = 0; n < r.size(); ++n) {
+    const auto k = (start + n) % r.size();
+    if (r.alive(k) && r.ageAtStart(k) + 1 >= kAdultAge && p.household[r.at(k)] != h) return p.household[r.at(k)];
   }
   return 0;
 }

@@ -20,6 +20,15 @@ using core::kAgeClasses;
 using core::kSexes;
 
 constexpr double kShareTolerance = 1e-5;  // tables are written with 6 decimals
+// The smallest TFR of the base-year fertility schedule (it is scaled to each year's TFR).
+constexpr double kMinScheduleTfr = 0.05;
+// The life expectancy at birth that death rates must give (any human population, any era).
+constexpr double kMinLifeExpectancy = 15.0;
+constexpr double kMaxLifeExpectancy = 110.0;
+// A sampling fraction must leave every region at least this many adults (expected).
+constexpr double kMinAdultsPerRegion = 5.0;
+// The largest yearly net international migration, as a share of the base-year population.
+constexpr double kMaxNetMigrationShare = 0.05;
 
 core::Sex parseSex(const CsvTable& t, std::size_t row, int col) {
   const auto s = t.text(row, col);
@@ -118,7 +127,7 @@ core::RegionTable readRegions(const std::string& path, std::vector<core::Provinc
       t.fail(row, 0, fmt::format("duplicate region code {} (first given on line {})", r.code, t.line(it->second)));
     r.name_ko = t.nonEmptyText(row, 1);
     r.name_en = t.nonEmptyText(row, 2);
-    r.province_code = static_cast<int>(t.integer(row, 3));
+    r.province_code = static_cast<int>(t.integer(row, 3, 1, 99));
     const auto p = province_of.find(r.province_code);
     if (p == province_of.end())
       t.fail(row, 3, fmt::format("unknown province code {}: it is not in {}", r.province_code, provinces_path));
@@ -258,14 +267,15 @@ std::vector<double> readFertilityRegions(const std::string& path, const core::Re
   return tfr;
 }
 
-AssumptionPath readAssumptions(const std::string& path, int start_year) {
+// `residents` and `nationals`: the base-year population, which bounds the net migration.
+AssumptionPath readAssumptions(const std::string& path, int start_year, double residents, double nationals) {
   const auto t = CsvTable::read(path);
   t.requireColumns({"year", "tfr", "e0_male", "e0_female", "net_international_migration",
                     "net_international_migration_nationals", "status"});
   AssumptionPath a;
   for (std::size_t row = 0; row < t.rows(); ++row) {
-    const int year = static_cast<int>(t.integer(row, 0));
     const int expected = start_year + static_cast<int>(row);
+    const int year = static_cast<int>(t.integer(row, 0, 1900, 3000));
     if (year != expected)
       t.fail(row, 0, fmt::format("expected year {} (years must run consecutively from the start year {})", expected,
                                  start_year));
@@ -273,8 +283,15 @@ AssumptionPath readAssumptions(const std::string& path, int start_year) {
     a.tfr.push_back(t.number(row, 1, 0.01, 10.0, "a total fertility rate in (0, 10]"));
     a.e0_male.push_back(t.number(row, 2, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
     a.e0_female.push_back(t.number(row, 3, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
-    a.net_international_migration.push_back(t.number(row, 4, -1e8, 1e8, "a net migration count"));
-    a.net_international_migration_nationals.push_back(t.number(row, 5, -1e8, 1e8, "a net migration count"));
+    // A yearly flow, not a replacement of the population.
+    const auto flow = [&](int col, double base, const char* whom) {
+      const double bound = std::floor(kMaxNetMigrationShare * base);
+      return t.number(row, col, -bound, bound,
+                      fmt::format("a yearly net migration count within {:.0f}% of the {:.0f} base-year {}",
+                                  100 * kMaxNetMigrationShare, base, whom));
+    };
+    a.net_international_migration.push_back(flow(4, residents, "residents"));
+    a.net_international_migration_nationals.push_back(flow(5, nationals, "nationals"));
     t.nonEmptyText(row, 6);
   }
   return a;
@@ -294,7 +311,49 @@ FertilitySchedule readFertility(const std::string& path) {
     if (std::abs(sum - 1.0) > kShareTolerance)
       t.fail(row, 2, fmt::format("the three birth-order shares must sum to 1, they sum to {:.8f}", sum));
   }
+  // The projection scales this schedule to each year's TFR: it must be able to produce births.
+  if (!(f.tfr() >= kMinScheduleTfr))
+    t.failFile(fmt::format("column asfr: the schedule's TFR (sum over ages) is {:.4f}; expected at least {} (a "
+                           "schedule that gives no births cannot be scaled to the assumed TFR)", f.tfr(), kMinScheduleTfr));
   return f;
+}
+
+// The survivors and life expectancies of a life table must follow from its death rates (they
+// are reported, e.g. by `check`), and the rates must give a human life expectancy.
+void requireLifeTableAgreesWithMx(const CsvTable& t, const LifeTable& lt) {
+  for (int s = 0; s < kSexes; ++s) {
+    const int lx_col = 5 + s, ex_col = 7 + s;
+    // Person-years lived and survivors from mx alone (deaths at mid-interval; the open interval
+    // lives 1/m years).
+    std::array<double, kAgeClasses> l{}, L{};
+    l[0] = 1.0;
+    for (int x = 0; x < core::kOpenAge; ++x) {
+      const double q = lt.qx[s][x];
+      l[x + 1] = l[x] * (1.0 - q);
+      L[x] = l[x] * (1.0 - 0.5 * q);
+    }
+    L[core::kOpenAge] = l[core::kOpenAge] / lt.mx[s][core::kOpenAge];
+    double T = 0.0;
+    std::array<double, kAgeClasses> e{};
+    for (int x = core::kOpenAge; x >= 0; --x) {
+      T += L[x];
+      e[x] = l[x] > 0.0 ? T / l[x] : 0.0;
+    }
+    if (!(e[0] >= kMinLifeExpectancy && e[0] <= kMaxLifeExpectancy))
+      t.fail(0, 1 + s, fmt::format("the death rates give a life expectancy at birth of {:.1f} years; expected "
+                                   "{}..{} (rates of a human population)", e[0], kMinLifeExpectancy, kMaxLifeExpectancy));
+    const double radix = lt.lx[s][0];
+    if (!(radix > 0.0)) t.fail(0, lx_col, "expected a positive radix (survivors at age 0)");
+    for (int x = 0; x <= core::kOpenAge; ++x) {
+      const auto row = static_cast<std::size_t>(x);
+      const double lx = radix * l[x];
+      if (std::abs(lt.lx[s][x] - lx) > 0.01 * lx + 1e-6 * radix)
+        t.fail(row, lx_col, fmt::format("lx {} contradicts qx (expected {:.1f} from the survivors of age 0 and qx)",
+                                        lt.lx[s][x], lx));
+      if (l[x] > 1e-6 && std::abs(lt.ex[s][x] - e[x]) > 0.5 + 0.02 * e[x])
+        t.fail(row, ex_col, fmt::format("ex {} contradicts mx and qx (they give {:.2f} years)", lt.ex[s][x], e[x]));
+    }
+  }
 }
 
 LifeTable readMortality(const std::string& path) {
@@ -338,6 +397,7 @@ LifeTable readMortality(const std::string& path) {
   for (int s = 0; s < kSexes; ++s)
     if (lt.qx[s][core::kOpenAge] != 1.0)
       t.fail(core::kOpenAge, 3 + s, "expected qx = 1 in the open age interval 100+");
+  requireLifeTableAgreesWithMx(t, lt);
   return lt;
 }
 
@@ -563,6 +623,48 @@ std::int64_t CountryInputs::totalPopulation() const {
   return n;
 }
 
+namespace {
+
+std::int64_t nationalPopulation(const CountryInputs& in) {
+  std::int64_t n = 0;
+  for (const auto& c : in.population) n += total(c);
+  return n;
+}
+
+}  // namespace
+
+double smallestScale(const CountryInputs& in) {
+  double scale = kMinScale;
+  for (std::size_t r = 0; r < in.regions.size(); ++r) {
+    const auto adults_r = adults(in.population[r]) + adults(in.population_foreign[r]);
+    scale = std::max(scale, kMinAdultsPerRegion / static_cast<double>(std::max<std::int64_t>(adults_r, 1)));
+  }
+  return std::min(scale, 1.0);
+}
+
+namespace {
+
+// A sample so small that a region expects fewer than kMinAdultsPerRegion adults has households
+// of minors with no one to live with: such a scale is refused before anything runs.
+void requireScaleFits(const Config& config, const CountryInputs& in) {
+  const double smallest = smallestScale(in);
+  if (config.scale >= smallest) return;
+  std::size_t worst = 0;
+  std::int64_t fewest = std::numeric_limits<std::int64_t>::max();
+  for (std::size_t r = 0; r < in.regions.size(); ++r) {
+    const auto n = adults(in.population[r]) + adults(in.population_foreign[r]);
+    if (n < fewest) fewest = n, worst = r;
+  }
+  const auto& region = in.regions[static_cast<core::RegionIndex>(worst)];
+  throw core::InputError(fmt::format(
+      "scale {} (--scale or [run] scale in {}) is too small for these inputs: {} ({}) would have {:.2f} adults; the "
+      "smallest scale at which every region expects at least {:.0f} adults is {:.2g}",
+      config.scale, config.path, region.name_en, region.code, config.scale * static_cast<double>(fewest),
+      kMinAdultsPerRegion, std::ceil(smallest * 1e6) / 1e6));
+}
+
+}  // namespace
+
 CountryInputs loadInputs(const Config& config) {
   const auto& p = config.inputs;
   CountryInputs in;
@@ -570,7 +672,8 @@ CountryInputs loadInputs(const Config& config) {
   in.population = readPopulation(p.population, p.population_age5, in.regions);
   in.population_foreign = readAgeSexTable(p.population_foreign, in.regions);
   readHouseholds(p.households, in.regions, in);
-  in.assumptions = readAssumptions(p.assumptions, config.start_year);
+  in.assumptions = readAssumptions(p.assumptions, config.start_year, static_cast<double>(in.totalPopulation()),
+                                   static_cast<double>(nationalPopulation(in)));
   in.fertility = readFertility(p.fertility);
   in.tfr_region = readFertilityRegions(p.fertility_regions, in.regions);
   in.mortality = readMortality(p.mortality);
@@ -587,6 +690,12 @@ CountryInputs loadInputs(const Config& config) {
   for (const auto& [code, value] : in.destinations.province_constant)
     if (!in.regions.findProvince(code))
       throw core::InputError(fmt::format("{}: province_constant_{}: unknown province code {}", p.migration_model, code, code));
+  requireScaleFits(config, in);
+  for (const auto& province : in.regions.provinces())
+    if (!in.destinations.province_constant.contains(province.code))
+      throw core::InputError(fmt::format("{}: no province_constant_{} rows ({}): every province needs its destination "
+                                         "constant (0 for the reference province)", p.migration_model, province.code,
+                                         province.name_en));
   return in;
 }
 

@@ -138,6 +138,10 @@ struct CountryInputs {
   }
 };
 
+// The smallest sampling fraction these inputs support: every region expects at least a few
+// adults, so that every minor can live with one (loadInputs refuses a smaller scale).
+double smallestScale(const CountryInputs& inputs);
+
 // Reads every table named by the configuration and checks each one and their consistency
 // (codes known and unique, bins that sum, totals that agree, rates in range, years complete).
 // Throws core::InputError at the first problem.

@@ -1,8 +1,11 @@
 #include "io/scenario.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -226,6 +229,55 @@ bool RegionSelector::matchesFixed(const core::Region& region) const {
   return true;
 }
 
+namespace {
+
+// Interventions that overlap in time and place combine (multipliers multiply, changes add): the
+// combination must stay within the bounds of a single effect, wherever and whenever all of them
+// may apply (a selection on the extinction index is assumed to hold).
+void checkCombinedEffects(const Scenario& scenario, const core::RegionTable& regions, int first_year, int last_year) {
+  const auto& ivs = scenario.interventions;
+  for (int year = first_year; year <= last_year; ++year)
+    for (const auto& region : regions.regions()) {
+      double fertility = 1.0, mortality = 1.0;
+      std::array<double, core::kAgeClasses> out_migration, attractiveness;
+      out_migration.fill(1.0);
+      attractiveness.fill(0.0);
+      std::vector<std::string> names;
+      for (const auto& iv : ivs) {
+        if (year < iv.start_year || year > iv.end_year || !iv.selector.matchesFixed(region)) continue;
+        const auto& e = iv.effects;
+        names.push_back(fmt::format("'{}'", iv.name));
+        fertility *= e.fertility_multiplier * (1.0 + e.birth_grant_effect * e.birth_grant_million_krw);
+        mortality *= e.mortality_multiplier;
+        for (int a = 0; a < core::kAgeClasses; ++a) {
+          const auto at = static_cast<std::size_t>(a);
+          if (e.out_migration_multiplier.active && a >= e.out_migration_multiplier.min_age &&
+              a <= e.out_migration_multiplier.max_age)
+            out_migration[at] *= e.out_migration_multiplier.value;
+          if (e.attractiveness.active && a >= e.attractiveness.min_age && a <= e.attractiveness.max_age)
+            attractiveness[at] += e.attractiveness.value;
+        }
+      }
+      if (names.size() < 2) continue;
+      auto refuse = [&](const std::string& what, double value, double lo, double hi) {
+        throw core::InputError(fmt::format(
+            "{}: in {} region {} ({}) combines interventions {}: {} {:.3g}, outside [{}, {}] (the bounds of one "
+            "effect hold for a combination too)",
+            scenario.path, year, region.code, region.name_en, fmt::join(names, ", "), what, value, lo, hi));
+      };
+      if (!(fertility >= 0.1 && fertility <= 3.0)) refuse("fertility multiplied by", fertility, 0.1, 3.0);
+      if (!(mortality >= 0.1 && mortality <= 3.0)) refuse("mortality multiplied by", mortality, 0.1, 3.0);
+      for (int a = 0; a < core::kAgeClasses; ++a) {
+        const auto at = static_cast<std::size_t>(a);
+        if (!(out_migration[at] <= 5.0)) refuse(fmt::format("out-migration at age {} multiplied by", a), out_migration[at], 0, 5);
+        if (!(attractiveness[at] >= -5.0 && attractiveness[at] <= 5.0))
+          refuse(fmt::format("attractiveness at age {} changed by", a), attractiveness[at], -5, 5);
+      }
+    }
+}
+
+}  // namespace
+
 void checkScenario(const Scenario& scenario, const core::RegionTable& regions, int first_year, int last_year) {
   for (const auto& iv : scenario.interventions) {
     if (iv.start_year < first_year || iv.end_year > last_year)
@@ -247,6 +299,7 @@ void checkScenario(const Scenario& scenario, const core::RegionTable& regions, i
       throw core::InputError(fmt::format("{}: intervention '{}' selects no region (its criteria exclude each other)",
                                          iv.where, iv.name));
   }
+  checkCombinedEffects(scenario, regions, first_year, last_year);
 }
 
 }  // namespace popsim::io

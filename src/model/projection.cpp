@@ -855,13 +855,17 @@ void Projection::check(const std::vector<std::int64_t>& persons_before) const {
                                        rec.emigrants, rec.migrants_in, rec.migrants_out));
     const auto b = pop.person_offset[k];
     const auto e = pop.person_offset[k + 1];
+    // Minors can only live with an adult where the region has one (a tiny sample may have none).
+    bool region_has_adult = false;
+    for (auto i = b; i < e && !region_has_adult; ++i) region_has_adult = pop.year - p.birth_year[i] >= kernels::kAdultAge;
     for (auto i = b; i < e && failures[k].empty();) {
       auto j = i;
       bool adult = false;
       while (j < e && p.household[j] == p.household[i]) adult |= pop.year - p.birth_year[j++] >= kernels::kAdultAge;
       if (j < e && p.household[j] < p.household[i])
         fail("one household per person", fmt::format("household {} is not contiguous", p.household[j]));
-      if (!adult) fail("an adult in every household", fmt::format("household {} has only minors", p.household[i]));
+      if (!adult && region_has_adult)
+        fail("an adult in every household", fmt::format("household {} has only minors", p.household[i]));
       for (auto x = i; x < j; ++x) {
         if (p.id[x] >= pop.next_person_id || p.id[x] == core::kNoPerson)
           fail("unique ids", fmt::format("id {} was never issued", p.id[x]));
