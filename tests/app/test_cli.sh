@@ -90,6 +90,54 @@ for dataset in years population nationals/population nationals/births nationals/
     || fail "/$dataset differs between 1 and 2 ranks"
 done
 
+# Nothing already written is lost: results, populations and ensembles are never replaced unless
+# --overwrite is given, and an output is never one of the inputs.
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+before=$(sum "$work/run-1/results.h5")
+expect_exit 2 "holds the results of an earlier run.*--overwrite" "$POPSIM" run "$config" --years 2 --scale 0.002 --out "$work/run-1"
+expect_exit 2 "holds the results of an earlier run" timeout 120 "$MPIEXEC" -n 2 --oversubscribe "$POPSIM" run "$config" \
+  --years 2 --scale 0.002 --out "$work/run-1"
+[[ $(sum "$work/run-1/results.h5") == "$before" ]] || fail "a refused run changed the existing results.h5"
+expect_exit 0 "popsim run: 2 years" "$POPSIM" run "$config" --years 2 --scale 0.002 --out "$work/run-1" --overwrite
+before=$(sum "$work/pop-2.h5")
+expect_exit 2 "the file exists; give --overwrite" "$POPSIM" synthesize "$config" --scale 0.003 --out "$work/pop-2.h5"
+[[ $(sum "$work/pop-2.h5") == "$before" ]] || fail "a refused synthesize changed the existing file"
+expect_exit 0 "persons" "$POPSIM" synthesize "$config" --scale 0.003 --out "$work/pop-2.h5" --overwrite
+expect_exit 0 "popsim run: 3 years" "$POPSIM" run "$config" --years 3 --scale 0.002 --seed 5 --out "$work/run-s5"
+before=$(sum "$work/run-2/results.h5")
+expect_exit 2 "the output is also an input" "$POPSIM" merge --out "$work/run-2/results.h5" "$work/run-2/results.h5" \
+  "$work/run-s5/results.h5"
+[[ $(sum "$work/run-2/results.h5") == "$before" ]] || fail "merge wrote over one of its inputs"
+
+# One error contract on any number of ranks: exit 2 and one message, never MPI_ABORT or exit 1.
+touch "$work/a-file"
+for np in 1 2; do
+  expect_exit 2 "--out $work/a-file: exists and is not a directory" timeout 120 "$MPIEXEC" -n $np --oversubscribe \
+    "$POPSIM" run "$config" --years 2 --scale 0.002 --out "$work/a-file"
+done
+out=$(timeout 120 "$MPIEXEC" -n 2 --oversubscribe "$POPSIM" run "$config" --years 2 --scale 0.002 --out "$work/a-file" 2>&1 || true)
+[[ $(grep -c "popsim: error:" <<<"$out") -eq 1 ]] || fail "an error seen by every rank was reported more than once: $out"
+grep -q "MPI_ABORT" <<<"$out" && fail "an input error ended in MPI_ABORT: $out"
+expect_exit 2 "--seed: Value -1 not in range" "$POPSIM" run "$config" --years 2 --seed -1 --out "$work/seed"
+expect_exit 2 "is a directory, expected the configuration file" "$POPSIM" check "$work"
+expect_exit 2 "not a regular file" "$POPSIM" check /dev/zero
+expect_exit 2 "too small for these inputs: .* the smallest scale at which every region expects at least 5 adults" \
+  "$POPSIM" run "$config" --years 2 --scale 1e-4 --out "$work/tiny"
+# A successful run prints no HDF5 error stack.
+out=$("$POPSIM" run "$config" --years 2 --scale 0.002 --out "$work/quiet" 2>&1)
+grep -q "HDF5-DIAG" <<<"$out" && fail "a successful run printed HDF5 error stacks"
+# A results file whose parts disagree (here /years shorter than /meta says) is refused, not read out of bounds.
+cp "$work/run-2/results.h5" "$work/short.h5"
+/usr/bin/python3 - "$work/short.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    years = f["years"][:2]
+    del f["years"]
+    f["years"] = years
+PY
+expect_exit 2 "short.h5: not a valid popsim results file: dataset years has extent 2 on axis 0, expected 4" \
+  "$POPSIM" info "$work/short.h5"
+
 if ((failures)); then
   echo "$failures failure(s)" >&2
   exit 1

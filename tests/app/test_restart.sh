@@ -164,6 +164,32 @@ rc=0; run_popsim 1 "$work/keep" --restart "$work/flip.h5" || rc=$?
 [[ $rc -eq 2 ]] || fail "a bit-flipped checkpoint into an existing run: exit $rc"
 cmp -s "$work/ref/results.h5" "$work/keep/results.h5" || fail "a refused restart changed the existing results.h5"
 
+# 6. A directory whose newest checkpoint is damaged: the restart falls back to the newest one that
+#    passes every check, says so, and still ends with the uninterrupted run's results.
+mkdir -p "$work/fall/checkpoints"
+cp "$work/ck/checkpoints/ckpt-2039.h5" "$work/fall/checkpoints/"
+cp "$work/flip.h5" "$work/fall/checkpoints/ckpt-2043.h5"
+rc=0; run_popsim 2 "$work/fall" --restart "$work/fall/checkpoints" || rc=$?
+[[ $rc -eq 0 ]] || fail "a restart past a damaged checkpoint: exit $rc: $(tail -3 "$work/fall.log")"
+grep -q "skipped a damaged checkpoint (continuing from the older .*ckpt-2039.h5).*ckpt-2043.h5" "$work/fall.log" \
+  || fail "the fallback past a damaged checkpoint was not reported: $(cat "$work/fall.log")"
+same_results "$work/ref/results.h5" "$work/fall/results.h5" "a restart past a damaged checkpoint"
+
+# 7. An input table changed since the checkpoint: refused, naming the table.
+cp -r "$POPSIM_SOURCE_DIR/inputs/korea" "$work/changed"
+sed -i '1i # edited: a comment changes the content, not the rates' "$work/changed/fertility.csv"
+rc=0
+timeout 300 "$MPIEXEC" -n 1 "$POPSIM" run "$work/changed/baseline.toml" --years "$years" --scale "$scale" --out "$work/bad7" \
+  --restart "$ck" >"$work/bad7.log" 2>&1 || rc=$?
+[[ $rc -eq 2 ]] && grep -q "fertility.csv (\[inputs\] fertility) has changed\|\[inputs\] fertility is now .*fertility.csv, whose content differs" "$work/bad7.log" \
+  || fail "a checkpoint continued with a changed input table: exit $rc: $(cat "$work/bad7.log")"
+# The same tables under another path are the same inputs.
+rm -rf "$work/moved" && cp -r "$POPSIM_SOURCE_DIR/inputs/korea" "$work/moved"
+rc=0
+timeout 300 "$MPIEXEC" -n 1 "$POPSIM" run "$work/moved/baseline.toml" --years "$years" --scale "$scale" --out "$work/moved-run" \
+  --restart "$ck" >"$work/moved.log" 2>&1 || rc=$?
+[[ $rc -eq 0 ]] || fail "a restart with the inputs copied elsewhere: exit $rc: $(tail -3 "$work/moved.log")"
+
 if [[ $failures -gt 0 ]]; then
   echo "$failures failure(s)" >&2
   exit 1

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "io/checkpoint.hpp"
+#include "io/detail/hdf5.hpp"
 #include "model/initial_population.hpp"
 #include "parallel/decomposition.hpp"
 #include "support/population_checks.hpp"
@@ -161,6 +162,64 @@ TEST_F(DamagedCheckpoint, ForeignFilesAreRefused) {
   const auto foreign = (dir_->path() / "foreign.h5").string();
   H5Fclose(H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
   EXPECT_NE(refusal(foreign).find("not a popsim checkpoint"), std::string::npos);
+}
+
+// Rewrites a 1-D dataset with `values` and a matching checksum: damage no checksum can see.
+template <typename T>
+void rewrite(const std::string& path, const std::string& group, const std::string& name, const std::vector<T>& values) {
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t g = H5Gopen2(f, group.c_str(), H5P_DEFAULT);
+  H5Ldelete(g, name.c_str(), H5P_DEFAULT);
+  hsize_t n = values.size();
+  const hid_t space = H5Screate_simple(1, &n, nullptr);
+  const hid_t d = H5Dcreate2(g, name.c_str(), io::detail::nativeType<T>(), space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (n > 0) H5Dwrite(d, io::detail::nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+  io::detail::writeAttribute(d, "checksum", io::detail::localChecksum(values, {{0, values.size()}}));
+  H5Dclose(d);
+  H5Sclose(space);
+  H5Gclose(g);
+  H5Fclose(f);
+}
+
+TEST_F(DamagedCheckpoint, EmptyIndexArrayIsRefusedBeforeUse) {
+  if (test::rank() != 0) return;
+  const auto p = copy("empty-offsets.h5");
+  rewrite(p, "regions", "person_offset", std::vector<std::uint64_t>{});
+  EXPECT_NE(refusal(p).find("/regions/person_offset holds 0 values, expected 230 (regions + 1)"), std::string::npos)
+      << refusal(p);
+}
+
+TEST_F(DamagedCheckpoint, DecreasingOffsetsAreRefused) {
+  if (test::rank() != 0) return;
+  const auto p = copy("bad-offsets.h5");
+  auto offsets = readCheckpointIndex(path_).household_offset;
+  offsets[5] = offsets[7];
+  rewrite(p, "regions", "household_offset", offsets);
+  EXPECT_NE(refusal(p).find("/regions/household_offset decreases at region"), std::string::npos) << refusal(p);
+}
+
+TEST_F(DamagedCheckpoint, PersonStoredUnderAnotherRegionIsRefused) {
+  if (test::rank() != 0) return;
+  const auto p = copy("moved.h5");
+  const auto index = readCheckpointIndex(path_);
+  std::vector<core::RegionIndex> regions(index.person_offset.back());
+  for (std::size_t r = 0; r < index.regions.size(); ++r)
+    for (auto i = index.person_offset[r]; i < index.person_offset[r + 1]; ++i) regions[i] = static_cast<core::RegionIndex>(r);
+  regions[index.person_offset[3]] = 7;
+  rewrite(p, "persons", "region", regions);
+  EXPECT_NE(refusal(p).find("/persons/region at element"), std::string::npos) << refusal(p);
+  EXPECT_NE(refusal(p).find("7 but stored with region 3"), std::string::npos) << refusal(p);
+}
+
+TEST_F(DamagedCheckpoint, ChangedMetadataFailsTheirChecksum) {
+  if (test::rank() != 0) return;
+  const auto p = copy("config.h5");
+  {
+    const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    io::detail::writeAttribute(f, "config", std::string("[run]\nseed = 1\n"));
+    H5Fclose(f);
+  }
+  EXPECT_NE(refusal(p).find("its metadata fail their checksum"), std::string::npos) << refusal(p);
 }
 
 // A run's checkpoint carries the results so far; they read back exactly and are checksummed.

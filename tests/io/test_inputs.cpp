@@ -326,5 +326,83 @@ TEST_F(BadInput, CapitalFlagContradictsProvince) {
   EXPECT_HAS(error(), where("regions.csv", 0, "capital_region") + "expected 1 (the capital_region flag of province");
 }
 
+TEST_F(BadInput, FertilityScheduleWithoutBirths) {
+  // All-zero rates cannot be scaled to the assumed TFR (a division by zero gave NaN births).
+  for (std::size_t row = 0; row < 35; ++row) setCell("fertility.csv", row, "asfr", "0");
+  EXPECT_HAS(error(), file("fertility.csv").string() + ": column asfr: the schedule's TFR (sum over ages) is 0.0000");
+}
+
+TEST_F(BadInput, DeathRatesWithoutAHumanLifeExpectancy) {
+  // Zero death rates below 100 (and a consistent qx column) give a life expectancy near 100+.
+  for (std::size_t row = 0; row < 100; ++row) {
+    setCell("mortality.csv", row, "mx_male", "0");
+    setCell("mortality.csv", row, "qx_male", "0");
+  }
+  EXPECT_HAS(error(), where("mortality.csv", 0, "mx_male") + "the death rates give a life expectancy at birth of");
+}
+
+TEST_F(BadInput, SurvivorsThatContradictTheRates) {
+  setCell("mortality.csv", 100, "lx_female", std::to_string(std::stod(cell("mortality.csv", 100, "lx_female")) * 0.9));
+  EXPECT_HAS(error(), where("mortality.csv", 100, "lx_female") + "lx ");
+  EXPECT_HAS(error(), "contradicts qx");
+}
+
+TEST_F(BadInput, LifeExpectancyThatContradictsTheRates) {
+  setCell("mortality.csv", 0, "ex_male", "95.0");
+  EXPECT_HAS(error(), where("mortality.csv", 0, "ex_male") + "ex 95 contradicts mx and qx");
+}
+
+TEST_F(BadInput, NetMigrationBeyondThePopulation) {
+  setCell("assumptions_medium.csv", 2, "net_international_migration", "-60000000");
+  EXPECT_HAS(error(), where("assumptions_medium.csv", 2, "net_international_migration") +
+                          "expected a yearly net migration count within 5% of the");
+}
+
+TEST_F(BadInput, ProvinceWithoutItsDestinationConstant) {
+  // A deleted province constant used to be read silently as 0.
+  auto ls = lines("migration_model.csv");
+  ls.erase(std::remove_if(ls.begin(), ls.end(), [](const auto& l) { return l.starts_with("province_constant_11,"); }),
+           ls.end());
+  setLines("migration_model.csv", ls);
+  EXPECT_HAS(error(), file("migration_model.csv").string() + ": no province_constant_11 rows (Seoul)");
+}
+
+TEST_F(BadInput, ProvinceCodeBeyond32Bits) {
+  // 2^32 + 11 used to wrap to province 11.
+  setCell("regions.csv", 0, "province_code", "4294967307");
+  EXPECT_HAS(error(), where("regions.csv", 0, "province_code") + "expected an integer in [1, 99]");
+}
+
+TEST_F(BadInput, YearBeyond32Bits) {
+  setCell("assumptions_medium.csv", 0, "year", "4294969319");  // 2^32 + 2023
+  EXPECT_HAS(error(), where("assumptions_medium.csv", 0, "year") + "expected an integer in [1900, 3000]");
+}
+
+TEST_F(BadInput, DirectoryInsteadOfATable) {
+  std::filesystem::remove(file("unions.csv"));
+  std::filesystem::create_directory(file("unions.csv"));
+  EXPECT_HAS(error(), file("unions.csv").string() + ": is a directory, expected a CSV input table");
+}
+
+TEST_F(BadInput, DeviceInsteadOfATable) {
+  std::filesystem::remove(file("unions.csv"));
+  std::filesystem::create_symlink("/dev/zero", file("unions.csv"));
+  EXPECT_HAS(error(), file("unions.csv").string() + ": not a regular file");
+}
+
+TEST_F(BadInput, ScaleTooSmallForEveryRegionToHaveAdults) {
+  auto config = readConfig((dir_.path() / "baseline.toml").string());
+  config.scale = 1e-4;
+  try {
+    loadInputs(config);
+    ADD_FAILURE() << "a scale of 1e-4 was accepted";
+  } catch (const core::InputError& e) {
+    EXPECT_HAS(std::string(e.what()), "is too small for these inputs: Ulleung-gun");
+    EXPECT_HAS(std::string(e.what()), "the smallest scale at which every region expects at least 5 adults is");
+  }
+  config.scale = smallestScale(test::baselineInputs());
+  EXPECT_NO_THROW(loadInputs(config));
+}
+
 }  // namespace
 }  // namespace popsim::io

@@ -2,6 +2,8 @@
 // was expected.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
 #include "io/config.hpp"
 #include "io/inputs.hpp"
@@ -105,6 +107,21 @@ TEST(Scenario, ErrorsNameTheFileLineAndColumn) {
     EXPECT_NE(message.find(c.expected), std::string::npos) << "expected '" << c.expected << "', got '" << message
                                                           << "' for:\n" << c.text;
   }
+}
+
+TEST(Scenario, StackedEffectsStayWithinTheBoundsOfOne) {
+  // Each intervention within its bound, but where they overlap fertility is multiplied by 3 x 3:
+  // refused, naming the year, the region and the interventions.
+  auto iv = [](const char* name, int start, int end) {
+    return fmt::format("[[intervention]]\nname = \"{}\"\nstart_year = {}\nend_year = {}\nselect = {{ provinces = [46] }}\n"
+                       "effects = {{ fertility_multiplier = 3.0 }}\n", name, start, end);
+  };
+  const auto stacked = refusal(std::string(kHead) + iv("a", 2025, 2030) + iv("b", 2030, 2035));
+  EXPECT_NE(stacked.find("in 2030 region"), std::string::npos) << stacked;
+  EXPECT_NE(stacked.find("combines interventions 'a', 'b': fertility multiplied by 9, outside [0.1, 3]"),
+            std::string::npos) << stacked;
+  // The same interventions one after the other are fine.
+  EXPECT_EQ(refusal(std::string(kHead) + iv("a", 2025, 2029) + iv("b", 2030, 2035)), "accepted");
 }
 
 }  // namespace
