@@ -24,7 +24,7 @@ constexpr double kShareTolerance = 1e-5;  // tables are written with 6 decimals
 constexpr double kMinScheduleTfr = 0.05;
 // The life expectancy at birth that death rates must give (any human population, any era).
 constexpr double kMinLifeExpectancy = 15.0;
-constexpr double kMaxLifeExpectancy = 110.0;
+constexpr double kMaxLifeExpectancy = 100.0;
 // A sampling fraction must leave every region at least this many adults (expected).
 constexpr double kMinAdultsPerRegion = 5.0;
 // The largest yearly net international migration, as a share of the base-year population.
