@@ -25,6 +25,11 @@ constexpr double kMinScheduleTfr = 0.05;
 // The life expectancy at birth that death rates must give (any human population, any era).
 constexpr double kMinLifeExpectancy = 15.0;
 constexpr double kMaxLifeExpectancy = 100.0;
+// The largest population read (more than any country's).
+constexpr std::int64_t kMaxPopulation = 2'000'000'000;
+// The largest yearly steps of an assumption path: life expectancy in years, TFR as a factor.
+constexpr double kMaxE0Step = 5.0;
+constexpr double kMaxTfrStep = 2.0;
 // A sampling fraction must leave every region at least this many adults (expected).
 constexpr double kMinAdultsPerRegion = 5.0;
 // The largest yearly net international migration, as a share of the base-year population.
@@ -267,8 +272,15 @@ std::vector<double> readFertilityRegions(const std::string& path, const core::Re
   return tfr;
 }
 
-// `residents` and `nationals`: the base-year population, which bounds the net migration.
-AssumptionPath readAssumptions(const std::string& path, int start_year, double residents, double nationals) {
+// What an assumption path is checked against: the base-year population (it bounds the net
+// migration) and the life expectancy of the base-year life table (the path starts near it).
+struct AssumptionBounds {
+  double residents = 0.0;
+  double nationals = 0.0;
+  std::array<double, kSexes> base_e0{};
+};
+
+AssumptionPath readAssumptions(const std::string& path, int start_year, const AssumptionBounds& bounds) {
   const auto t = CsvTable::read(path);
   t.requireColumns({"year", "tfr", "e0_male", "e0_female", "net_international_migration",
                     "net_international_migration_nationals", "status"});
@@ -283,6 +295,21 @@ AssumptionPath readAssumptions(const std::string& path, int start_year, double r
     a.tfr.push_back(t.number(row, 1, 0.01, 10.0, "a total fertility rate in (0, 10]"));
     a.e0_male.push_back(t.number(row, 2, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
     a.e0_female.push_back(t.number(row, 3, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
+    // A path, not a jump: the start agrees with the base-year life table, and the values move
+    // by bounded steps (the solver that meets each year's e0 starts from the year before).
+    for (int s = 0; s < kSexes; ++s) {
+      const double e0 = s == 0 ? a.e0_male.back() : a.e0_female.back();
+      const double before = row == 0 ? bounds.base_e0[static_cast<std::size_t>(s)]
+                                     : (s == 0 ? a.e0_male[row - 1] : a.e0_female[row - 1]);
+      if (std::abs(e0 - before) > kMaxE0Step)
+        t.fail(row, 2 + s, fmt::format("{} is {:.1f} years from {} ({:.2f}); expected a step of at most {} years",
+                                       e0, std::abs(e0 - before),
+                                       row == 0 ? "the base-year life table's life expectancy" : "the year before",
+                                       before, kMaxE0Step));
+    }
+    if (row > 0 && (a.tfr.back() > kMaxTfrStep * a.tfr[row - 1] || a.tfr.back() * kMaxTfrStep < a.tfr[row - 1]))
+      t.fail(row, 1, fmt::format("{} after {} the year before; expected a yearly change within a factor of {}",
+                                 a.tfr.back(), a.tfr[row - 1], kMaxTfrStep));
     // A yearly flow, not a replacement of the population.
     const auto flow = [&](int col, double base, const char* whom) {
       const double bound = std::floor(kMaxNetMigrationShare * base);
@@ -290,8 +317,8 @@ AssumptionPath readAssumptions(const std::string& path, int start_year, double r
                       fmt::format("a yearly net migration count within {:.0f}% of the {:.0f} base-year {}",
                                   100 * kMaxNetMigrationShare, base, whom));
     };
-    a.net_international_migration.push_back(flow(4, residents, "residents"));
-    a.net_international_migration_nationals.push_back(flow(5, nationals, "nationals"));
+    a.net_international_migration.push_back(flow(4, bounds.residents, "residents"));
+    a.net_international_migration_nationals.push_back(flow(5, bounds.nationals, "nationals"));
     t.nonEmptyText(row, 6);
   }
   return a;
@@ -672,11 +699,15 @@ CountryInputs loadInputs(const Config& config) {
   in.population = readPopulation(p.population, p.population_age5, in.regions);
   in.population_foreign = readAgeSexTable(p.population_foreign, in.regions);
   readHouseholds(p.households, in.regions, in);
-  in.assumptions = readAssumptions(p.assumptions, config.start_year, static_cast<double>(in.totalPopulation()),
-                                   static_cast<double>(nationalPopulation(in)));
+  if (in.totalPopulation() > kMaxPopulation)
+    throw core::InputError(fmt::format("{} and {}: {} residents in all; expected at most {} (a national population)",
+                                       p.population, p.population_foreign, in.totalPopulation(), kMaxPopulation));
+  in.mortality = readMortality(p.mortality);
+  in.assumptions = readAssumptions(p.assumptions, config.start_year,
+                                   {static_cast<double>(in.totalPopulation()), static_cast<double>(nationalPopulation(in)),
+                                    {in.mortality.ex[0][0], in.mortality.ex[1][0]}});
   in.fertility = readFertility(p.fertility);
   in.tfr_region = readFertilityRegions(p.fertility_regions, in.regions);
-  in.mortality = readMortality(p.mortality);
   in.mortality_multiplier = readMortalityRegions(p.mortality_regions, in.regions);
   in.migration = readMigration(p.migration_age);
   in.living = readLivingArrangements(p.living_arrangements);

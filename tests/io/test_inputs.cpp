@@ -352,6 +352,17 @@ TEST_F(BadInput, LifeExpectancyThatContradictsTheRates) {
   EXPECT_HAS(error(), where("mortality.csv", 0, "ex_male") + "ex 95 contradicts mx and qx");
 }
 
+TEST_F(BadInput, LifeExpectancyPathThatJumps) {
+  setCell("assumptions_medium.csv", 3, "e0_female", "110");
+  EXPECT_HAS(error(), where("assumptions_medium.csv", 3, "e0_female") + "110 is ");
+  EXPECT_HAS(error(), "years from the year before");
+}
+
+TEST_F(BadInput, TfrPathThatJumps) {
+  setCell("assumptions_medium.csv", 5, "tfr", "9.5");
+  EXPECT_HAS(error(), where("assumptions_medium.csv", 5, "tfr") + "9.5 after");
+}
+
 TEST_F(BadInput, NetMigrationBeyondThePopulation) {
   setCell("assumptions_medium.csv", 2, "net_international_migration", "-60000000");
   EXPECT_HAS(error(), where("assumptions_medium.csv", 2, "net_international_migration") +
