@@ -626,8 +626,19 @@ int resultsInfo(const std::string& file) {
 
 }  // namespace
 
+namespace {
+int describe(const std::string& file);
+}  // namespace
+
 int info(const std::string& file, MPI_Comm comm) {
-  if (rankOf(comm) != 0) return kExitOk;
+  // Rank 0 reads and prints; an error is every rank's, so that all exit with the same code.
+  return parallel::agreeing(comm, [&] { return rankOf(comm) == 0 ? describe(file) : kExitOk; });
+}
+
+namespace {
+
+int describe(const std::string& file) {
+  io::requireRegularFile(file, "a popsim HDF5 file (population, checkpoint or results)");
   if (io::isResultsFile(file)) return resultsInfo(file);
   const auto index = io::readCheckpointIndex(file);
   const auto columns = io::readPersonSummaryColumns(file);
@@ -660,5 +671,7 @@ int info(const std::string& file, MPI_Comm comm) {
   fmt::print("  persons: everyone resident; nationals: the registered population (the extinction index's)\n");
   return kExitOk;
 }
+
+}  // namespace
 
 }  // namespace popsim::app

@@ -73,8 +73,13 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = rank == 0 ? cli.exit(e) : (e.get_exit_code() == 0 ? 0 : 1);
-    return code == 0 ? popsim::app::kExitOk : popsim::app::kExitInvalidInput;
+    // --help and --version end here with 0; a bad command line gets the one error form.
+    if (e.get_exit_code() == 0) {
+      if (rank == 0) cli.exit(e);
+      return popsim::app::kExitOk;
+    }
+    if (rank == 0) fmt::print(stderr, "popsim: error: {}\nRun with --help for more information.\n", e.what());
+    return popsim::app::kExitInvalidInput;
   }
 
   try {

@@ -43,8 +43,12 @@ class RegionTable {
   const std::vector<Province>& provinces() const { return provinces_; }
   std::optional<RegionIndex> find(std::int64_t code) const;
   std::optional<std::size_t> findProvince(int code) const;
+  // The file the table was read from (named in messages about other tables that must match it).
+  const std::string& source() const { return source_; }
+  void setSource(std::string source) { source_ = std::move(source); }
 
  private:
+  std::string source_;
   std::vector<Region> regions_;
   std::vector<Province> provinces_;
   std::unordered_map<std::int64_t, RegionIndex> index_of_code_;

@@ -186,6 +186,11 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
       if (!results.empty()) {
         // Each results dataset flattened to 1-D (its name with '/' as '.'), rank 0 writing.
         auto rg = detail::createGroup(file, "results");
+        // The list of tables, so that a deleted one is noticed (its checksum covers the list).
+        std::string names;
+        for (const auto& t : results) names += (names.empty() ? "" : ",") + t.name;
+        detail::writeAttribute(rg, "tables", names);
+        detail::writeAttribute(rg, "tables_checksum", core::Fingerprint().add(names).value());
         for (const auto& t : results) {
           std::string name = t.name;
           std::replace(name.begin(), name.end(), '/', '.');
@@ -509,6 +514,17 @@ std::vector<ResultsTable> readCheckpointResults(const std::string& path) {
     const auto version = detail::readIntAttribute(file, "schema_version");
     if (!detail::linkExists(file, "results")) return tables;
     Handle rg(H5Gopen2(file, "results", H5P_DEFAULT), H5Gclose, "opening /results");
+    std::set<std::string> listed;
+    if (version >= 3) {
+      const auto names = detail::readStringAttribute(rg, "tables");
+      if (detail::readUintAttribute(rg, "tables_checksum") != core::Fingerprint().add(names).value())
+        throw std::runtime_error("/results: its list of tables fails its checksum");
+      for (std::size_t p = 0; p < names.size();) {
+        const auto q = std::min(names.find(',', p), names.size());
+        listed.insert(names.substr(p, q - p));
+        p = q + 1;
+      }
+    }
     H5G_info_t info;
     detail::check(H5Gget_info(rg, &info), "listing /results");
     for (hsize_t i = 0; i < info.nlinks; ++i) {
@@ -544,8 +560,12 @@ std::vector<ResultsTable> readCheckpointResults(const std::string& path) {
                                              t.rows, t.values.size()));
       std::replace(name.begin(), name.end(), '.', '/');
       t.name = name;
+      if (version >= 3 && !listed.erase(name))
+        throw std::runtime_error(fmt::format("/results/{} is not in the list of stored tables", name));
       tables.push_back(std::move(t));
     }
+    if (!listed.empty())
+      throw std::runtime_error(fmt::format("/results lacks the stored table {}", *listed.begin()));
   } catch (const std::runtime_error& e) {
     if (dynamic_cast<const core::InputError*>(&e)) throw;
     throw core::InputError(fmt::format("{}: {}", path, e.what()));

@@ -1,7 +1,11 @@
 #include "io/files.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -48,6 +52,17 @@ std::string fileFingerprint(const std::string& path, const std::string& what) {
 
 namespace {
 
+// Creates and deletes a probe file in `dir`: the only test of writability that holds for root,
+// read-only mounts and pseudo file systems alike. Throws core::InputError naming `what`.
+void requireCreatable(const fs::path& dir, const std::string& what) {
+  const auto probe = (dir / fmt::format(".popsim-probe-{}", ::getpid())).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0)
+    throw core::InputError(fmt::format("{}: cannot create files in {}: {}", what, dir.string(), std::strerror(errno)));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
 bool sameFile(const std::string& a, const std::string& b) {
   std::error_code ec;
   if (fs::equivalent(a, b, ec)) return true;
@@ -77,8 +92,7 @@ void requireOutputFile(const std::string& path, const std::string& option, bool 
   const auto dir = parent.empty() ? fs::path(".") : parent;
   if (!fs::is_directory(dir, ec))
     throw core::InputError(fmt::format("{} {}: the directory {} does not exist", option, path, dir.string()));
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw core::InputError(fmt::format("{} {}: the directory {} is not writable", option, path, dir.string()));
+  requireCreatable(dir, fmt::format("{} {}", option, path));
 }
 
 void prepareOutputDirectory(const std::string& dir, const std::string& option) {
@@ -89,8 +103,7 @@ void prepareOutputDirectory(const std::string& dir, const std::string& option) {
     throw core::InputError(fmt::format("{} {}: exists and is not a directory", option, dir));
   fs::create_directories(dir, ec);
   if (ec) throw core::InputError(fmt::format("{} {}: cannot create the directory: {}", option, dir, ec.message()));
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw core::InputError(fmt::format("{} {}: the directory is not writable", option, dir));
+  requireCreatable(dir, fmt::format("{} {}", option, dir));
 }
 
 }  // namespace popsim::io

@@ -71,7 +71,7 @@ class RegionKeyedRows {
     for (std::size_t row = 0; row < t.rows(); ++row) {
       const auto code = t.integer(row, region_col);
       const auto r = regions.find(code);
-      if (!r) t.fail(row, region_col, fmt::format("unknown region code {}: it is not in the region table", code));
+      if (!r) t.fail(row, region_col, fmt::format("unknown region code {}: it is not in the region table {}", code, regions.source()));
       const int sex = by_sex ? static_cast<int>(parseSex(t, row, sex_col)) : 0;
       const auto [it, fresh] = seen.emplace(std::make_pair(*r, sex), row);
       if (!fresh)
@@ -84,9 +84,10 @@ class RegionKeyedRows {
     for (std::size_t r = 0; r < regions.size(); ++r)
       for (int s = 0; s < sexes; ++s)
         if (!seen.contains({static_cast<core::RegionIndex>(r), s}))
-          t.failFile(fmt::format("no row for region {} ({}){}", regions[static_cast<core::RegionIndex>(r)].code,
+          t.failFile(fmt::format("no row for region {} ({}){} of the region table {}",
+                                 regions[static_cast<core::RegionIndex>(r)].code,
                                  regions[static_cast<core::RegionIndex>(r)].name_en,
-                                 by_sex ? (s == 0 ? " sex M" : " sex F") : ""));
+                                 by_sex ? (s == 0 ? " sex M" : " sex F") : "", regions.source()));
   }
   core::RegionIndex region(std::size_t row) const { return index_[row]; }
   int sex(std::size_t row) const { return sex_[row]; }
@@ -146,7 +147,9 @@ core::RegionTable readRegions(const std::string& path, std::vector<core::Provinc
     r.area_km2 = t.number(row, 8, 1e-6, 1e7, "a positive area in km2");
     regions.push_back(std::move(r));
   }
-  return core::RegionTable(std::move(regions), std::move(provinces));
+  core::RegionTable table(std::move(regions), std::move(provinces));
+  table.setSource(t.path());
+  return table;
 }
 
 std::vector<std::string> ageColumns() {
@@ -222,7 +225,9 @@ std::vector<AgeSexCounts> readPopulation(const std::string& path, const std::str
 }
 
 // Households of the nationals and of the foreign residents (who form households of their own).
-void readHouseholds(const std::string& path, const core::RegionTable& regions, CountryInputs& in) {
+// `population_paths`: the national and foreign population tables the persons must match.
+void readHouseholds(const std::string& path, const core::RegionTable& regions,
+                    const std::array<std::string, core::kNationalities>& population_paths, CountryInputs& in) {
   const auto t = CsvTable::read(path);
   t.requireColumns({"region", "households", "persons", "foreign_households", "foreign_persons"});
   const RegionKeyedRows rows(t, regions, false);
@@ -239,8 +244,8 @@ void readHouseholds(const std::string& path, const core::RegionTable& regions, C
       const std::int64_t expected = total(counts);
       if (persons != expected)
         t.fail(row, persons_col,
-               fmt::format("expected {} persons (the region's total in the {} population table), found {}", expected,
-                           national ? "national" : "foreign", persons));
+               fmt::format("expected {} persons (the region's total in the {} population table {}), found {}", expected,
+                           national ? "national" : "foreign", population_paths[national ? 0 : 1], persons));
       // Every household needs an adult; a group with persons has at least one household.
       const auto grown = adults(counts);
       const auto h = t.count(row, households_col);
@@ -278,6 +283,7 @@ struct AssumptionBounds {
   double residents = 0.0;
   double nationals = 0.0;
   std::array<double, kSexes> base_e0{};
+  std::string config_path;  // where the start year is set
 };
 
 AssumptionPath readAssumptions(const std::string& path, int start_year, const AssumptionBounds& bounds) {
@@ -289,8 +295,8 @@ AssumptionPath readAssumptions(const std::string& path, int start_year, const As
     const int expected = start_year + static_cast<int>(row);
     const int year = static_cast<int>(t.integer(row, 0, 1900, 3000));
     if (year != expected)
-      t.fail(row, 0, fmt::format("expected year {} (years must run consecutively from the start year {})", expected,
-                                 start_year));
+      t.fail(row, 0, fmt::format("expected year {} (years must run consecutively from the start year {}, [run] "
+                                 "start_year in {})", expected, start_year, bounds.config_path));
     a.year.push_back(year);
     a.tfr.push_back(t.number(row, 1, 0.01, 10.0, "a total fertility rate in (0, 10]"));
     a.e0_male.push_back(t.number(row, 2, 20.0, 120.0, "a life expectancy in years in [20, 120]"));
@@ -605,7 +611,7 @@ std::vector<std::array<double, DestinationModel::kGroups>> readRegionConstants(c
   for (std::size_t row = 0; row < t.rows(); ++row) {
     const auto code = t.integer(row, 0);
     const auto r = regions.find(code);
-    if (!r) t.fail(row, 0, fmt::format("unknown region code {}: it is not in the region table", code));
+    if (!r) t.fail(row, 0, fmt::format("unknown region code {}: it is not in the region table {}", code, regions.source()));
     const std::string group(t.text(row, 1));
     const auto g = static_cast<std::size_t>(std::find(groups.begin(), groups.end(), group) - groups.begin());
     if (g == groups.size())
@@ -698,14 +704,14 @@ CountryInputs loadInputs(const Config& config) {
   in.regions = readRegions(p.regions, readProvinces(p.provinces), p.provinces);
   in.population = readPopulation(p.population, p.population_age5, in.regions);
   in.population_foreign = readAgeSexTable(p.population_foreign, in.regions);
-  readHouseholds(p.households, in.regions, in);
+  readHouseholds(p.households, in.regions, {p.population, p.population_foreign}, in);
   if (in.totalPopulation() > kMaxPopulation)
     throw core::InputError(fmt::format("{} and {}: {} residents in all; expected at most {} (a national population)",
                                        p.population, p.population_foreign, in.totalPopulation(), kMaxPopulation));
   in.mortality = readMortality(p.mortality);
   in.assumptions = readAssumptions(p.assumptions, config.start_year,
                                    {static_cast<double>(in.totalPopulation()), static_cast<double>(nationalPopulation(in)),
-                                    {in.mortality.ex[0][0], in.mortality.ex[1][0]}});
+                                    {in.mortality.ex[0][0], in.mortality.ex[1][0]}, config.path});
   in.fertility = readFertility(p.fertility);
   in.tfr_region = readFertilityRegions(p.fertility_regions, in.regions);
   in.mortality_multiplier = readMortalityRegions(p.mortality_regions, in.regions);

@@ -208,7 +208,7 @@ TEST_F(BadInput, BirthOrderSharesThatDoNotSumToOne) {
 TEST_F(BadInput, HouseholdPersonsDisagreeWithPopulation) {
   setCell("households.csv", 0, "persons", "12");
   EXPECT_HAS(error(), where("households.csv", 0, "persons") + "expected");
-  EXPECT_HAS(error(), "persons (the region's total in the national population table), found 12");
+  EXPECT_HAS(error(), "persons (the region's total in the national population table " + file("population.csv").string() + "), found 12");
 }
 
 TEST_F(BadInput, AssumptionYearsWithAGap) {
@@ -235,7 +235,7 @@ TEST_F(BadInput, LivingArrangementSharesAboveOne) {
 TEST_F(BadInput, ForeignPersonsDisagreeWithTheForeignPopulation) {
   setCell("households.csv", 2, "foreign_persons", "7");
   EXPECT_HAS(error(), where("households.csv", 2, "foreign_persons") + "expected");
-  EXPECT_HAS(error(), "persons (the region's total in the foreign population table), found 7");
+  EXPECT_HAS(error(), "persons (the region's total in the foreign population table " + file("population_foreign.csv").string() + "), found 7");
 }
 
 TEST_F(BadInput, ForeignHouseholdsWithoutAdults) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 namespace popsim::io::detail {
 
@@ -112,12 +113,15 @@ Handle selection(hid_t dataset, const std::vector<Range>& ranges, std::uint64_t&
   return space;
 }
 
-// Throws unless `dataset` is a 1-D dataset of numbers with at least `min_size` elements.
+// Throws unless `dataset` is a 1-D dataset of numbers of T's kind (integers for an integer T,
+// floating point for double) with at least `min_size` elements.
+template <typename T>
 void requireNumericColumn(hid_t dataset, const std::string& name, std::uint64_t min_size) {
   Handle space(H5Dget_space(dataset), H5Sclose, "getting the space of " + name);
   Handle type(H5Dget_type(dataset), H5Tclose, "getting the type of " + name);
-  const auto cls = H5Tget_class(type);
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT) throw std::runtime_error("dataset " + name + " does not hold numbers");
+  const auto expected = std::is_integral_v<T> ? H5T_INTEGER : H5T_FLOAT;
+  if (H5Tget_class(type) != expected)
+    throw std::runtime_error(fmt::format("dataset {} does not hold {}", name, std::is_integral_v<T> ? "integers" : "floating-point numbers"));
   if (H5Sget_simple_extent_ndims(space) != 1) throw std::runtime_error("dataset " + name + " is not one-dimensional");
   const auto n = H5Sget_simple_extent_npoints(space);
   if (n < 0 || static_cast<std::uint64_t>(n) < min_size)
@@ -228,7 +232,7 @@ std::vector<T> readDistributed(hid_t parent, const std::string& name, const std:
   Handle dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
   std::uint64_t end = 0;
   for (const auto& r : ranges) end = std::max(end, r.first + r.count);
-  requireNumericColumn(dataset, name, end);
+  requireNumericColumn<T>(dataset, name, end);
   std::uint64_t local_count = 0;
   auto selected = selection(dataset, ranges, local_count);
   std::vector<T> local(local_count);
