@@ -61,6 +61,17 @@ class TableReader {
     return v;
   }
 
+  std::string file(const std::string& key, const std::filesystem::path& dir) {
+    const auto& n = node(key);
+    const auto name = string(key);
+    const auto path = (dir / name).lexically_normal();
+    std::error_code ec;
+    if (name.empty() || name.back() == '/' || std::filesystem::is_directory(path, ec))
+      throw core::InputError(where(n, fmt::format("[{}] {} must name a file (relative to this file), found \"{}\"",
+                                                  name_, key, name)));
+    return path.string();
+  }
+
   bool boolean(const std::string& key) {
     const auto& n = node(key);
     if (!n.is_boolean()) throw core::InputError(where(n, fmt::format("[{}] {} must be true or false", name_, key)));
@@ -112,7 +123,9 @@ Config readConfig(const std::string& path) {
 
   const auto dir = std::filesystem::path(path).parent_path();
   TableReader in(path, root, "inputs");
-  auto file = [&](const char* key) { return (dir / in.string(key)).lexically_normal().string(); };
+  // Each input is named by a file name (relative to this file); an empty name or a directory
+  // is refused here, where the line that names it is known.
+  auto file = [&](const char* key) { return in.file(key, dir); };
   config.inputs.regions = file("regions");
   config.inputs.provinces = file("provinces");
   config.inputs.population = file("population");
