@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages popsim needs (only those missing), then configures and builds.
-# Idempotent and quiet when everything is present. Usage: scripts/setup.sh [BUILD_DIR]
+# Idempotent and quiet when everything is present.
+# Usage: scripts/setup.sh [BUILD_DIR [CMAKE_OPTIONS...]] (options such as -DPOPSIM_ENABLE_SANITIZERS=ON)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${1:-"$here/build"}
+(($# == 0)) || shift
 
 packages=(
   g++ cmake make pkg-config git time procps
@@ -33,7 +35,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$build_dir"
 build_type=()
 [[ -f "$build_dir/CMakeCache.txt" ]] || build_type=(-DCMAKE_BUILD_TYPE=Release)
-cmake -S "$here" -B "$build_dir" "${build_type[@]}" >"$build_dir/setup-configure.log" 2>&1 \
+cmake -S "$here" -B "$build_dir" "${build_type[@]}" "$@" >"$build_dir/setup-configure.log" 2>&1 \
   || { cat "$build_dir/setup-configure.log"; exit 1; }
 cmake --build "$build_dir" -j "$jobs" >"$build_dir/setup-build.log" 2>&1 \
   || { tail -n 60 "$build_dir/setup-build.log"; exit 1; }
