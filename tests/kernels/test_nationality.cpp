@@ -5,56 +5,14 @@
 #include <cmath>
 
 #include "kernels/demography.hpp"
+#include "kernels/hand_built_region.hpp"
 
 namespace popsim::kernels {
 namespace {
 
 using core::Nationality;
 using core::Sex;
-
-// A region built person by person; every person a household of its own unless placed.
-class Region {
- public:
-  // Adds a person aged `age` at the start of `year` in household `household` (0 = a new one).
-  std::size_t add(Sex sex, int age, Nationality n, core::HouseholdId household = 0) {
-    auto& p = persons_;
-    const auto i = p.size();
-    p.id.push_back(i + 1);
-    p.partner.push_back(core::kNoPerson);
-    p.mother.push_back(core::kNoPerson);
-    p.household.push_back(household ? household : next_household_++);
-    p.birth_year.push_back(static_cast<core::Year>(kYear - 1 - age));
-    p.region.push_back(0);
-    p.sex.push_back(sex);
-    p.parity.push_back(0);
-    p.flags.push_back(core::withNationality(core::kFlagNone, n));
-    return i;
-  }
-  void marry(std::size_t wife, std::size_t husband) {
-    persons_.partner[wife] = persons_.id[husband];
-    persons_.partner[husband] = persons_.id[wife];
-    persons_.household[husband] = persons_.household[wife];
-  }
-  RegionYear& year() {
-    year_.persons = &persons_;
-    year_.begin = 0;
-    year_.end = persons_.size();
-    year_.region = 0;
-    year_.region_code = 1;
-    year_.year = kYear;
-    year_.seed = 7;
-    year_.index();
-    return year_;
-  }
-  core::Persons& persons() { return persons_; }
-
-  static constexpr int kYear = 2030;
-
- private:
-  core::Persons persons_;
-  RegionYear year_;
-  core::HouseholdId next_household_ = 1000;
-};
+using test::Region;
 
 FertilityCoefficients certainBirths() {
   FertilityCoefficients c{};
