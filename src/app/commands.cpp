@@ -408,7 +408,7 @@ int project(const RunOptions& options, MPI_Comm comm) {
     const auto out_start = std::chrono::steady_clock::now();
     results.writeYear(t, projection.year(), projection.population().regions, projection.records(), projection.flows());
     auto seconds = projection.seconds();
-    seconds[6] = std::chrono::duration<double>(std::chrono::steady_clock::now() - out_start).count();
+    io::at(seconds, io::Phase::Output) = std::chrono::duration<double>(std::chrono::steady_clock::now() - out_start).count();
     results.writePerformance(t, seconds, projection.population().persons.size(), projection.bytesExchanged());
     agent_years += agents;
 

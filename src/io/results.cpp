@@ -250,7 +250,7 @@ void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionInd
   detail::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flushing " + path_);
 }
 
-void ResultsWriter::writePerformance(int t, const std::array<double, kPhases.size()>& seconds, std::uint64_t agents,
+void ResultsWriter::writePerformance(int t, const PhaseSeconds& seconds, std::uint64_t agents,
                                      std::uint64_t bytes_exchanged) {
   const std::vector<std::size_t> row = {static_cast<std::size_t>(rank_)};
   writeRows(file_, "performance/seconds", t, row, kPhases.size(), std::vector<double>(seconds.begin(), seconds.end()));

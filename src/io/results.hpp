@@ -18,8 +18,12 @@ namespace popsim::io {
 inline constexpr int kHouseholdSizes = 7;  // 1..7+
 inline constexpr std::array<const char*, 5> kHouseholdTypes = {"one person", "couple", "couple with others",
                                                                "lone parent with children", "other"};
+// The timed phases of a year (results.h5 /performance/seconds), by name.
+enum class Phase : std::size_t { Rates, Kernels, Rebuild, Exchange, Accounting, Checks, Output };
 inline constexpr std::array<const char*, 7> kPhases = {"rates", "kernels", "rebuild", "exchange",
                                                        "accounting", "checks", "output"};
+using PhaseSeconds = std::array<double, kPhases.size()>;
+inline double& at(PhaseSeconds& seconds, Phase phase) { return seconds[static_cast<std::size_t>(phase)]; }
 
 // One region's rows for one year.
 struct RegionYearRecord {
@@ -86,7 +90,7 @@ class ResultsWriter {
   void writeYear(int t, int year, const std::vector<core::RegionIndex>& owned,
                  const std::vector<RegionYearRecord>& records, const std::vector<std::int64_t>& flows);
   // This rank's seconds per phase and agents at time point t; collective.
-  void writePerformance(int t, const std::array<double, kPhases.size()>& seconds, std::uint64_t agents,
+  void writePerformance(int t, const PhaseSeconds& seconds, std::uint64_t agents,
                         std::uint64_t bytes_exchanged);
   // Records the wall time and whether the run reached its last year, and closes the file;
   // collective.

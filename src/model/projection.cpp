@@ -400,7 +400,7 @@ void Projection::step() {
   }
   computeCoefficients(rates, census);
   allocateMigrants(rates, census);
-  seconds_[0] = watch.lap();
+  io::at(seconds_, io::Phase::Rates) = watch.lap();
 
   std::vector<std::int64_t> persons_before(owned.size());
   for (std::size_t k = 0; k < owned.size(); ++k)
@@ -432,16 +432,16 @@ void Projection::step() {
     kernels::placeOrphans(r);
     r.releaseIndex();
   }
-  seconds_[1] = watch.lap();
+  io::at(seconds_, io::Phase::Kernels) = watch.lap();
 
   rebuild();
   pop.year = static_cast<core::Year>(year);
-  seconds_[3] = rebalance_seconds + exchange_seconds_;
-  seconds_[2] = watch.lap() - exchange_seconds_;
+  io::at(seconds_, io::Phase::Exchange) = rebalance_seconds + exchange_seconds_;
+  io::at(seconds_, io::Phase::Rebuild) = watch.lap() - exchange_seconds_;
   account(true);
-  seconds_[4] = watch.lap();
+  io::at(seconds_, io::Phase::Accounting) = watch.lap();
   if (config_.model.checks) check(persons_before);
-  seconds_[5] = watch.lap();
+  io::at(seconds_, io::Phase::Checks) = watch.lap();
 }
 
 void Projection::rebalance() {

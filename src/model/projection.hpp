@@ -40,7 +40,7 @@ class Projection {
   // The accounts of the current state: end-of-year states and the year's events, per owned region.
   const std::vector<io::RegionYearRecord>& records() const { return records_; }
   // Seconds per phase of the last step (io::kPhases order, "output" left to the caller).
-  const std::array<double, io::kPhases.size()>& seconds() const { return seconds_; }
+  const io::PhaseSeconds& seconds() const { return seconds_; }
 
   // The new order of one region's persons: sources are local indices of survivors, or
   // kNewAgent | j for newborn j (j < newborns) and immigrant j - newborns.
@@ -93,7 +93,7 @@ class Projection {
   std::uint64_t bytes_exchanged_ = 0;
   double exchange_seconds_ = 0.0;
   std::vector<io::RegionYearRecord> records_;
-  std::array<double, io::kPhases.size()> seconds_{};
+  io::PhaseSeconds seconds_{};
 };
 
 }  // namespace popsim::model
