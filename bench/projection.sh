@@ -30,7 +30,7 @@ for config in "1 2" "2 1" "1 1"; do
   sync
   OMP_NUM_THREADS=$threads mpirun -n "$ranks" --bind-to none -x OMP_NUM_THREADS \
     /usr/bin/time -f "peak_rss_kb %M" "$popsim" run "$here/inputs/korea/baseline.toml" \
-    --years "$years" --scale "$scale" --out "$work/run" >"$work/log" 2>&1
+    --years "$years" --scale "$scale" --out "$work/run" --overwrite >"$work/log" 2>&1
   row=$(/usr/bin/python3 - "$work/run/results.h5" "$work/log" "$threads" <<'PY'
 import sys, re, h5py, numpy as np
 f = h5py.File(sys.argv[1])

@@ -45,7 +45,7 @@ run() {  # run KIND RANKS THREADS SCALE
   sync
   OMP_NUM_THREADS=$threads mpirun -n "$ranks" --oversubscribe --bind-to none -x OMP_NUM_THREADS \
     /usr/bin/time -f "peak_rss_kb %M" "$popsim" run "$here/inputs/korea/baseline.toml" --years "$years" --scale "$s" \
-    --out "$work/run" >"$work/log" 2>&1
+    --out "$work/run" --overwrite >"$work/log" 2>&1
   row=$(/usr/bin/python3 - "$work/run/results.h5" "$work/log" <<'PY'
 import re, sys, h5py, numpy as np
 f = h5py.File(sys.argv[1])
