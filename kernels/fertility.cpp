@@ -3,13 +3,9 @@
 
 #include <algorithm>
 
-#include "kernels/detail.hpp"
-
 namespace popsim::kernels {
 
 using core::Event;
-using core::kAgeClasses;
-using detail::sexIndex;
 
 void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double multiplier, double foreign_ratio,
                double sex_ratio_at_birth) {

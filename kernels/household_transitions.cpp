@@ -8,7 +8,6 @@
 namespace popsim::kernels {
 
 using core::Event;
-using core::kAgeClasses;
 using detail::sexIndex;
 
 void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_join_child_rate) {

@@ -6,7 +6,6 @@
 namespace popsim::kernels {
 
 using core::Event;
-using core::kAgeClasses;
 using detail::sexIndex;
 
 void mortality(RegionYear& r, const BySexAge& coefficient, const std::array<double, core::kSexes>& multiplier) {

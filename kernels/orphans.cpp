@@ -8,8 +8,6 @@
 namespace popsim::kernels {
 
 using core::Event;
-using core::kAgeClasses;
-using detail::sexIndex;
 
 namespace {
 

@@ -10,7 +10,6 @@
 namespace popsim::kernels {
 
 using core::Event;
-using core::kAgeClasses;
 using detail::sexIndex;
 
 void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce) {

@@ -666,13 +666,23 @@ std::int64_t nationalPopulation(const CountryInputs& in) {
 
 }  // namespace
 
-double smallestScale(const CountryInputs& in) {
-  double scale = kMinScale;
+namespace {
+
+// The region with the fewest adults (nationals and foreign residents) and their number.
+std::pair<core::RegionIndex, std::int64_t> fewestAdults(const CountryInputs& in) {
+  std::pair<core::RegionIndex, std::int64_t> fewest{0, std::numeric_limits<std::int64_t>::max()};
   for (std::size_t r = 0; r < in.regions.size(); ++r) {
-    const auto adults_r = adults(in.population[r]) + adults(in.population_foreign[r]);
-    scale = std::max(scale, kMinAdultsPerRegion / static_cast<double>(std::max<std::int64_t>(adults_r, 1)));
+    const auto n = adults(in.population[r]) + adults(in.population_foreign[r]);
+    if (n < fewest.second) fewest = {static_cast<core::RegionIndex>(r), n};
   }
-  return std::min(scale, 1.0);
+  return fewest;
+}
+
+}  // namespace
+
+double smallestScale(const CountryInputs& in) {
+  const auto adults_fewest = std::max<std::int64_t>(fewestAdults(in).second, 1);
+  return std::clamp(kMinAdultsPerRegion / static_cast<double>(adults_fewest), kMinScale, 1.0);
 }
 
 namespace {
@@ -682,13 +692,8 @@ namespace {
 void requireScaleFits(const Config& config, const CountryInputs& in) {
   const double smallest = smallestScale(in);
   if (config.scale >= smallest) return;
-  std::size_t worst = 0;
-  std::int64_t fewest = std::numeric_limits<std::int64_t>::max();
-  for (std::size_t r = 0; r < in.regions.size(); ++r) {
-    const auto n = adults(in.population[r]) + adults(in.population_foreign[r]);
-    if (n < fewest) fewest = n, worst = r;
-  }
-  const auto& region = in.regions[static_cast<core::RegionIndex>(worst)];
+  const auto [worst, fewest] = fewestAdults(in);
+  const auto& region = in.regions[worst];
   throw core::InputError(fmt::format(
       "scale {} (--scale or [run] scale in {}) is too small for these inputs: {} ({}) would have {:.2f} adults; the "
       "smallest scale at which every region expects at least {:.0f} adults is {:.2g}",

@@ -369,10 +369,6 @@ void ResultsWriter::restore(const std::vector<ResultsTable>& tables) {
 }
 
 bool isResultsFile(const std::string& path) {
-  H5E_auto2_t handler = nullptr;
-  void* data = nullptr;
-  H5Eget_auto2(H5E_DEFAULT, &handler, &data);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   bool yes = false;
   if (H5Fis_hdf5(path.c_str()) > 0) {
     const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -381,7 +377,6 @@ bool isResultsFile(const std::string& path) {
       H5Fclose(f);
     }
   }
-  H5Eset_auto2(H5E_DEFAULT, handler, data);
   return yes;
 }
 
