@@ -58,11 +58,9 @@ void placeNewHouseholdOrphans(RegionYear& r) {
   }
 }
 
-}  // namespace
-
-void placeOrphans(RegionYear& r) {
+// Children whose mother died or emigrated no longer live with her.
+void unlinkAbsentMothers(RegionYear& r) {
   auto& p = r.p();
-  // Children whose mother died or emigrated no longer live with her.
   for (std::size_t hh = 0; hh + 1 < r.household_start.size(); ++hh)
     for (auto k = r.household_start[hh]; k < r.household_start[hh + 1]; ++k) {
       const auto g = r.at(k);
@@ -72,19 +70,24 @@ void placeOrphans(RegionYear& r) {
         with_mother = p.id[r.at(m)] == p.mother[g] && r.alive(m) && p.household[r.at(m)] == p.household[g];
       if (!with_mother) p.flags[g] &= static_cast<std::uint8_t>(~core::kFlagLivesWithMother);
     }
-  // Households that gained an adult this year (elderly moving in) still have one.
+}
+
+// Minors left without an adult in their start-of-year household.
+struct Orphans {
+  std::size_t household;    // start-of-year household position
+  std::size_t first_minor;  // local index
+  std::int64_t mother = -1, grandmother = -1;
+};
+
+// Orphan groups: start-of-year households whose remaining members are all minors (households
+// that gained an adult this year, an elderly parent moving in, still have one).
+std::vector<Orphans> orphanGroups(const RegionYear& r) {
+  const auto& p = r.p();
   std::vector<core::HouseholdId> gained_adult;
   for (std::size_t i = 0; i < r.size(); ++i)
     if (r.alive(i) && r.moved[i] && !isNewHousehold(p.household[r.at(i)]) && r.ageAtStart(i) + 1 >= kAdultAge)
       gained_adult.push_back(p.household[r.at(i)]);
   std::sort(gained_adult.begin(), gained_adult.end());
-
-  // Orphan groups: start-of-year households whose remaining members are all minors.
-  struct Orphans {
-    std::size_t household;    // start-of-year household position
-    std::size_t first_minor;  // local index
-    std::int64_t mother = -1, grandmother = -1;
-  };
   std::vector<Orphans> groups;
   const std::size_t households = r.household_start.size() - 1;
   for (std::size_t hh = 0; hh < households; ++hh) {
@@ -102,12 +105,13 @@ void placeOrphans(RegionYear& r) {
     }
     if (!adult && minor) groups.push_back({hh, first_minor});
   }
-  // Households created this year left without an adult (a mother who moved out with her
-  // children and then emigrated) join the orphan groups through a separate pass below.
-  placeNewHouseholdOrphans(r);
-  if (groups.empty()) return;
+  return groups;
+}
 
-  // Their grandmothers, through two scans of the region: the minors' mothers, then theirs.
+// The groups' mothers and grandmothers, through two scans of the region: the minors' mothers,
+// then theirs.
+void locateGrandmothers(const RegionYear& r, std::vector<Orphans>& groups) {
+  const auto& p = r.p();
   auto locate = [&](auto id_of, auto store) {
     std::vector<std::pair<core::PersonId, std::size_t>> wanted;  // (id, group), sorted
     for (std::size_t g = 0; g < groups.size(); ++g)
@@ -128,7 +132,19 @@ void placeOrphans(RegionYear& r) {
          [](Orphans& o, std::int64_t k) { o.mother = k; });
   locate([&](const Orphans& o) { return o.mother >= 0 ? p.mother[r.at(static_cast<std::size_t>(o.mother))] : core::kNoPerson; },
          [](Orphans& o, std::int64_t k) { o.grandmother = k; });
+}
 
+}  // namespace
+
+void placeOrphans(RegionYear& r) {
+  auto& p = r.p();
+  unlinkAbsentMothers(r);
+  auto groups = orphanGroups(r);
+  // Households created this year left without an adult (a mother who moved out with her
+  // children and then emigrated) are placed by a separate pass.
+  placeNewHouseholdOrphans(r);
+  if (groups.empty()) return;
+  locateGrandmothers(r, groups);
   for (const auto& o : groups) {
     const core::HouseholdId h = r.household_id[o.household];
     std::int64_t host = -1;

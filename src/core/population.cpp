@@ -1,29 +1,23 @@
 #include "core/population.hpp"
 
+#include <type_traits>
+
 namespace popsim::core {
 
 void Persons::resize(std::size_t n) {
-  id.resize(n);
-  partner.resize(n);
-  mother.resize(n);
-  household.resize(n);
-  birth_year.resize(n);
-  region.resize(n);
-  sex.resize(n);
-  parity.resize(n);
-  flags.resize(n);
+  forEachPersonField([&](const auto& f) { (this->*f.column).resize(n); });
 }
 
 void Persons::reserve(std::size_t n) {
-  id.reserve(n);
-  partner.reserve(n);
-  mother.reserve(n);
-  household.reserve(n);
-  birth_year.reserve(n);
-  region.reserve(n);
-  sex.reserve(n);
-  parity.reserve(n);
-  flags.reserve(n);
+  forEachPersonField([&](const auto& f) { (this->*f.column).reserve(n); });
+}
+
+std::size_t Persons::capacityBytes() const {
+  std::size_t bytes = 0;
+  forEachPersonField([&](const auto& f) {
+    bytes += (this->*f.column).capacity() * sizeof(typename std::decay_t<decltype(f)>::Type);
+  });
+  return bytes;
 }
 
 void Households::resize(std::size_t n) {
@@ -32,12 +26,7 @@ void Households::resize(std::size_t n) {
 }
 
 std::size_t Population::memoryBytes() const {
-  return persons.id.capacity() * sizeof(PersonId) * 3 +
-         persons.household.capacity() * sizeof(HouseholdId) +
-         persons.birth_year.capacity() * sizeof(Year) +
-         persons.region.capacity() * sizeof(RegionIndex) + persons.sex.capacity() * sizeof(Sex) +
-         persons.parity.capacity() + persons.flags.capacity() +
-         households.id.capacity() * Households::bytesPerHousehold();
+  return persons.capacityBytes() + households.id.capacity() * Households::bytesPerHousehold();
 }
 
 }  // namespace popsim::core

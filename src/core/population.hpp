@@ -33,28 +33,86 @@ inline std::uint8_t withNationality(std::uint8_t flags, Nationality n) {
                                    : static_cast<std::uint8_t>(flags & ~kFlagForeign);
 }
 
-// Hot per-person fields, 35 bytes a person. Age is derived: age at the end of year t is
-// t - birth_year. Persons of a region are contiguous and, within a region, members of a
-// household are contiguous.
+// Every person attribute, declared once: name, type, units, description. Everything else is
+// generated from this list: the columns of Persons, the PersonRecord that travels between ranks
+// (and its serialisation), the memory count, the yearly rebuild, and the checkpoint's /persons
+// datasets (write, length checks, read). Adding an attribute is one line here.
+// Age is derived: age at the end of year t is t - birth_year.
+#define POPSIM_PERSON_FIELDS(X)                                                                      \
+  X(id, PersonId, "", "person id, unique, never reused")                                            \
+  X(partner, PersonId, "", "spouse's id, 0 if none")                                                 \
+  X(mother, PersonId, "", "mother's id where known (co-resident at synthesis), 0 if unknown")       \
+  X(household, HouseholdId, "", "household id")                                                      \
+  X(birth_year, Year, "year", "year of birth; age at the end of year t is t - birth_year")          \
+  X(region, RegionIndex, "", "index into /regions of the region of residence")                      \
+  X(sex, Sex, "", "0 male, 1 female")                                                                \
+  X(parity, std::uint8_t, "children", "children born to her (linked children at synthesis)")       \
+  X(flags, std::uint8_t, "", "bit 0 lives with mother, bit 1 elderly parent living with a relative, bit 2 foreign resident")
+
+// The persons as structure-of-arrays, one column per attribute. Persons of a region are
+// contiguous and, within a region, members of a household are contiguous.
 struct Persons {
-  std::vector<PersonId> id;
-  std::vector<PersonId> partner;  // spouse, kNoPerson if none
-  std::vector<PersonId> mother;   // kNoPerson if unknown
-  std::vector<HouseholdId> household;
-  std::vector<Year> birth_year;
-  std::vector<RegionIndex> region;
-  std::vector<Sex> sex;
-  std::vector<std::uint8_t> parity;  // live births (children linked to her so far)
-  std::vector<std::uint8_t> flags;
+#define POPSIM_COLUMN(name, type, units, description) std::vector<type> name;
+  POPSIM_PERSON_FIELDS(POPSIM_COLUMN)
+#undef POPSIM_COLUMN
 
   std::size_t size() const { return id.size(); }
   void resize(std::size_t n);
   void reserve(std::size_t n);
   static constexpr std::size_t bytesPerPerson() {
-    return sizeof(PersonId) * 3 + sizeof(HouseholdId) + sizeof(Year) + sizeof(RegionIndex) +
-           sizeof(Sex) + 2 * sizeof(std::uint8_t);
+#define POPSIM_SIZE(name, type, units, description) +sizeof(type)
+    return 0 POPSIM_PERSON_FIELDS(POPSIM_SIZE);
+#undef POPSIM_SIZE
   }
+  std::size_t capacityBytes() const;
 };
+
+// One person as a value: what travels between ranks (a migrant household's members, or the
+// persons of a region that moves to another rank). Serialisable by any archive with operator&.
+struct PersonRecord {
+#define POPSIM_MEMBER(name, type, units, description) type name{};
+  POPSIM_PERSON_FIELDS(POPSIM_MEMBER)
+#undef POPSIM_MEMBER
+
+  template <typename Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+#define POPSIM_SERIALIZE(name, type, units, description) archive & name;
+    POPSIM_PERSON_FIELDS(POPSIM_SERIALIZE)
+#undef POPSIM_SERIALIZE
+  }
+  bool operator==(const PersonRecord&) const = default;
+};
+
+// One attribute as a value: its name, units and description, its column in Persons and its
+// member in PersonRecord.
+template <typename T>
+struct PersonField {
+  using Type = T;
+  const char* name;
+  const char* units;
+  const char* description;
+  std::vector<T> Persons::*column;
+  T PersonRecord::*member;
+};
+
+// Calls f(PersonField<T>{...}) for every attribute, in declaration order.
+template <typename F>
+constexpr void forEachPersonField(F&& f) {
+#define POPSIM_VISIT(name, type, units, description) \
+  f(PersonField<type>{#name, units, description, &Persons::name, &PersonRecord::name});
+  POPSIM_PERSON_FIELDS(POPSIM_VISIT)
+#undef POPSIM_VISIT
+}
+
+inline PersonRecord recordOf(const Persons& p, std::size_t i) {
+  PersonRecord r;
+  forEachPersonField([&](const auto& f) { r.*f.member = (p.*f.column)[i]; });
+  return r;
+}
+
+inline void append(Persons& p, const PersonRecord& r) {
+  forEachPersonField([&](const auto& f) { (p.*f.column).push_back(r.*f.member); });
+}
 
 // Households: id and region; members are the persons whose household field holds the id.
 struct Households {

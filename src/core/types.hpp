@@ -5,8 +5,10 @@
 
 namespace popsim::core {
 
-// Persons get 64-bit ids, globally unique and never reused; 0 means "nobody".
-using PersonId = std::uint64_t;
+// Persons get 32-bit ids, globally unique and never reused; 0 means "nobody". 53 million at the
+// start and well under a million new ones a year (births and immigrants) leave four billion out
+// of reach for any projection horizon; the id counter is checked every year (kMaxPersonId).
+using PersonId = std::uint32_t;
 // Households get 32-bit ids (0 means "none"): 24 million at the start and well under a million
 // new ones a year leave four billion out of reach for any projection horizon.
 using HouseholdId = std::uint32_t;
@@ -15,6 +17,8 @@ using RegionIndex = std::uint16_t;
 using Year = std::int16_t;
 
 inline constexpr PersonId kNoPerson = 0;
+// The last id that may be issued (the counter next_person_id may reach kMaxPersonId + 1).
+inline constexpr std::uint64_t kMaxPersonId = 0xFFFFFFFEull;
 inline constexpr HouseholdId kNoHousehold = 0;
 
 enum class Sex : std::uint8_t { Male = 0, Female = 1 };

@@ -159,22 +159,9 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
       const auto& p = population.persons;
       const std::uint64_t n_persons = person_offset.back();
       auto pp = detail::createGroup(file, "persons");
-      detail::writeDistributed(pp, "id", p.id, person_ranges, n_persons, "", "person id, unique, never reused", comm);
-      detail::writeDistributed(pp, "partner", p.partner, person_ranges, n_persons, "", "spouse's id, 0 if none", comm);
-      detail::writeDistributed(pp, "mother", p.mother, person_ranges, n_persons, "",
-                               "mother's id where known (co-resident at synthesis), 0 if unknown", comm);
-      detail::writeDistributed(pp, "household", p.household, person_ranges, n_persons, "", "household id", comm);
-      detail::writeDistributed(pp, "birth_year", p.birth_year, person_ranges, n_persons, "year",
-                               "year of birth; age at the end of year t is t - birth_year", comm);
-      detail::writeDistributed(pp, "region", p.region, person_ranges, n_persons, "",
-                               "index into /regions of the region of residence", comm);
-      std::vector<std::uint8_t> sex(p.sex.size());
-      for (std::size_t i = 0; i < sex.size(); ++i) sex[i] = static_cast<std::uint8_t>(p.sex[i]);
-      detail::writeDistributed(pp, "sex", sex, person_ranges, n_persons, "", "0 male, 1 female", comm);
-      detail::writeDistributed(pp, "parity", p.parity, person_ranges, n_persons, "children",
-                               "children born to her (linked children at synthesis)", comm);
-      detail::writeDistributed(pp, "flags", p.flags, person_ranges, n_persons, "",
-                               "bit 0 lives with mother, bit 1 elderly parent living with a relative, bit 2 foreign resident", comm);
+      core::forEachPersonField([&](const auto& f) {
+        detail::writeDistributed(pp, f.name, p.*f.column, person_ranges, n_persons, f.units, f.description, comm);
+      });
 
       const auto& h = population.households;
       const std::uint64_t n_households = household_offset.back();
@@ -273,10 +260,12 @@ CheckpointIndex readIndex(const std::string& path, hid_t file) {
   m.seed = detail::readUintAttribute(file, "seed");
   m.scale = detail::readDoubleAttribute(file, "scale");
   require(m.scale >= kMinScale && m.scale <= 1.0, path, fmt::format("attribute scale {} is not in [{}, 1]", m.scale, kMinScale));
-  m.next_person_id = detail::readUintAttribute(file, "next_person_id");
+  const auto next_person = detail::readUintAttribute(file, "next_person_id");
   const auto next_household = detail::readUintAttribute(file, "next_household_id");
-  require(m.next_person_id >= 1 && next_household >= 1 && next_household <= std::numeric_limits<core::HouseholdId>::max(),
+  require(next_person >= 1 && next_person <= core::kMaxPersonId + 1 && next_household >= 1 &&
+              next_household <= std::numeric_limits<core::HouseholdId>::max(),
           path, "attributes next_person_id and next_household_id are not valid ids");
+  m.next_person_id = static_cast<core::PersonId>(next_person);
   m.next_household_id = static_cast<core::HouseholdId>(next_household);
   m.config_path = detail::readStringAttribute(file, "config_path");
   m.config_text = detail::readStringAttribute(file, "config");
@@ -339,9 +328,10 @@ CheckpointIndex readIndex(const std::string& path, hid_t file) {
   // one rank only.
   Handle pp(H5Gopen2(file, "persons", H5P_DEFAULT), H5Gclose, "opening /persons");
   Handle hh(H5Gopen2(file, "households", H5P_DEFAULT), H5Gclose, "opening /households");
-  for (const char* column : {"id", "partner", "mother", "household", "birth_year", "region", "sex", "parity", "flags"})
-    require(detail::datasetSize(pp, column) == index.person_offset.back(), path,
-            fmt::format("/persons/{} does not hold the {} persons of the region offsets", column, index.person_offset.back()));
+  core::forEachPersonField([&](const auto& f) {
+    require(detail::datasetSize(pp, f.name) == index.person_offset.back(), path,
+            fmt::format("/persons/{} does not hold the {} persons of the region offsets", f.name, index.person_offset.back()));
+  });
   for (const char* column : {"id", "region"})
     require(detail::datasetSize(hh, column) == index.household_offset.back(), path,
             fmt::format("/households/{} does not hold the {} households of the region offsets", column,
@@ -441,17 +431,10 @@ core::Population readCheckpoint(const std::string& path, const CheckpointIndex& 
     Handle file = openParallel(path, comm, false);
     Handle pp(H5Gopen2(file, "persons", H5P_DEFAULT), H5Gclose, "opening /persons");
     auto& p = population.persons;
-    p.id = detail::readDistributed<core::PersonId>(pp, "id", person_ranges, comm);
-    p.partner = detail::readDistributed<core::PersonId>(pp, "partner", person_ranges, comm);
-    p.mother = detail::readDistributed<core::PersonId>(pp, "mother", person_ranges, comm);
-    p.household = detail::readDistributed<core::HouseholdId>(pp, "household", person_ranges, comm);
-    p.birth_year = detail::readDistributed<core::Year>(pp, "birth_year", person_ranges, comm);
-    p.region = detail::readDistributed<core::RegionIndex>(pp, "region", person_ranges, comm);
-    const auto sex = detail::readDistributed<std::uint8_t>(pp, "sex", person_ranges, comm);
-    p.sex.resize(sex.size());
-    for (std::size_t i = 0; i < sex.size(); ++i) p.sex[i] = static_cast<core::Sex>(sex[i]);
-    p.parity = detail::readDistributed<std::uint8_t>(pp, "parity", person_ranges, comm);
-    p.flags = detail::readDistributed<std::uint8_t>(pp, "flags", person_ranges, comm);
+    core::forEachPersonField([&](const auto& f) {
+      using T = typename std::decay_t<decltype(f)>::Type;
+      p.*f.column = detail::readDistributed<T>(pp, f.name, person_ranges, comm);
+    });
     Handle hg(H5Gopen2(file, "households", H5P_DEFAULT), H5Gclose, "opening /households");
     population.households.id = detail::readDistributed<core::HouseholdId>(hg, "id", household_ranges, comm);
     population.households.region = detail::readDistributed<core::RegionIndex>(hg, "region", household_ranges, comm);

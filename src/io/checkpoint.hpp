@@ -19,8 +19,10 @@ namespace popsim::io {
 
 inline constexpr const char* kCheckpointFormat = "popsim-checkpoint";
 // 2: flags bit 2 = foreign resident. 3: the metadata and string datasets carry a checksum
-// (meta_checksum) and the input files' fingerprints (inputs). Version 2 is still read.
-inline constexpr std::int64_t kCheckpointSchemaVersion = 3;
+// (meta_checksum) and the input files' fingerprints (inputs). 4: person ids (/persons/id,
+// partner, mother) are 32-bit. Versions 2 and 3 are still read (their 64-bit ids are converted;
+// next_person_id bounds them).
+inline constexpr std::int64_t kCheckpointSchemaVersion = 4;
 inline constexpr std::int64_t kOldestReadableSchemaVersion = 2;
 
 struct CheckpointMeta {

@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 #include <type_traits>
 
 #include "core/random.hpp"
 #include "kernels/demography.hpp"
+#include "kernels/internal_migration.hpp"
 #include "core/person_record.hpp"
 #include "parallel/exchange.hpp"
 #include "parallel/decomposition.hpp"
@@ -60,39 +62,32 @@ std::vector<std::size_t> bySizeDescending(const core::Population& pop) {
   return order;
 }
 
-void planRegion(kernels::RegionYear& r, Projection::Plan& plan) {
+// The region's year-end order (plan.source): survivors who stayed in their household, in the
+// start-of-year order, with the persons who joined a household (survivors who moved, kept
+// newborns, immigrants) after its stayers; households are in id order, so the ones created this
+// year (the highest ids) come last. Household ids are final here (prepareNewAgents).
+void planRegion(const kernels::RegionYear& r, const std::vector<core::PersonRecord>& newcomers, Projection::Plan& plan) {
   const auto& p = r.p();
   plan.source.clear();
-  plan.kept_newborns = 0;
   using Keyed = std::pair<core::HouseholdId, std::uint32_t>;
-  std::vector<Keyed> joiners, newcomers;
-  auto place = [&](core::HouseholdId h, std::uint32_t source, bool moved) {
-    if (!moved) plan.source.push_back(source);  // stayers arrive in household order
-    else if (kernels::isNewHousehold(h)) newcomers.emplace_back(h & ~kernels::kNewHousehold, source);
-    else joiners.emplace_back(h, source);
-  };
-  for (std::size_t i = 0; i < r.size(); ++i)
-    if (r.alive(i)) place(p.household[r.at(i)], static_cast<std::uint32_t>(i), r.moved[i] != 0);
-  const std::size_t stayers = plan.source.size();
-  plan.newborn_rank.assign(r.newborns.size(), kNewAgent);
-  for (std::size_t j = 0; j < r.newborns.size(); ++j) {
-    const auto mother = r.newborns[j].mother;
-    if (r.removed[mother] == kernels::Removal::Emigrated) {  // the baby leaves with its mother
-      ++r.emigrants[static_cast<int>(r.newborns[j].sex)][0];
-      if (r.newborns[j].nationality == core::Nationality::National) ++r.national_emigrants;
-      continue;
-    }
-    plan.newborn_rank[j] = plan.kept_newborns++;
-    place(p.household[r.at(mother)], kNewAgent | static_cast<std::uint32_t>(j), true);
+  thread_local std::vector<Keyed> joiners;  // capacity kept between regions and years
+  joiners.clear();
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    if (!r.alive(i)) continue;
+    if (r.moved[i]) joiners.emplace_back(p.household[r.at(i)], static_cast<std::uint32_t>(i));
+    else plan.source.push_back(static_cast<std::uint32_t>(i));
   }
-  for (std::size_t j = 0; j < r.immigrants.size(); ++j)
-    place(r.immigrants[j].household, kNewAgent | static_cast<std::uint32_t>(r.newborns.size() + j), true);
+  const std::size_t stayers = plan.source.size();
+  for (std::size_t j = 0; j < r.newborns.size(); ++j)
+    if (plan.newborn_rank[j] != kNewAgent) joiners.emplace_back(newcomers[j].household, kNewAgent | static_cast<std::uint32_t>(j));
+  for (std::size_t j = r.newborns.size(); j < newcomers.size(); ++j)
+    joiners.emplace_back(newcomers[j].household, kNewAgent | static_cast<std::uint32_t>(j));
+  std::sort(joiners.begin(), joiners.end());
 
   // Joiners go after the stayers of their household (merge by household id).
-  std::sort(joiners.begin(), joiners.end());
-  thread_local std::vector<std::uint32_t> merged;  // capacity kept between regions and years
+  thread_local std::vector<std::uint32_t> merged;
   merged.clear();
-  merged.reserve(stayers + joiners.size() + newcomers.size());
+  merged.reserve(stayers + joiners.size());
   std::size_t j = 0;
   for (std::size_t k = 0; k < stayers; ++k) {
     const auto h = p.household[r.at(plan.source[k])];
@@ -100,9 +95,6 @@ void planRegion(kernels::RegionYear& r, Projection::Plan& plan) {
     merged.push_back(plan.source[k]);
   }
   while (j < joiners.size()) merged.push_back(joiners[j++].second);
-  std::stable_sort(newcomers.begin(), newcomers.end(),
-                   [](const Keyed& a, const Keyed& b) { return a.first < b.first; });
-  for (const auto& n : newcomers) merged.push_back(n.second);
   plan.source.swap(merged);
 }
 
@@ -131,11 +123,128 @@ Projection::Projection(const io::Config& config, const io::CountryInputs& inputs
   account(false);
 }
 
+// The start-of-year census of every region (the same on every rank): row r holds region r's
+// persons by sex and age, its national women 15-49 by age, parity group and union status, and its
+// nationals by sex and age.
+struct CensusRows {
+  static constexpr std::size_t kStartWidth = kSexes * kAgeClasses;
+  static constexpr std::size_t kWomenWidth = kFertileAges * kParityGroups * 2;
+  static constexpr std::size_t kWidth = 2 * kStartWidth + kWomenWidth;
+  std::vector<std::int64_t> rows;
+
+  double start(std::size_t r, int s, int a) const { return at(r, static_cast<std::size_t>(s * kAgeClasses + a)); }
+  double women(std::size_t r, int a, int g, int m) const {
+    return at(r, kStartWidth + static_cast<std::size_t>((a * kParityGroups + g) * 2 + m));
+  }
+  double national(std::size_t r, int s, int a) const {
+    return at(r, kStartWidth + kWomenWidth + static_cast<std::size_t>(s * kAgeClasses + a));
+  }
+
+ private:
+  double at(std::size_t r, std::size_t column) const { return static_cast<double>(rows[r * kWidth + column]); }
+};
+
+namespace {
+
+// National births expected this year by age and parity group, and the women they are spread over
+// (weighted by their region's fertility multiplier) by age, parity group and union status.
+struct FertilityDemand {
+  std::array<std::array<std::array<double, 2>, kParityGroups>, kFertileAges> women{};
+  std::array<std::array<double, kParityGroups>, kFertileAges> births{};
+  double total = 0.0;
+};
+
+FertilityDemand fertilityDemand(const YearRates& rates, const io::FertilitySchedule& schedule, const CensusRows& census,
+                                const std::vector<double>& multiplier) {
+  FertilityDemand d;
+  std::array<double, kFertileAges> women{};
+  for (std::size_t r = 0; r < multiplier.size(); ++r)
+    for (int a = 0; a < kFertileAges; ++a)
+      for (int g = 0; g < kParityGroups; ++g)
+        for (int m = 0; m < 2; ++m) {
+          const double n = census.women(r, a, g, m);
+          d.women[a][g][m] += n * multiplier[r];
+          women[a] += n;
+        }
+  for (int a = 0; a < kFertileAges; ++a) {
+    for (int g = 0; g < kParityGroups; ++g) d.total += d.births[a][g] = rates.asfr[a] * women[a] * schedule.order_share[a][g];
+    // Births of an order whose parity group has no women of this age go to the largest group,
+    // so that expected births still follow the TFR path.
+    const auto& w = d.women[a];
+    int largest = 0;
+    for (int g = 1; g < kParityGroups; ++g)
+      if (w[g][0] + w[g][1] > w[largest][0] + w[largest][1]) largest = g;
+    for (int g = 0; g < kParityGroups; ++g)
+      if (g != largest && w[g][0] + w[g][1] == 0.0) {
+        d.births[a][largest] += d.births[a][g];
+        d.births[a][g] = 0.0;
+      }
+  }
+  return d;
+}
+
+// The weight of married relative to unmarried women that gives `share` of births to married
+// women (bisection on its logarithm).
+double maritalWeightFor(const FertilityDemand& d, double share) {
+  auto marital_share = [&](double w) {
+    double marital = 0.0;
+    for (int a = 0; a < kFertileAges; ++a)
+      for (int g = 0; g < kParityGroups; ++g) {
+        const double den = w * d.women[a][g][1] + d.women[a][g][0];
+        if (den > 0.0) marital += d.births[a][g] * w * d.women[a][g][1] / den;
+      }
+    return d.total > 0.0 ? marital / d.total : 0.0;
+  };
+  double lo = -20.0, hi = 20.0;
+  for (int it = 0; it < 200; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (marital_share(std::exp(mid)) < share ? lo : hi) = mid;
+  }
+  return std::exp(0.5 * (lo + hi));
+}
+
+// Per age, the births are spread over the six (parity group, union status) groups in proportion
+// to their women and the marital weight, but no woman's yearly probability may exceed `cap`:
+// where a group is too small for its share (few married childless women when marriage lags
+// behind a rising TFR), its excess goes to the other groups (water-filling), so that the
+// expected births still follow the TFR path.
+kernels::FertilityCoefficients spreadBirths(const FertilityDemand& d, double marital_weight, double cap) {
+  kernels::FertilityCoefficients coefficient{};
+  for (int a = 0; a < kFertileAges; ++a) {
+    const auto& den = d.women[a];
+    std::array<std::array<double, 2>, kParityGroups> intensity{};
+    double target = 0.0;
+    for (int g = 0; g < kParityGroups; ++g) {
+      target += d.births[a][g];
+      const double weighted = marital_weight * den[g][1] + den[g][0];
+      for (int m = 0; m < 2; ++m) intensity[g][m] = weighted > 0.0 ? d.births[a][g] * (m ? marital_weight : 1.0) / weighted : 0.0;
+    }
+    auto expected = [&](double scale) {
+      double e = 0.0;
+      for (int g = 0; g < kParityGroups; ++g)
+        for (int m = 0; m < 2; ++m) e += std::min(scale * intensity[g][m], cap) * den[g][m];
+      return e;
+    };
+    // expected(1) == target when no cap binds; otherwise find the scale (>= 1) that restores it.
+    double scale = 1.0;
+    if (expected(1.0) < target * (1.0 - 1e-12)) {
+      double lo = 1.0, hi = 2.0;
+      while (expected(hi) < target && hi < 1e12) hi *= 2.0;
+      for (int it = 0; it < 100; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        (expected(mid) < target ? lo : hi) = mid;
+      }
+      scale = hi;
+    }
+    for (int g = 0; g < kParityGroups; ++g)
+      for (int m = 0; m < 2; ++m) coefficient[a][g][m] = std::min(scale * intensity[g][m], cap);
+  }
+  return coefficient;
+}
+
+}  // namespace
+
 void Projection::computeCoefficients(const YearRates& rates, const std::vector<Census>& census) {
-  const auto& owned = population_.regions;
-  constexpr std::size_t kStartWidth = kSexes * kAgeClasses;
-  constexpr std::size_t kWomenWidth = kFertileAges * kParityGroups * 2;
-  constexpr std::size_t kWidth = 2 * kStartWidth + kWomenWidth;  // start, women, start of nationals
   std::vector<std::int64_t> local;
   for (const auto& c : census) {
     for (const auto& s : c.start) local.insert(local.end(), s.begin(), s.end());
@@ -143,42 +252,8 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
       for (const auto& g : a) local.insert(local.end(), g.begin(), g.end());
     for (const auto& s : c.start_national) local.insert(local.end(), s.begin(), s.end());
   }
-  const auto all = parallel::allRegionRows(owned, local, regions_, kWidth, comm_);
-  auto row = [&](std::size_t r) { return all.begin() + static_cast<std::ptrdiff_t>(r * kWidth); };
-  auto national = [&](std::size_t r) { return row(r) + static_cast<std::ptrdiff_t>(kStartWidth + kWomenWidth); };
-
-  std::vector<Destinations::ByGroup> population(regions_, Destinations::ByGroup{});
-  for (std::size_t r = 0; r < regions_; ++r)
-    for (int s = 0; s < kSexes; ++s)
-      for (int a = 0; a < kAgeClasses; ++a)
-        population[r][static_cast<std::size_t>(io::DestinationModel::group(a))] += static_cast<double>(row(r)[s * kAgeClasses + a]);
-  // The scenario's interventions this year, selected on the extinction index at the start of it
-  // (KEIS's index counts the registered population: nationals).
-  std::vector<double> extinction(regions_, 0.0);
-  for (std::size_t r = 0; r < regions_; ++r) {
-    double women = 0.0, old = 0.0;
-    for (int a = 20; a <= 39; ++a) women += static_cast<double>(national(r)[kAgeClasses + a]);
-    for (int s = 0; s < kSexes; ++s)
-      for (int a = 65; a < kAgeClasses; ++a) old += static_cast<double>(national(r)[s * kAgeClasses + a]);
-    extinction[r] = extinctionIndex(women, old);
-  }
-  policy_.update(rates.year, extinction);
-  if (!config_.model.destination_sizes_current) {
-    // The base year's residents of each age group, nationals and foreign residents (scale does
-    // not matter: the logit depends on size ratios only).
-    for (std::size_t r = 0; r < regions_; ++r) {
-      population[r] = {};
-      for (const auto n : {core::Nationality::National, core::Nationality::Foreign})
-        for (int s = 0; s < kSexes; ++s)
-          for (int a = 0; a < kAgeClasses; ++a)
-            population[r][static_cast<std::size_t>(io::DestinationModel::group(a))] += static_cast<double>(
-                inputs_.populationOf(n)[r][static_cast<std::size_t>(s)][static_cast<std::size_t>(a)]);
-    }
-  }
-  // The regions' own destination constants fade: local housing booms do not last for decades.
-  const double constant_weight =
-      std::exp2(-static_cast<double>(rates.year - config_.start_year - 1) / config_.model.region_constant_half_life_years);
-  destinations_.update(population, policy_.attractiveness(), constant_weight);
+  const CensusRows all{parallel::allRegionRows(population_.regions, local, regions_, CensusRows::kWidth, comm_)};
+  selectInterventions(rates.year, all);
 
   // Mortality: national expected deaths q x N by sex and age, spread by regional multipliers.
   for (int s = 0; s < kSexes; ++s)
@@ -186,9 +261,8 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
       double persons = 0.0;
       double weighted = 0.0;
       for (std::size_t r = 0; r < regions_; ++r) {
-        const auto n = static_cast<double>(row(r)[s * kAgeClasses + a]);
-        persons += n;
-        weighted += n * inputs_.mortality_multiplier[r][s];
+        persons += all.start(r, s, a);
+        weighted += all.start(r, s, a) * inputs_.mortality_multiplier[r][s];
       }
       const double q = rates.death_probability[s][a];
       death_coefficient_[s][a] = weighted > 0.0 ? q * persons / weighted : q;
@@ -201,103 +275,79 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
       std::exp2(-static_cast<double>(rates.year - config_.start_year) / config_.model.regional_fertility_half_life_years);
   for (std::size_t r = 0; r < regions_; ++r)
     fertility_multiplier_[r] = std::pow(inputs_.tfr_region[r] / inputs_.fertility.tfr(), convergence);
-  std::array<std::array<std::array<double, 2>, kParityGroups>, kFertileAges> den{};
-  std::array<double, kFertileAges> women{};
-  for (std::size_t r = 0; r < regions_; ++r) {
-    const double f = fertility_multiplier_[r];
-    for (int a = 0; a < kFertileAges; ++a)
-      for (int g = 0; g < kParityGroups; ++g)
-        for (int m = 0; m < 2; ++m) {
-          const auto n = static_cast<double>(row(r)[kStartWidth + (a * kParityGroups + g) * 2 + m]);
-          den[a][g][m] += n * f;
-          women[a] += n;
-        }
-  }
-  std::array<std::array<double, kParityGroups>, kFertileAges> births{};
-  double total = 0.0;
-  for (int a = 0; a < kFertileAges; ++a) {
-    for (int g = 0; g < kParityGroups; ++g) total += births[a][g] = rates.asfr[a] * women[a] * inputs_.fertility.order_share[a][g];
-    // Births of an order whose parity group has no women of this age go to the largest group,
-    // so that expected births still follow the TFR path.
-    int largest = 0;
-    for (int g = 1; g < kParityGroups; ++g)
-      if (den[a][g][0] + den[a][g][1] > den[a][largest][0] + den[a][largest][1]) largest = g;
-    for (int g = 0; g < kParityGroups; ++g)
-      if (g != largest && den[a][g][0] + den[a][g][1] == 0.0) {
-        births[a][largest] += births[a][g];
-        births[a][g] = 0.0;
-      }
-  }
-  // The weight of married relative to unmarried women that gives the configured marital share.
-  auto marital_share = [&](double w) {
-    double marital = 0.0;
-    for (int a = 0; a < kFertileAges; ++a)
-      for (int g = 0; g < kParityGroups; ++g) {
-        const double d = w * den[a][g][1] + den[a][g][0];
-        if (d > 0.0) marital += births[a][g] * w * den[a][g][1] / d;
-      }
-    return total > 0.0 ? marital / total : 0.0;
-  };
-  double lo = -20.0, hi = 20.0;
-  for (int it = 0; it < 200; ++it) {
-    const double mid = 0.5 * (lo + hi);
-    (marital_share(std::exp(mid)) < config_.model.marital_birth_share ? lo : hi) = mid;
-  }
-  marital_weight_ = std::exp(0.5 * (lo + hi));
-
-  // Per age, the births are spread over the six (parity group, union status) groups in those
-  // proportions, but no woman's yearly probability may exceed kMaxBirthProbability: where a
-  // group is too small for its share (few married childless women when marriage lags behind a
-  // rising TFR), its excess goes to the other groups (water-filling), so that the expected
-  // births still follow the TFR path.
+  const auto demand = fertilityDemand(rates, inputs_.fertility, all, fertility_multiplier_);
+  marital_weight_ = maritalWeightFor(demand, config_.model.marital_birth_share);
   const double max_multiplier = *std::max_element(fertility_multiplier_.begin(), fertility_multiplier_.end());
   const double cap = kMaxBirthProbability / (max_multiplier * std::max(1.0, config_.model.foreign_fertility_ratio));
-  for (int a = 0; a < kFertileAges; ++a) {
-    std::array<std::array<double, 2>, kParityGroups> intensity{};
-    double target = 0.0;
-    for (int g = 0; g < kParityGroups; ++g) {
-      target += births[a][g];
-      const double d = marital_weight_ * den[a][g][1] + den[a][g][0];
-      for (int m = 0; m < 2; ++m) intensity[g][m] = d > 0.0 ? births[a][g] * (m ? marital_weight_ : 1.0) / d : 0.0;
-    }
-    auto expected = [&](double scale) {
-      double e = 0.0;
-      for (int g = 0; g < kParityGroups; ++g)
-        for (int m = 0; m < 2; ++m) e += std::min(scale * intensity[g][m], cap) * den[a][g][m];
-      return e;
-    };
-    // expected(1) == target when no cap binds; otherwise find the scale (>= 1) that restores it.
-    double scale = 1.0;
-    if (expected(1.0) < target * (1.0 - 1e-12)) {
-      double lo_s = 1.0, hi_s = 2.0;
-      while (expected(hi_s) < target && hi_s < 1e12) hi_s *= 2.0;
-      for (int it = 0; it < 100; ++it) {
-        const double mid = 0.5 * (lo_s + hi_s);
-        (expected(mid) < target ? lo_s : hi_s) = mid;
-      }
-      scale = hi_s;
-    }
-    for (int g = 0; g < kParityGroups; ++g)
-      for (int m = 0; m < 2; ++m) fertility_coefficient_[a][g][m] = std::min(scale * intensity[g][m], cap);
-  }
+  fertility_coefficient_ = spreadBirths(demand, marital_weight_, cap);
 }
 
-void Projection::allocateMigrants(const YearRates& rates, const std::vector<Census>& census) {
-  const auto& owned = population_.regions;
+void Projection::selectInterventions(int year, const CensusRows& all) {
+  // The scenario's interventions this year, selected on the extinction index at the start of it
+  // (KEIS's index counts the registered population: nationals).
+  std::vector<double> extinction(regions_, 0.0);
+  for (std::size_t r = 0; r < regions_; ++r) {
+    double women = 0.0, old = 0.0;
+    for (int a = 20; a <= 39; ++a) women += all.national(r, 1, a);
+    for (int s = 0; s < kSexes; ++s)
+      for (int a = 65; a < kAgeClasses; ++a) old += all.national(r, s, a);
+    extinction[r] = extinctionIndex(women, old);
+  }
+  policy_.update(year, extinction);
+  // Destinations draw movers in proportion to the residents of their age group: this year's, or
+  // the base year's residents, nationals and foreign residents (scale does not matter: the logit
+  // depends on size ratios only).
+  std::vector<Destinations::ByGroup> population(regions_, Destinations::ByGroup{});
+  for (std::size_t r = 0; r < regions_; ++r)
+    for (int s = 0; s < kSexes; ++s)
+      for (int a = 0; a < kAgeClasses; ++a) {
+        auto& group = population[r][static_cast<std::size_t>(io::DestinationModel::group(a))];
+        if (config_.model.destination_sizes_current) {
+          group += all.start(r, s, a);
+          continue;
+        }
+        for (const auto n : {core::Nationality::National, core::Nationality::Foreign})
+          group += static_cast<double>(inputs_.populationOf(n)[r][static_cast<std::size_t>(s)][static_cast<std::size_t>(a)]);
+      }
+  // The regions' own destination constants fade: local housing booms do not last for decades.
+  const double constant_weight =
+      std::exp2(-static_cast<double>(year - config_.start_year - 1) / config_.model.region_constant_half_life_years);
+  destinations_.update(population, policy_.attractiveness(), constant_weight);
+}
+
+namespace {
+
+// Largest-remainder allocation of `total` over regions in proportion to `weight(r)`; regions
+// with equal remainders are served in table order.
+void largestRemainder(std::int64_t total, std::size_t regions, const std::function<std::int64_t(std::size_t)>& weight,
+                      std::int64_t weight_total, std::vector<std::int64_t>& quota) {
+  thread_local std::vector<std::int64_t> remainder;
+  thread_local std::vector<std::size_t> by_remainder;
+  remainder.resize(regions);
+  by_remainder.resize(regions);
+  std::int64_t given = 0;
+  for (std::size_t r = 0; r < regions; ++r) {
+    const std::int64_t x = total * weight(r);
+    quota[r] = x / weight_total;
+    remainder[r] = x % weight_total;
+    given += quota[r];
+  }
+  std::iota(by_remainder.begin(), by_remainder.end(), 0);
+  std::stable_sort(by_remainder.begin(), by_remainder.end(),
+                   [&](std::size_t x, std::size_t y) { return remainder[x] > remainder[y]; });
+  for (std::int64_t k = 0; k < total - given; ++k) ++quota[by_remainder[static_cast<std::size_t>(k)]];
+}
+
+}  // namespace
+
+// The national counts of international migrants by nationality, sex and age: positive cells are
+// immigrants, negative ones emigrants (a nationality's net may flow in at some ages and out at
+// others). `stock` holds the residents of each cell at the end of the year.
+kernels::ByNationalitySexAge Projection::nationalMigrants(const YearRates& rates,
+                                                          const kernels::ByNationalitySexAge& stock) const {
   constexpr std::size_t kCells = kSexes * kAgeClasses;
-  constexpr std::size_t kWidth = core::kNationalities * kCells;
-  std::vector<std::int64_t> local;
-  for (const auto& c : census)
-    for (const auto& n : c.end_age)
-      for (const auto& s : n) local.insert(local.end(), s.begin(), s.end());
-  const auto key = parallel::allRegionRows(owned, local, regions_, kWidth, comm_);
-  immigrants_.assign(owned.size(), {});
-  emigrants_.assign(owned.size(), {});
   const core::Stream rounding(config_.seed, 0, rates.year, core::Event::MigrationRounding);
-  // National counts per nationality, sex and age: positive cells are immigrants, negative ones
-  // emigrants (a nationality's net may flow in at some ages and out at others).
-  std::array<std::array<std::array<std::int64_t, kAgeClasses>, kSexes>, core::kNationalities> count{};
-  std::array<std::array<std::array<std::int64_t, kAgeClasses>, kSexes>, core::kNationalities> stock{};
+  kernels::ByNationalitySexAge count{};
   for (int n = 0; n < core::kNationalities; ++n)
     for (int s = 0; s < kSexes; ++s)
       for (int a = 0; a < kAgeClasses; ++a) {
@@ -306,7 +356,6 @@ void Projection::allocateMigrants(const YearRates& rates, const std::vector<Cens
         const auto cell = static_cast<std::size_t>(n) * kCells + static_cast<std::size_t>(s * kAgeClasses + a);
         const std::int64_t c = roundUnbiased(std::abs(net), rounding.uniform(static_cast<std::uint32_t>(cell)));
         count[n][s][a] = net >= 0.0 ? c : -c;
-        for (std::size_t r = 0; r < regions_; ++r) stock[n][s][a] += key[r * kWidth + cell];
       }
   // Emigrants beyond a nationality's residents of their sex and age (a large negative net at
   // small scales, or a foreign population too small for the path) leave from the other
@@ -320,54 +369,93 @@ void Projection::allocateMigrants(const YearRates& rates, const std::vector<Cens
         count[n][s][a] = -stock[n][s][a];
         count[other][s][a] = std::max(count[other][s][a] - excess, -stock[other][s][a]);
       }
+  return count;
+}
 
+void Projection::allocateMigrants(const YearRates& rates, const std::vector<Census>& census) {
+  const auto& owned = population_.regions;
+  constexpr std::size_t kCells = kSexes * kAgeClasses;
+  constexpr std::size_t kWidth = core::kNationalities * kCells;
+  std::vector<std::int64_t> local;
+  for (const auto& c : census)
+    for (const auto& n : c.end_age)
+      for (const auto& s : n) local.insert(local.end(), s.begin(), s.end());
+  const auto key = parallel::allRegionRows(owned, local, regions_, kWidth, comm_);
+  kernels::ByNationalitySexAge stock{};
+  for (int n = 0; n < core::kNationalities; ++n)
+    for (int s = 0; s < kSexes; ++s)
+      for (int a = 0; a < kAgeClasses; ++a)
+        for (std::size_t r = 0; r < regions_; ++r)
+          stock[n][s][a] += key[r * kWidth + static_cast<std::size_t>(n) * kCells + static_cast<std::size_t>(s * kAgeClasses + a)];
+  const auto count = nationalMigrants(rates, stock);
+
+  immigrants_.assign(owned.size(), {});
+  emigrants_.assign(owned.size(), {});
   std::vector<std::int64_t> quota(regions_);
-  std::vector<std::int64_t> remainder(regions_);
-  std::vector<std::size_t> by_remainder(regions_);
   for (int n = 0; n < core::kNationalities; ++n)
     for (int s = 0; s < kSexes; ++s)
       for (int a = 0; a < kAgeClasses; ++a) {
         const std::int64_t signed_count = count[n][s][a];
         if (signed_count == 0) continue;
         const bool arriving = signed_count > 0;
-        const std::int64_t total = std::abs(signed_count);
         const auto cell = static_cast<std::size_t>(n) * kCells + static_cast<std::size_t>(s * kAgeClasses + a);
-        // Largest-remainder allocation in proportion to the region's persons of this
-        // nationality, sex and age (newcomers settle where people like them live; emigrants
-        // leave from there). Nobody is aged 0 at the end of the year before the births: newborn
-        // immigrants are allocated like the region's youngest children (age 1 at the end of the
-        // year). Immigrants of a cell nobody of their nationality holds settle like all residents
-        // of their sex and age.
+        // In proportion to the region's persons of this nationality, sex and age (newcomers
+        // settle where people like them live; emigrants leave from there). Nobody is aged 0 at
+        // the end of the year before the births: newborn immigrants are allocated like the
+        // region's youngest children (age 1 at the end of the year). Immigrants of a cell nobody
+        // of their nationality holds settle like all residents of their sex and age.
         const std::size_t age_cell = arriving && a == 0 ? cell + 1 : cell;
-        auto weight = [&](std::size_t r, bool all) {
+        bool all = false;
+        auto weight = [&](std::size_t r) {
           if (!all) return key[r * kWidth + age_cell];
           std::int64_t w = 0;
           for (std::size_t m = 0; m < core::kNationalities; ++m) w += key[r * kWidth + m * kCells + age_cell % kCells];
           return w;
         };
-        bool all = false;
         std::int64_t weight_total = 0;
-        for (std::size_t r = 0; r < regions_; ++r) weight_total += weight(r, false);
+        for (std::size_t r = 0; r < regions_; ++r) weight_total += weight(r);
         if (weight_total == 0 && arriving) {
           all = true;
-          for (std::size_t r = 0; r < regions_; ++r) weight_total += weight(r, true);
+          for (std::size_t r = 0; r < regions_; ++r) weight_total += weight(r);
         }
         if (weight_total == 0) continue;
-        std::int64_t given = 0;
-        for (std::size_t r = 0; r < regions_; ++r) {
-          const std::int64_t x = total * weight(r, all);
-          quota[r] = x / weight_total;
-          remainder[r] = x % weight_total;
-          given += quota[r];
-        }
-        std::iota(by_remainder.begin(), by_remainder.end(), 0);
-        std::stable_sort(by_remainder.begin(), by_remainder.end(),
-                         [&](std::size_t x, std::size_t y) { return remainder[x] > remainder[y]; });
-        for (std::int64_t k = 0; k < total - given; ++k) ++quota[by_remainder[static_cast<std::size_t>(k)]];
+        largestRemainder(std::abs(signed_count), regions_, weight, weight_total, quota);
         for (std::size_t k = 0; k < owned.size(); ++k) (arriving ? immigrants_ : emigrants_)[k][n][s][a] = quota[owned[k]];
       }
 }
 
+// The events of each region's year, in the order they run (docs/model.md, "Process overview").
+const std::array<Projection::RegionEvent, 7> Projection::kRegionEvents = {{
+    {"mortality", "deaths, national_deaths",
+     [](const Projection& y, kernels::RegionYear& r, std::size_t) {
+       auto multiplier = y.inputs_.mortality_multiplier[r.region];
+       for (auto& m : multiplier) m *= y.policy_.mortality(r.region);
+       kernels::mortality(r, y.death_coefficient_, multiplier);
+     }},
+    {"fertility", "births, national_births, births_to_nationals",
+     [](const Projection& y, kernels::RegionYear& r, std::size_t) {
+       kernels::fertility(r, y.fertility_coefficient_, y.fertility_multiplier_[r.region] * y.policy_.fertility(r.region),
+                          y.config_.model.foreign_fertility_ratio, y.config_.model.sex_ratio_at_birth);
+     }},
+    {"unions", "marriages, divorces",
+     [](const Projection& y, kernels::RegionYear& r, std::size_t) { kernels::unions(r, y.marriage_, y.divorce_); }},
+    {"household transitions", "left_home, elderly_moved",
+     [](const Projection& y, kernels::RegionYear& r, std::size_t) {
+       kernels::householdTransitions(r, y.leave_, y.config_.model.elderly_join_child_rate);
+     }},
+    {"international migration", "emigrants, national_emigrants, immigrants",
+     [](const Projection& y, kernels::RegionYear& r, std::size_t k) {
+       kernels::internationalMigration(r, y.emigrants_[k], y.immigrants_[k]);
+     }},
+    {"naturalisation", "naturalisations",
+     [](const Projection& y, kernels::RegionYear& r, std::size_t) {
+       kernels::naturalisation(r, y.config_.model.naturalisation_rate);
+     }},
+    {"orphans", "orphans_placed", [](const Projection&, kernels::RegionYear& r, std::size_t) { kernels::placeOrphans(r); }},
+}};
+
+// The year, in order: 0. load balancing, 1. rates and normalisation, 2. the region events,
+// 3. new ids, internal migration and the rebuild, 4. accounting and checks.
 void Projection::step() {
   Stopwatch watch;
   seconds_ = {};
@@ -377,14 +465,34 @@ void Projection::step() {
   const double rebalance_seconds = watch.lap();
   const int year = population_.year + 1;
   const auto rates = ratesFor(inputs_, config_.model, year);
-  auto& pop = population_;
-  auto& p = pop.persons;
-  const auto& owned = pop.regions;
-  const auto order = bySizeDescending(pop);
+  const auto census = takeCensus(year);
+  computeCoefficients(rates, census);
+  allocateMigrants(rates, census);
+  io::at(seconds_, io::Phase::Rates) = watch.lap();
 
-  std::vector<Census> census(owned.size());
+  const auto& pop = population_;
+  std::vector<std::int64_t> persons_before(pop.regions.size());
+  for (std::size_t k = 0; k < pop.regions.size(); ++k)
+    persons_before[k] = static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]);
+  runRegionEvents(year);
+  io::at(seconds_, io::Phase::Kernels) = watch.lap();
+
+  rebuild();
+  population_.year = static_cast<core::Year>(year);
+  io::at(seconds_, io::Phase::Exchange) = rebalance_seconds + exchange_seconds_;
+  io::at(seconds_, io::Phase::Rebuild) = watch.lap() - exchange_seconds_;
+  account(true);
+  io::at(seconds_, io::Phase::Accounting) = watch.lap();
+  if (config_.model.checks) check(persons_before);
+  io::at(seconds_, io::Phase::Checks) = watch.lap();
+}
+
+std::vector<Projection::Census> Projection::takeCensus(int year) const {
+  const auto& pop = population_;
+  const auto& p = pop.persons;
+  std::vector<Census> census(pop.regions.size());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k) {
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
     auto& c = census[k];
     for (std::size_t i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) {
       const int s = static_cast<int>(p.sex[i]);
@@ -398,50 +506,28 @@ void Projection::step() {
         ++c.women[a - kFertileMin][std::min<int>(p.parity[i], kParityGroups - 1)][p.partner[i] != core::kNoPerson];
     }
   }
-  computeCoefficients(rates, census);
-  allocateMigrants(rates, census);
-  io::at(seconds_, io::Phase::Rates) = watch.lap();
+  return census;
+}
 
-  std::vector<std::int64_t> persons_before(owned.size());
-  for (std::size_t k = 0; k < owned.size(); ++k)
-    persons_before[k] = static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]);
-  work_.resize(owned.size());
+void Projection::runRegionEvents(int year) {
+  auto& pop = population_;
+  const auto order = bySizeDescending(pop);
+  work_.resize(pop.regions.size());
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t n = 0; n < order.size(); ++n) {
     const std::size_t k = order[n];
-    const auto region = owned[k];
     auto& r = work_[k];
-    r.persons = &p;
+    r.persons = &pop.persons;
     r.begin = pop.person_offset[k];
     r.end = pop.person_offset[k + 1];
-    r.region = region;
-    r.region_code = inputs_.regions[region].code;
+    r.region = pop.regions[k];
+    r.region_code = inputs_.regions[r.region].code;
     r.year = year;
     r.seed = config_.seed;
     r.index();
-    auto mortality_multiplier = inputs_.mortality_multiplier[region];
-    for (auto& m : mortality_multiplier) m *= policy_.mortality(region);
-    kernels::mortality(r, death_coefficient_, mortality_multiplier);
-    kernels::fertility(r, fertility_coefficient_, fertility_multiplier_[region] * policy_.fertility(region),
-                       config_.model.foreign_fertility_ratio, config_.model.sex_ratio_at_birth);
-    kernels::unions(r, marriage_, divorce_);
-    kernels::householdTransitions(r, leave_, config_.model.elderly_join_child_rate);
-    // Internal migration between regions (and ranks) takes its place here.
-    kernels::internationalMigration(r, emigrants_[k], immigrants_[k]);
-    kernels::naturalisation(r, config_.model.naturalisation_rate);
-    kernels::placeOrphans(r);
+    for (const auto& event : kRegionEvents) event.run(*this, r, k);
     r.releaseIndex();
   }
-  io::at(seconds_, io::Phase::Kernels) = watch.lap();
-
-  rebuild();
-  pop.year = static_cast<core::Year>(year);
-  io::at(seconds_, io::Phase::Exchange) = rebalance_seconds + exchange_seconds_;
-  io::at(seconds_, io::Phase::Rebuild) = watch.lap() - exchange_seconds_;
-  account(true);
-  io::at(seconds_, io::Phase::Accounting) = watch.lap();
-  if (config_.model.checks) check(persons_before);
-  io::at(seconds_, io::Phase::Checks) = watch.lap();
 }
 
 void Projection::rebalance() {
@@ -512,22 +598,119 @@ void Projection::redistribute(const std::vector<int>& owner) {
 }
 
 void Projection::rebuild() {
+  const auto ids = issueIds();
+  prepareNewAgents(ids);
+  planRegions();
+  auto outgoing = decideInternalMigration();
+  receiveMigrants(outgoing);
+  mergeArrivals();
+  gatherColumns();
+  regroupHouseholds();
+  population_.next_person_id = static_cast<core::PersonId>(ids.person[regions_]);
+  population_.next_household_id = static_cast<core::HouseholdId>(ids.household[regions_]);
+}
+
+Projection::IdBlocks Projection::issueIds() {
+  const auto& pop = population_;
+  const auto& owned = pop.regions;
+  plans_.resize(owned.size());
+  // Newborns whose mother emigrated leave with her; the others are kept and numbered.
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    auto& w = work_[k];
+    auto& plan = plans_[k];
+    plan.kept_newborns = 0;
+    plan.newborn_rank.assign(w.newborns.size(), kNewAgent);
+    for (std::size_t j = 0; j < w.newborns.size(); ++j) {
+      const auto& baby = w.newborns[j];
+      if (w.removed[baby.mother] != kernels::Removal::Emigrated) {
+        plan.newborn_rank[j] = plan.kept_newborns++;
+        continue;
+      }
+      ++w.emigrants[static_cast<int>(baby.sex)][0];
+      if (baby.nationality == core::Nationality::National) ++w.national_emigrants;
+    }
+  }
+  // Regions in table order take consecutive blocks, the same on any decomposition.
+  std::vector<std::int64_t> local;
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    local.push_back(plans_[k].kept_newborns + static_cast<std::int64_t>(work_[k].immigrants.size()));
+    local.push_back(work_[k].new_households);
+  }
+  const auto all = parallel::allRegionRows(owned, local, regions_, 2, comm_);
+  IdBlocks ids;
+  ids.person.assign(regions_ + 1, pop.next_person_id);
+  ids.household.assign(regions_ + 1, pop.next_household_id);
+  for (std::size_t r = 0; r < regions_; ++r) {
+    ids.person[r + 1] = ids.person[r] + static_cast<std::uint64_t>(all[2 * r]);
+    ids.household[r + 1] = ids.household[r] + static_cast<std::uint64_t>(all[2 * r + 1]);
+  }
+  if (ids.person[regions_] > core::kMaxPersonId + 1)
+    throw std::runtime_error("person ids exhausted (2^32): the projection is too long for 32-bit person ids");
+  if (ids.household[regions_] >= kernels::kNewHousehold)
+    throw std::runtime_error("household ids exhausted (2^31): the projection is too long for 32-bit household ids");
+  return ids;
+}
+
+void Projection::prepareNewAgents(const IdBlocks& ids) {
   auto& pop = population_;
   auto& p = pop.persons;
   const auto& owned = pop.regions;
-  plans_.resize(owned.size());
-  auto& plans = plans_;
+  const int year = pop.year + 1;
+  newcomers_.resize(owned.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < owned.size(); ++k) {
+    const auto& w = work_[k];
+    const auto& plan = plans_[k];
+    const auto region = owned[k];
+    const auto person_base = static_cast<core::PersonId>(ids.person[region]);
+    auto translate = [&](core::HouseholdId h) {
+      return kernels::isNewHousehold(h) ? static_cast<core::HouseholdId>(ids.household[region] + (h & ~kernels::kNewHousehold)) : h;
+    };
+    // The households this year created get their ids.
+    if (w.new_households > 0)
+      for (auto i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) p.household[i] = translate(p.household[i]);
+    auto& records = newcomers_[k];
+    records.assign(w.newborns.size() + w.immigrants.size(), core::PersonRecord{});
+    for (std::size_t j = 0; j < w.newborns.size(); ++j) {
+      if (plan.newborn_rank[j] == kNewAgent) continue;
+      const auto mother = w.at(w.newborns[j].mother);
+      auto& r = records[j];
+      r.id = person_base + plan.newborn_rank[j];
+      r.mother = p.id[mother];
+      r.household = p.household[mother];
+      r.birth_year = static_cast<core::Year>(year);
+      r.region = region;
+      r.sex = w.newborns[j].sex;
+      r.flags = core::withNationality(core::kFlagLivesWithMother, w.newborns[j].nationality);
+    }
+    for (std::size_t j = 0; j < w.immigrants.size(); ++j) {
+      const auto& im = w.immigrants[j];
+      auto& r = records[w.newborns.size() + j];
+      r.id = person_base + plan.kept_newborns + static_cast<core::PersonId>(j);
+      r.household = translate(im.household);
+      r.birth_year = static_cast<core::Year>(year - im.age);
+      r.region = region;
+      r.sex = im.sex;
+      r.flags = core::withNationality(core::kFlagNone, im.nationality);
+    }
+  }
+}
+
+void Projection::planRegions() {
+  const auto& pop = population_;
+  const auto& owned = pop.regions;
   std::vector<std::string> duplicated(owned.size());
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k) {
-    planRegion(work_[k], plans[k]);
+    planRegion(work_[k], newcomers_[k], plans_[k]);
     if (!config_.model.checks) continue;
     // No agent may be carried into the new state twice (ids are then unique: the old state's
     // were, and new ids are fresh).
     const auto& w = work_[k];
     thread_local std::vector<std::uint8_t> used;
-    used.assign(w.size() + w.newborns.size() + w.immigrants.size(), 0);
-    for (const auto src : plans[k].source) {
+    used.assign(w.size() + newcomers_[k].size(), 0);
+    for (const auto src : plans_[k].source) {
       const std::size_t slot = (src & kNewAgent) ? w.size() + (src & ~kNewAgent) : src;
       if (used[slot]++ != 0 && duplicated[k].empty())
         duplicated[k] = fmt::format("check 'no id twice' failed in year {}, region {} ({}): agent {} would be copied twice",
@@ -536,71 +719,19 @@ void Projection::rebuild() {
   }
   for (const auto& d : duplicated)
     if (!d.empty()) throw std::runtime_error(d);
+}
 
-  // New ids: regions in table order take consecutive blocks, the same on any decomposition.
-  std::vector<std::int64_t> local;
-  for (std::size_t k = 0; k < owned.size(); ++k) {
-    local.push_back(plans[k].kept_newborns + static_cast<std::int64_t>(work_[k].immigrants.size()));
-    local.push_back(work_[k].new_households);
-  }
-  const auto all = parallel::allRegionRows(owned, local, regions_, 2, comm_);
-  std::vector<core::PersonId> person_base(regions_ + 1, pop.next_person_id);
-  std::vector<std::uint64_t> household_base(regions_ + 1, pop.next_household_id);
-  for (std::size_t r = 0; r < regions_; ++r) {
-    person_base[r + 1] = person_base[r] + static_cast<core::PersonId>(all[2 * r]);
-    household_base[r + 1] = household_base[r] + static_cast<std::uint64_t>(all[2 * r + 1]);
-  }
-  if (household_base[regions_] >= kernels::kNewHousehold)
-    throw std::runtime_error("household ids exhausted (2^31): the projection is too long for 32-bit household ids");
+core::PersonRecord Projection::recordOf(std::size_t k, std::uint32_t source) const {
+  if (source & kNewAgent) return newcomers_[k][source & ~kNewAgent];
+  if (source & kArrival) return arrivals_[k][source & ~kArrival];
+  return core::recordOf(population_.persons, population_.person_offset[k] + source);
+}
 
+std::vector<std::vector<core::PersonRecord>> Projection::decideInternalMigration() {
+  const auto& pop = population_;
+  const auto& p = pop.persons;
+  const auto& owned = pop.regions;
   const int year = pop.year + 1;
-  auto translate = [&](std::size_t k, core::HouseholdId h) {
-    return kernels::isNewHousehold(h) ? static_cast<core::HouseholdId>(household_base[owned[k]] + (h & ~kernels::kNewHousehold))
-                                      : h;
-  };
-  auto newborn = [&](std::size_t k, std::uint32_t j) { return j < work_[k].newborns.size(); };
-  auto newId = [&](std::size_t k, std::uint32_t j) -> core::PersonId {
-    const auto& w = work_[k];
-    const auto base = person_base[owned[k]];
-    return j < w.newborns.size() ? base + plans[k].newborn_rank[j] : base + plans[k].kept_newborns + (j - w.newborns.size());
-  };
-  // The final values of a plan source of region k (a survivor or a new agent).
-  auto recordOf = [&](std::size_t k, std::uint32_t src) {
-    const auto& w = work_[k];
-    if (!(src & kNewAgent)) {
-      auto r = core::recordOf(p, pop.person_offset[k] + src);
-      r.household = translate(k, r.household);
-      return r;
-    }
-    const auto j = src & ~kNewAgent;
-    core::PersonRecord r;
-    r.id = newId(k, j);
-    r.region = owned[k];
-    if (newborn(k, j)) {
-      const auto mother = w.at(w.newborns[j].mother);
-      r.mother = p.id[mother];
-      r.household = translate(k, p.household[mother]);
-      r.birth_year = static_cast<core::Year>(year);
-      r.sex = static_cast<std::uint8_t>(w.newborns[j].sex);
-      r.flags = core::withNationality(core::kFlagLivesWithMother, w.newborns[j].nationality);
-    } else {
-      const auto& im = w.immigrants[j - w.newborns.size()];
-      r.household = translate(k, im.household);
-      r.birth_year = static_cast<core::Year>(year - im.age);
-      r.sex = static_cast<std::uint8_t>(im.sex);
-      r.flags = core::withNationality(core::kFlagNone, im.nationality);
-    }
-    return r;
-  };
-  auto householdOf = [&](std::size_t k, std::uint32_t src) {
-    if (!(src & kNewAgent)) return translate(k, p.household[pop.person_offset[k] + src]);
-    return recordOf(k, src).household;
-  };
-
-  // Internal migration: whole households (as they stand at the end of the year), decided by
-  // their reference person (the first adult), leave for another region chosen with the
-  // destination-choice model. Households bound for other ranks travel as person records
-  // (parallel::exchange); arrivals are inserted by household id, in a canonical order.
   int ranks = 1;
   MPI_Comm_size(comm_, &ranks);
   const auto& provinces = inputs_.regions.provinces();
@@ -612,40 +743,42 @@ void Projection::rebuild() {
   migrants_out_.assign(owned.size(), {});
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k) {
-    auto& src = plans[k].source;
+    const auto region = owned[k];
+    auto& src = plans_[k].source;
+    thread_local std::vector<kernels::Resident> residents;
+    thread_local std::vector<kernels::Move> moves;
+    residents.resize(src.size());
+    for (std::size_t n = 0; n < src.size(); ++n) {
+      const auto s = src[n];
+      if (s & kNewAgent) {
+        const auto& r = newcomers_[k][s & ~kNewAgent];
+        residents[n] = {r.id, r.birth_year, r.household};
+      } else {
+        const auto i = pop.person_offset[k] + s;
+        residents[n] = {p.id[i], p.birth_year[i], p.household[i]};
+      }
+    }
+    kernels::InternalMigrationModel model;
+    for (int a = 0; a < kAgeClasses; ++a)
+      model.leave[static_cast<std::size_t>(a)] = destinations_.leaveProbability(a) * policy_.outMigration(region, a);
+    model.destination = [&](int age, double u) { return destinations_.draw(region, age, u); };
+    kernels::internalMigration(residents, year, config_.seed, model, moves);
+    if (moves.empty()) continue;
     thread_local std::vector<std::uint32_t> kept;  // capacity kept between regions and years
     kept.clear();
-    kept.reserve(src.size());
-    for (std::size_t n = 0; n < src.size();) {
-      const auto h = householdOf(k, src[n]);
-      std::size_t e = n;
-      while (e < src.size() && householdOf(k, src[e]) == h) ++e;
-      // The reference person: the first adult (the first member if none).
-      core::PersonId reference = 0;
-      int age = 0;
-      for (std::size_t m = n; m < e; ++m) {
-        const bool old = !(src[m] & kNewAgent);
-        const auto birth = old ? p.birth_year[pop.person_offset[k] + src[m]] : recordOf(k, src[m]).birth_year;
-        if (m == n || (age < kernels::kAdultAge && year - 1 - birth >= kernels::kAdultAge)) {
-          reference = old ? p.id[pop.person_offset[k] + src[m]] : recordOf(k, src[m]).id;
-          age = year - 1 - birth;
-        }
+    std::size_t next = 0;
+    for (const auto& m : moves) {
+      kept.insert(kept.end(), src.begin() + static_cast<std::ptrdiff_t>(next), src.begin() + m.first);
+      for (auto n = m.first; n < m.end; ++n) {
+        auto r = recordOf(k, src[n]);
+        r.region = m.destination;
+        ++migrants_out_[k][static_cast<std::size_t>(std::clamp(year - r.birth_year, 0, 100))];
+        leaving[k][static_cast<std::size_t>(owner_[m.destination])].push_back(r);
       }
-      const auto stream = core::Stream(config_.seed, reference, year, core::Event::InternalMove);
-      if (stream.uniform(0) < destinations_.leaveProbability(age) * policy_.outMigration(owned[k], age)) {
-        const auto destination = destinations_.draw(owned[k], age, stream.uniform(1));
-        for (std::size_t m = n; m < e; ++m) {
-          auto r = recordOf(k, src[m]);
-          r.region = destination;
-          ++migrants_out_[k][static_cast<std::size_t>(std::clamp(year - r.birth_year, 0, 100))];
-          leaving[k][static_cast<std::size_t>(owner_[destination])].push_back(r);
-        }
-        region_flows[k][provinceIndex(owned[k]) * n_provinces + provinceIndex(destination)] += static_cast<std::int64_t>(e - n);
-      } else {
-        kept.insert(kept.end(), src.begin() + static_cast<std::ptrdiff_t>(n), src.begin() + static_cast<std::ptrdiff_t>(e));
-      }
-      n = e;
+      region_flows[k][provinceIndex(region) * n_provinces + provinceIndex(m.destination)] += m.end - m.first;
+      next = m.end;
     }
+    kept.insert(kept.end(), src.begin() + static_cast<std::ptrdiff_t>(next), src.end());
     src.swap(kept);
   }
   std::vector<std::vector<core::PersonRecord>> outgoing(static_cast<std::size_t>(ranks));
@@ -656,123 +789,140 @@ void Projection::rebuild() {
   for (const auto& f : region_flows)
     for (std::size_t x = 0; x < f.size(); ++x) flows_[x] += f[x];
   MPI_Allreduce(MPI_IN_PLACE, flows_.data(), static_cast<int>(flows_.size()), MPI_INT64_T, MPI_SUM, comm_);
+  return outgoing;
+}
+
+void Projection::receiveMigrants(const std::vector<std::vector<core::PersonRecord>>& outgoing) {
+  const auto& owned = population_.regions;
   parallel::ExchangeStats exchange_stats;
   auto arrived = parallel::exchange(outgoing, comm_, exchange_stats);
   bytes_exchanged_ += exchange_stats.bytes_sent;
   exchange_seconds_ += exchange_stats.seconds;
   std::vector<int> local_of(regions_, -1);
   for (std::size_t k = 0; k < owned.size(); ++k) local_of[owned[k]] = static_cast<int>(k);
-  arrivals_.assign(owned.size(), {});
+  arrivals_.resize(owned.size());
+  for (auto& a : arrivals_) a.clear();
   for (auto& r : arrived) {
     const int k = local_of[r.region];
     if (k < 0) throw std::runtime_error(fmt::format("a migrant for region {} arrived at a rank that does not own it", r.region));
     arrivals_[static_cast<std::size_t>(k)].push_back(r);
   }
+  if (!config_.model.checks) return;
+  // Migrants sent = migrants received, nationally.
+  std::array<std::int64_t, 2> moved = {0, static_cast<std::int64_t>(arrived.size())};
+  for (const auto& out : outgoing) moved[0] += static_cast<std::int64_t>(out.size());
+  MPI_Allreduce(MPI_IN_PLACE, moved.data(), 2, MPI_INT64_T, MPI_SUM, comm_);
+  if (moved[0] != moved[1])
+    throw std::runtime_error(fmt::format("check 'migrants sent = received' failed in year {}: {} sent, {} received",
+                                         population_.year + 1, moved[0], moved[1]));
+}
+
+void Projection::mergeArrivals() {
+  const auto& pop = population_;
+  const auto& p = pop.persons;
+  const auto& owned = pop.regions;
+  const int year = pop.year + 1;
   migrants_in_.assign(owned.size(), {});
-  if (config_.model.checks) {
-    // Migrants sent = migrants received, nationally.
-    std::array<std::int64_t, 2> moved = {0, static_cast<std::int64_t>(arrived.size())};
-    for (const auto& out : outgoing) moved[0] += static_cast<std::int64_t>(out.size());
-    MPI_Allreduce(MPI_IN_PLACE, moved.data(), 2, MPI_INT64_T, MPI_SUM, comm_);
-    if (moved[0] != moved[1])
-      throw std::runtime_error(fmt::format("check 'migrants sent = received' failed in year {}: {} sent, {} received",
-                                           year, moved[0], moved[1]));
-  }
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k) {
     auto& arr = arrivals_[k];
     for (const auto& r : arr) ++migrants_in_[k][static_cast<std::size_t>(std::clamp(year - r.birth_year, 0, 100))];
     if (arr.empty()) continue;
+    // Arrivals are inserted by household id, in a canonical order.
     std::sort(arr.begin(), arr.end(), [](const core::PersonRecord& a, const core::PersonRecord& b) {
       return a.household != b.household ? a.household < b.household : a.id < b.id;
     });
-    auto& src = plans[k].source;
+    auto householdOf = [&](std::uint32_t s) {
+      return (s & kNewAgent) ? newcomers_[k][s & ~kNewAgent].household : p.household[pop.person_offset[k] + s];
+    };
+    auto& src = plans_[k].source;
     thread_local std::vector<std::uint32_t> merged;
     merged.clear();
     merged.reserve(src.size() + arr.size());
     std::size_t a = 0;
     for (const auto s : src) {
-      const auto h = householdOf(k, s);
+      const auto h = householdOf(s);
       while (a < arr.size() && arr[a].household < h) merged.push_back(kArrival | static_cast<std::uint32_t>(a++));
       merged.push_back(s);
     }
     while (a < arr.size()) merged.push_back(kArrival | static_cast<std::uint32_t>(a++));
     src.swap(merged);
   }
+}
 
-  std::vector<std::size_t> offset(owned.size() + 1, 0);
-  for (std::size_t k = 0; k < owned.size(); ++k) offset[k + 1] = offset[k] + plans[k].source.size();
-  const std::size_t total = offset.back();
+namespace {
 
-  // Rebuilds one column: survivors keep (a function of) their value, new agents and arrivals get
-  // theirs. The new values go to a spare buffer kept from year to year (no fresh pages to fault
-  // in and zero), then back into the column, whose capacity is kept with some slack.
-  if (spare_.size() < total) spare_.resize(total + total / 50);
-  auto column = [&](auto& vec, auto old_value, auto field) {
-    using T = typename std::decay_t<decltype(vec)>::value_type;
-    static_assert(sizeof(T) <= sizeof(std::uint64_t));
-    // Written as bytes (character access may alias any object), read back the same way.
-    auto* bytes = reinterpret_cast<unsigned char*>(spare_.data());
+// Rebuilds one column in the plans' order: survivors keep their value, new agents and arrivals
+// take their record's. The new values go to a spare buffer kept from year to year (no fresh
+// pages to fault in and zero), then back into the column (or trade places with it).
+template <typename T>
+void gatherColumn(std::vector<T>& column, T core::PersonRecord::*member, const std::vector<Projection::Plan>& plans,
+                  const std::vector<std::vector<core::PersonRecord>>& newcomers,
+                  const std::vector<std::vector<core::PersonRecord>>& arrivals, const std::vector<std::size_t>& from,
+                  const std::vector<std::size_t>& to, std::vector<std::uint32_t>& spare) {
+  static_assert(sizeof(T) <= sizeof(std::uint32_t));
+  const std::size_t total = to.back();
+  if (spare.size() < total) spare.resize(total + total / 50);
+  // Written as bytes (character access may alias any object), read back the same way.
+  auto* bytes = reinterpret_cast<unsigned char*>(spare.data());
+  const std::size_t regions = plans.size();
 #pragma omp parallel for schedule(dynamic, 1)
-    for (std::size_t k = 0; k < owned.size(); ++k) {
-      const auto& src = plans[k].source;
-      const auto begin = pop.person_offset[k];
-      for (std::size_t n = 0; n < src.size(); ++n) {
-        const auto s = src[n];
-        const T value = (s & kNewAgent) ? static_cast<T>(field(recordOf(k, s)))
-                        : (s & kArrival) ? static_cast<T>(field(arrivals_[k][s & ~kArrival]))
-                                         : old_value(k, begin + s);
-        std::memcpy(bytes + (offset[k] + n) * sizeof(T), &value, sizeof(T));
-      }
+  for (std::size_t k = 0; k < regions; ++k) {
+    const auto& src = plans[k].source;
+    const T* old = column.data() + from[k];
+    for (std::size_t n = 0; n < src.size(); ++n) {
+      const auto s = src[n];
+      const T value = (s & kNewAgent)  ? newcomers[k][s & ~kNewAgent].*member
+                      : (s & kArrival) ? arrivals[k][s & ~kArrival].*member
+                                       : old[s];
+      std::memcpy(bytes + (to[k] + n) * sizeof(T), &value, sizeof(T));
     }
-    if constexpr (std::is_same_v<T, std::uint64_t>) {
-      // 64-bit columns trade places with the spare buffer instead of being copied back.
-      spare_.resize(total);
-      vec.swap(spare_);
-      if (spare_.size() < total) spare_.resize(total + total / 50);
-    } else {
-      if (vec.capacity() < total) vec.reserve(total + total / 50);
-      vec.resize(total);
+  }
+  if constexpr (std::is_same_v<T, std::uint32_t>) {
+    spare.resize(total);
+    column.swap(spare);
+  } else {
+    if (column.capacity() < total) column.reserve(total + total / 50);
+    column.resize(total);
 #pragma omp parallel for schedule(static)
-      for (std::size_t k = 0; k < owned.size(); ++k)
-        std::memcpy(vec.data() + offset[k], bytes + offset[k] * sizeof(T), (offset[k + 1] - offset[k]) * sizeof(T));
-    }
-  };
+    for (std::size_t k = 0; k < regions; ++k)
+      std::memcpy(column.data() + to[k], bytes + to[k] * sizeof(T), (to[k + 1] - to[k]) * sizeof(T));
+  }
+}
 
-  // The mother and household columns read old ids and households (through recordOf), so they go
-  // before the id and household columns are replaced.
-  column(p.mother, [&](std::size_t, std::size_t i) { return p.mother[i]; }, [](const core::PersonRecord& r) { return r.mother; });
-  column(p.household, [&](std::size_t k, std::size_t i) { return translate(k, p.household[i]); },
-         [](const core::PersonRecord& r) { return r.household; });
-  column(p.id, [&](std::size_t, std::size_t i) { return p.id[i]; }, [](const core::PersonRecord& r) { return r.id; });
-  column(p.partner, [&](std::size_t, std::size_t i) { return p.partner[i]; },
-         [](const core::PersonRecord& r) { return r.partner; });
-  column(p.birth_year, [&](std::size_t, std::size_t i) { return p.birth_year[i]; },
-         [](const core::PersonRecord& r) { return r.birth_year; });
-  column(p.region, [&](std::size_t k, std::size_t) { return owned[k]; }, [](const core::PersonRecord& r) { return r.region; });
-  column(p.sex, [&](std::size_t, std::size_t i) { return p.sex[i]; },
-         [](const core::PersonRecord& r) { return static_cast<core::Sex>(r.sex); });
-  column(p.parity, [&](std::size_t, std::size_t i) { return p.parity[i]; },
-         [](const core::PersonRecord& r) { return r.parity; });
-  column(p.flags, [&](std::size_t, std::size_t i) { return p.flags[i]; },
-         [](const core::PersonRecord& r) { return r.flags; });
+}  // namespace
+
+void Projection::gatherColumns() {
+  auto& pop = population_;
+  std::vector<std::size_t> offset(pop.regions.size() + 1, 0);
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) offset[k + 1] = offset[k] + plans_[k].source.size();
+  core::forEachPersonField([&](const auto& f) {
+    gatherColumn(pop.persons.*f.column, f.member, plans_, newcomers_, arrivals_, pop.person_offset, offset, spare_);
+  });
   pop.person_offset = offset;
+}
 
+void Projection::regroupHouseholds() {
+  auto& pop = population_;
+  const auto& p = pop.persons;
+  const auto& owned = pop.regions;
+  const auto& offset = pop.person_offset;
   // Households: the runs of the new household column, region by region.
-  std::vector<std::vector<core::HouseholdId>> ids(owned.size());
+  std::vector<std::size_t> count(owned.size() + 1, 0);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k)
     for (std::size_t i = offset[k]; i < offset[k + 1]; ++i)
-      if (i == offset[k] || p.household[i] != p.household[i - 1]) ids[k].push_back(p.household[i]);
-  pop.household_offset.assign(1, 0);
-  for (const auto& v : ids) pop.household_offset.push_back(pop.household_offset.back() + v.size());
-  pop.households.resize(pop.household_offset.back());
+      count[k + 1] += i == offset[k] || p.household[i] != p.household[i - 1];
+  std::partial_sum(count.begin(), count.end(), count.begin());
+  pop.household_offset = count;
+  pop.households.resize(count.back());
+#pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < owned.size(); ++k) {
-    std::copy(ids[k].begin(), ids[k].end(), pop.households.id.begin() + static_cast<std::ptrdiff_t>(pop.household_offset[k]));
-    std::fill_n(pop.households.region.begin() + static_cast<std::ptrdiff_t>(pop.household_offset[k]), ids[k].size(), owned[k]);
+    auto h = count[k];
+    for (std::size_t i = offset[k]; i < offset[k + 1]; ++i)
+      if (i == offset[k] || p.household[i] != p.household[i - 1]) pop.households.id[h++] = p.household[i];
+    std::fill_n(pop.households.region.begin() + static_cast<std::ptrdiff_t>(count[k]), count[k + 1] - count[k], owned[k]);
   }
-  pop.next_person_id = person_base[regions_];
-  pop.next_household_id = static_cast<core::HouseholdId>(household_base[regions_]);
 }
 
 void Projection::account(bool with_events) {

@@ -1,9 +1,9 @@
 // The yearly step: takes the population of this rank's regions from the end of one year to the
-// end of the next. Order (each region independently, OpenMP over regions, unless stated):
-//   rates and national normalisation (all regions) -> mortality -> fertility -> unions ->
-//   leaving home and household transitions -> international migration (national counts by
-//   nationality allocated to regions) -> naturalisation -> orphans -> new ids (all regions) -> rebuild of the state with
-//   internal migration between regions and ranks -> accounting -> invariant checks.
+// end of the next. Order (step()): load balancing -> rates and national normalisation (all
+// regions) -> the region events of kRegionEvents (each region independently, OpenMP over
+// regions: mortality, fertility, unions, household transitions, international migration,
+// naturalisation, orphans) -> new ids (all regions) -> internal migration (kernel per region,
+// migrants exchanged between ranks) -> rebuild of the state -> accounting -> invariant checks.
 // A scenario's interventions (model::Policy) scale the regional rates after the national
 // normalisation.
 // Results depend only on the inputs and the seed: not on threads or ranks.
@@ -26,6 +26,8 @@
 
 namespace popsim::model {
 
+struct CensusRows;  // the start-of-year census of every region (projection.cpp)
+
 class Projection {
  public:
   Projection(const io::Config& config, const io::CountryInputs& inputs, core::Population population,
@@ -33,6 +35,16 @@ class Projection {
 
   // Simulates the year after the current one.
   void step();
+
+  // One event of a region's year: its name, the kernels::RegionYear counters it fills, and the
+  // call of its kernel with this year's coefficients (k: the region's place among the owned).
+  struct RegionEvent {
+    const char* name;
+    const char* counters;
+    void (*run)(const Projection& year, kernels::RegionYear& r, std::size_t k);
+  };
+  // The events of each region's year, in the order they run (docs/model.md).
+  static const std::array<RegionEvent, 7> kRegionEvents;
 
   int year() const { return population_.year; }
   const core::Population& population() const { return population_; }
@@ -59,9 +71,29 @@ class Projection {
 
  private:
   struct Census;
+  std::vector<Census> takeCensus(int year) const;
+  void runRegionEvents(int year);
   void computeCoefficients(const YearRates& rates, const std::vector<Census>& census);
+  void selectInterventions(int year, const CensusRows& all);
   void allocateMigrants(const YearRates& rates, const std::vector<Census>& census);
+  kernels::ByNationalitySexAge nationalMigrants(const YearRates& rates, const kernels::ByNationalitySexAge& stock) const;
+  // The rebuild, in order: new ids, newcomers' records, the year-end order of each region, the
+  // internal-migration kernel, the exchange of migrants, their insertion, the columns, the
+  // household table.
+  struct IdBlocks {
+    std::vector<std::uint64_t> person, household;  // first new id of each region (table order); size regions+1
+  };
   void rebuild();
+  IdBlocks issueIds();
+  void prepareNewAgents(const IdBlocks& ids);
+  void planRegions();
+  std::vector<std::vector<core::PersonRecord>> decideInternalMigration();
+  void receiveMigrants(const std::vector<std::vector<core::PersonRecord>>& outgoing);
+  void mergeArrivals();
+  void gatherColumns();
+  void regroupHouseholds();
+  // A plan source's record with its final values (a survivor, a new agent or an arrival).
+  core::PersonRecord recordOf(std::size_t k, std::uint32_t source) const;
   void rebalance();
   void redistribute(const std::vector<int>& owner);
   void account(bool with_events);
@@ -83,10 +115,11 @@ class Projection {
   std::vector<double> fertility_multiplier_;  // per region: its TFR relative to the nation's, this year
 
   std::vector<kernels::RegionYear> work_;  // per owned region
-  std::vector<std::uint64_t> spare_;       // scratch column for the rebuild (8 bytes per agent)
+  std::vector<std::uint32_t> spare_;       // scratch column for the rebuild (4 bytes per agent)
   std::vector<Plan> plans_;                // per owned region, kept for their capacity
   Destinations destinations_;
   Policy policy_;  // the scenario's interventions in this year
+  std::vector<std::vector<core::PersonRecord>> newcomers_;  // per owned region: newborns, then immigrants
   std::vector<std::vector<core::PersonRecord>> arrivals_;  // per owned region, this year's in-migrants
   std::vector<std::array<std::int64_t, 101>> migrants_in_, migrants_out_;  // per owned region, by age at the end of the year
   std::vector<std::int64_t> flows_;

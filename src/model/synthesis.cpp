@@ -95,7 +95,7 @@ class RegionBuilder {
   using Pool = std::array<std::vector<std::size_t>, kAgeClasses>;
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-  core::PersonId id(std::size_t i) const { return in_.first_person_id + i; }
+  core::PersonId id(std::size_t i) const { return in_.first_person_id + static_cast<core::PersonId>(i); }
   int ageIndex(std::size_t i) const { return core::ageClass(age_[i]); }
   bool female(std::size_t i) const { return sex_[i] == Sex::Female; }
   Stream personStream(std::size_t i, Event e) const { return Stream(in_.seed, id(i), in_.base_year, e); }

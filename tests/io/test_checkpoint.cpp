@@ -1,5 +1,6 @@
 // Checkpoints written collectively read back identically on another decomposition; damaged,
 // truncated, foreign and wrong-version files are refused.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
@@ -91,15 +92,7 @@ TEST_F(CheckpointTest, ReadsBackOnAnotherDecompositionIdentically) {
 
   if (test::rank() == 0) {
     const auto all = readCheckpoint(path_, index, allRegions(index.regions.size()), MPI_COMM_SELF);
-    EXPECT_EQ(all.persons.id, reference_->persons.id);
-    EXPECT_EQ(all.persons.partner, reference_->persons.partner);
-    EXPECT_EQ(all.persons.mother, reference_->persons.mother);
-    EXPECT_EQ(all.persons.household, reference_->persons.household);
-    EXPECT_EQ(all.persons.birth_year, reference_->persons.birth_year);
-    EXPECT_EQ(all.persons.region, reference_->persons.region);
-    EXPECT_EQ(all.persons.sex, reference_->persons.sex);
-    EXPECT_EQ(all.persons.parity, reference_->persons.parity);
-    EXPECT_EQ(all.persons.flags, reference_->persons.flags);
+    core::forEachPersonField([&](const auto& f) { EXPECT_EQ(all.persons.*f.column, reference_->persons.*f.column) << f.name; });
     EXPECT_EQ(all.households.id, reference_->households.id);
     EXPECT_EQ(all.households.region, reference_->households.region);
     EXPECT_EQ(all.next_person_id, reference_->next_person_id);
@@ -151,7 +144,63 @@ TEST_F(DamagedCheckpoint, WrongSchemaVersionIsRefused) {
     H5Aclose(a);
     H5Fclose(f);
   }
-  EXPECT_NE(refusal(p).find("checkpoint schema version 99 but this popsim reads versions 2..3"), std::string::npos);
+  EXPECT_NE(refusal(p).find(fmt::format("checkpoint schema version 99 but this popsim reads versions {}..{}",
+                                        kOldestReadableSchemaVersion, kCheckpointSchemaVersion)),
+            std::string::npos)
+      << refusal(p);
+}
+
+// A checkpoint of schema 3 (64-bit person ids) rewritten from this one: its ids as 64-bit
+// datasets with their checksums (the same values give the same checksums), next_person_id set.
+void downgradeToSchema3(const std::string& path, std::uint64_t next_person_id) {
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t g = H5Gopen2(f, "persons", H5P_DEFAULT);
+  for (const char* name : {"id", "partner", "mother"}) {
+    std::vector<hsize_t> dims;
+    const auto values = detail::readWhole<std::uint64_t>(g, name, dims, {detail::kAnyExtent});
+    const hid_t old = H5Dopen2(g, name, H5P_DEFAULT);
+    std::uint64_t checksum = 0;
+    const hid_t c = H5Aopen(old, "checksum", H5P_DEFAULT);
+    H5Aread(c, H5T_NATIVE_UINT64, &checksum);
+    H5Aclose(c);
+    H5Dclose(old);
+    H5Ldelete(g, name, H5P_DEFAULT);
+    const hid_t space = H5Screate_simple(1, dims.data(), nullptr);
+    const hid_t d = H5Dcreate2(g, name, H5T_NATIVE_UINT64, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    detail::writeAttribute(d, "checksum", checksum);
+    H5Dclose(d);
+    H5Sclose(space);
+  }
+  H5Gclose(g);
+  const hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
+  const std::int64_t v = 3;
+  H5Awrite(a, H5T_NATIVE_INT64, &v);
+  H5Aclose(a);
+  const hid_t n = H5Aopen(f, "next_person_id", H5P_DEFAULT);
+  H5Awrite(n, H5T_NATIVE_UINT64, &next_person_id);
+  H5Aclose(n);
+  H5Fclose(f);
+}
+
+TEST_F(DamagedCheckpoint, SchemaThreeWithSixtyFourBitIdsIsStillRead) {
+  if (test::rank() != 0) return;
+  const auto p = copy("schema3.h5");
+  downgradeToSchema3(p, reference_->next_person_id);
+  ASSERT_EQ(refusal(p), "accepted");
+  const auto index = readCheckpointIndex(p);
+  EXPECT_EQ(index.meta.next_person_id, reference_->next_person_id);
+  const auto all = readCheckpoint(p, index, allRegions(index.regions.size()), MPI_COMM_SELF);
+  EXPECT_EQ(all.persons.id, reference_->persons.id);
+  EXPECT_EQ(all.persons.partner, reference_->persons.partner);
+  EXPECT_EQ(all.persons.mother, reference_->persons.mother);
+}
+
+TEST_F(DamagedCheckpoint, IdsBeyondThirtyTwoBitsAreRefused) {
+  if (test::rank() != 0) return;
+  const auto p = copy("wide_ids.h5");
+  downgradeToSchema3(p, (std::uint64_t{1} << 32) + 5);
+  EXPECT_NE(refusal(p).find("next_person_id and next_household_id are not valid ids"), std::string::npos) << refusal(p);
 }
 
 TEST_F(DamagedCheckpoint, ForeignFilesAreRefused) {

@@ -16,7 +16,7 @@ class Region {
   std::size_t add(Sex sex, int age, Nationality n, core::HouseholdId household = 0) {
     auto& p = persons_;
     const auto i = p.size();
-    p.id.push_back(i + 1);
+    p.id.push_back(static_cast<core::PersonId>(i + 1));
     p.partner.push_back(core::kNoPerson);
     p.mother.push_back(core::kNoPerson);
     p.household.push_back(household ? household : next_household_++);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <sstream>
 
@@ -344,6 +345,36 @@ TEST(Projection, IsIdenticalOnAnyNumberOfRanks) {
   EXPECT_GT(moved, 0) << "no internal migration happened";
   EXPECT_EQ(distributed.population().next_person_id, single.population().next_person_id);
   EXPECT_EQ(distributed.population().next_household_id, single.population().next_household_id);
+}
+
+}  // namespace
+}  // namespace popsim::model
+
+namespace popsim::model {
+namespace {
+
+TEST(Projection, RunsItsRegionEventsInTheOrderDocsModelGives) {
+  // docs/model.md lists the region events in "Process overview"; the code's table is the same
+  // sequence, so reordering one without the other fails here.
+  std::ifstream file(std::string(POPSIM_SOURCE_DIR) + "/docs/model.md");
+  ASSERT_TRUE(file.good());
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string doc = text.str();
+  const auto begin = doc.find("**Per region, in parallel");
+  ASSERT_NE(begin, std::string::npos);
+  const auto end = doc.find("\n0. ", begin);
+  ASSERT_NE(end, std::string::npos);
+  const std::string list = doc.substr(begin, end - begin);
+  std::size_t at = 0;
+  int number = 1;
+  for (const auto& event : Projection::kRegionEvents) {
+    const auto found = list.find(std::to_string(number) + ". " + event.name, at);
+    EXPECT_NE(found, std::string::npos) << "event " << number << " '" << event.name << "' not next in docs/model.md";
+    if (found != std::string::npos) at = found;
+    ++number;
+    EXPECT_NE(std::string(event.counters), "");
+  }
 }
 
 }  // namespace

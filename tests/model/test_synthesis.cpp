@@ -89,7 +89,7 @@ TEST(SynthesizeRegion, FullScaleRegionHasExactCountsAndValidHouseholds) {
       pop.households.region[h] = r;
     }
     for (auto& h : pop.persons.household) h += 1;
-    pop.next_person_id = pop.persons.size() + 1;
+    pop.next_person_id = static_cast<core::PersonId>(pop.persons.size() + 1);
     test::expectHouseholdInvariants(pop, config.start_year);
   }
 }

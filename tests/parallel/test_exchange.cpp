@@ -14,13 +14,13 @@ namespace {
 // A deterministic record from rank `from` to rank `to`, number k.
 core::PersonRecord recordFor(int from, int to, int k) {
   core::PersonRecord r;
-  r.id = (static_cast<core::PersonId>(from) << 40) | (static_cast<core::PersonId>(to) << 20) | static_cast<core::PersonId>(k);
+  r.id = (static_cast<core::PersonId>(from) << 24) | (static_cast<core::PersonId>(to) << 16) | static_cast<core::PersonId>(k);
   r.partner = r.id + 1;
   r.mother = r.id ^ 0xABCDEF;
   r.household = static_cast<core::HouseholdId>(1000 * from + k);
   r.birth_year = static_cast<core::Year>(1950 + k % 70);
   r.region = static_cast<core::RegionIndex>(to);
-  r.sex = static_cast<std::uint8_t>(k % 2);
+  r.sex = static_cast<core::Sex>(k % 2);
   r.parity = static_cast<std::uint8_t>(k % 4);
   r.flags = static_cast<std::uint8_t>(k % 3);
   return r;

@@ -119,9 +119,10 @@ template <typename T>
 void requireNumericColumn(hid_t dataset, const std::string& name, std::uint64_t min_size) {
   Handle space(H5Dget_space(dataset), H5Sclose, "getting the space of " + name);
   Handle type(H5Dget_type(dataset), H5Tclose, "getting the type of " + name);
-  const auto expected = std::is_integral_v<T> ? H5T_INTEGER : H5T_FLOAT;
+  constexpr bool integral = std::is_integral_v<T> || std::is_enum_v<T>;
+  const auto expected = integral ? H5T_INTEGER : H5T_FLOAT;
   if (H5Tget_class(type) != expected)
-    throw std::runtime_error(fmt::format("dataset {} does not hold {}", name, std::is_integral_v<T> ? "integers" : "floating-point numbers"));
+    throw std::runtime_error(fmt::format("dataset {} does not hold {}", name, integral ? "integers" : "floating-point numbers"));
   if (H5Sget_simple_extent_ndims(space) != 1) throw std::runtime_error("dataset " + name + " is not one-dimensional");
   const auto n = H5Sget_simple_extent_npoints(space);
   if (n < 0 || static_cast<std::uint64_t>(n) < min_size)
@@ -417,6 +418,7 @@ std::vector<T> readWhole(hid_t parent, const std::string& name, std::vector<hsiz
   template std::uint64_t localChecksum<T>(const std::vector<T>&, const std::vector<Range>&);
 
 POPSIM_INSTANTIATE(std::uint8_t)
+POPSIM_INSTANTIATE(core::Sex)
 POPSIM_INSTANTIATE(std::int16_t)
 POPSIM_INSTANTIATE(std::uint16_t)
 POPSIM_INSTANTIATE(std::int32_t)

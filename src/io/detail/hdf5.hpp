@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/regions.hpp"
+#include "core/types.hpp"
 
 namespace popsim::io::detail {
 
@@ -40,6 +41,7 @@ void check(herr_t status, const std::string& what);
 
 template <typename T> hid_t nativeType();
 template <> inline hid_t nativeType<std::uint8_t>() { return H5T_NATIVE_UINT8; }
+template <> inline hid_t nativeType<core::Sex>() { return H5T_NATIVE_UINT8; }
 template <> inline hid_t nativeType<std::int16_t>() { return H5T_NATIVE_INT16; }
 template <> inline hid_t nativeType<std::uint16_t>() { return H5T_NATIVE_UINT16; }
 template <> inline hid_t nativeType<std::int32_t>() { return H5T_NATIVE_INT32; }
