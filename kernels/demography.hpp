@@ -40,7 +40,8 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce);
 void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_join_child_rate);
 
 // 5. International emigration: remove quota[nationality][sex][age] persons of that nationality,
-// sex and age at the end of the year, those with the smallest random keys; immigration:
+// sex and age at the end of the year, a simple random sample of the cell's residents drawn with
+// the region's stream (all of them if the quota is larger); immigration:
 // `immigrants[nationality][sex][age]` new persons, adults each in a new household, children
 // with an adult immigrant of their nationality (a woman 20-49 if there is one, else any adult
 // immigrant) or, if none arrives in the region, with a resident woman aged 25-60.

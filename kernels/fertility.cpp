@@ -19,11 +19,10 @@ void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double m
     const int married = r.partner[i] >= 0 ? 1 : 0;
     const double prob = coefficient[a - kFertileMin][parity][married] * multiplier *
                         (r.nationality(i) == core::Nationality::Foreign ? foreign_ratio : 1.0);
-    const auto s = r.stream(i, Event::Birth);
-    if (s.uniform(0) >= prob) continue;
+    if (r.uniform(i, Draw::Birth) >= prob) continue;
     const bool national = r.nationality(i) == core::Nationality::National ||
                           (married && r.nationality(static_cast<std::size_t>(r.partner[i])) == core::Nationality::National);
-    r.newborns.push_back({static_cast<std::uint32_t>(i), s.uniform(1) < p_boy ? core::Sex::Male : core::Sex::Female,
+    r.newborns.push_back({static_cast<std::uint32_t>(i), r.stream(i, Event::Birth).uniform(1) < p_boy ? core::Sex::Male : core::Sex::Female,
                           national ? core::Nationality::National : core::Nationality::Foreign});
     if (national) ++r.national_births;
     if (r.nationality(i) == core::Nationality::National) ++r.births_to_nationals[a - kFertileMin];

@@ -2,7 +2,6 @@
 #include "kernels/demography.hpp"
 
 #include <algorithm>
-#include <tuple>
 
 #include "kernels/detail.hpp"
 
@@ -12,39 +11,72 @@ using core::Event;
 using core::kAgeClasses;
 using detail::sexIndex;
 
+namespace {
+
+constexpr int kCells = core::kSexes * kAgeClasses;
+
+// The nationality-sex-age cell of person i at the end of the year.
+int cellOf(const RegionYear& r, std::size_t i) {
+  return static_cast<int>(r.nationality(i)) * kCells + sexIndex(r, i) * kAgeClasses + core::ageClass(r.ageAtStart(i) + 1);
+}
+
+// `k` distinct ranks out of [0, n), uniformly (Floyd's algorithm), ascending.
+void sampleRanks(std::uint32_t k, std::uint32_t n, const core::Stream& stream, std::uint32_t& draw,
+                 std::vector<std::uint32_t>& ranks) {
+  ranks.clear();
+  for (std::uint32_t j = n - k; j < n; ++j) {
+    const auto t = static_cast<std::uint32_t>((stream.bits64(draw++) >> 32) * (j + 1) >> 32);
+    ranks.push_back(std::find(ranks.begin(), ranks.end(), t) == ranks.end() ? t : j);
+  }
+  std::sort(ranks.begin(), ranks.end());
+}
+
+// Emigration: in each cell with a quota, a simple random sample of the cell's residents (by
+// their order in the region) leaves; the sample is drawn from the region's stream, so no
+// resident needs a draw of its own.
+void emigrate(RegionYear& r, const ByNationalitySexAge& emigrants) {
+  std::array<std::uint32_t, core::kNationalities * kCells> residents{};
+  for (std::size_t i = 0; i < r.size(); ++i)
+    if (r.alive(i)) ++residents[static_cast<std::size_t>(cellOf(r, i))];
+  // The chosen ranks of every cell, concatenated; first[c] is where cell c's begin.
+  thread_local std::vector<std::uint32_t> chosen, ranks;
+  chosen.clear();
+  std::array<std::uint32_t, core::kNationalities * kCells + 1> first{};
+  const core::Stream stream(r.seed, core::regionEntity(r.region_code), r.year, Event::Emigration);
+  std::uint32_t draw = 0;
+  for (std::size_t c = 0; c < residents.size(); ++c) {
+    first[c] = static_cast<std::uint32_t>(chosen.size());
+    const auto quota = emigrants[c / kCells][c % kCells / kAgeClasses][c % kAgeClasses];
+    const auto n = residents[c];
+    if (quota <= 0 || n == 0) continue;
+    if (static_cast<std::uint64_t>(quota) >= n) {
+      for (std::uint32_t k = 0; k < n; ++k) chosen.push_back(k);
+      continue;
+    }
+    sampleRanks(static_cast<std::uint32_t>(quota), n, stream, draw, ranks);
+    chosen.insert(chosen.end(), ranks.begin(), ranks.end());
+  }
+  first.back() = static_cast<std::uint32_t>(chosen.size());
+  if (chosen.empty()) return;
+  std::array<std::uint32_t, core::kNationalities * kCells> seen{}, next{};
+  for (std::size_t c = 0; c < next.size(); ++c) next[c] = first[c];
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    if (!r.alive(i)) continue;
+    const auto c = static_cast<std::size_t>(cellOf(r, i));
+    if (next[c] == first[c + 1] || chosen[next[c]] != seen[c]++) continue;
+    ++next[c];
+    r.removed[i] = Removal::Emigrated;
+    ++r.emigrants[c % kCells / kAgeClasses][c % kAgeClasses];
+    if (c / kCells == static_cast<std::size_t>(core::Nationality::National)) ++r.national_emigrants;
+    detail::unlinkPartner(r, i);
+  }
+}
+
+}  // namespace
+
 void internationalMigration(RegionYear& r, const ByNationalitySexAge& emigrants, const ByNationalitySexAge& immigrants) {
   auto& p = r.p();
-  constexpr int kCells = core::kSexes * kAgeClasses;
-  std::int64_t wanted = 0;
-  for (const auto& by_sex : emigrants)
-    for (const auto& by_age : by_sex)
-      for (const auto e : by_age) wanted += e;
-  if (wanted > 0) {
-    // (cell, key, local index): in each nationality-sex-age cell, the smallest keys emigrate.
-    std::vector<std::tuple<int, std::uint64_t, std::size_t>> candidates;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      if (!r.alive(i)) continue;
-      const int n = static_cast<int>(r.nationality(i));
-      const int s = sexIndex(r, i);
-      const int a = core::ageClass(r.ageAtStart(i) + 1);
-      if (emigrants[n][s][a] > 0)
-        candidates.emplace_back(n * kCells + s * kAgeClasses + a, r.stream(i, Event::Emigration).bits64(0), i);
-    }
-    std::sort(candidates.begin(), candidates.end());
-    auto left = emigrants;
-    for (const auto& [cell, key, i] : candidates) {
-      const int n = cell / kCells;
-      const int s = cell % kCells / kAgeClasses;
-      const int a = cell % kAgeClasses;
-      auto& quota = left[n][s][a];
-      if (quota == 0) continue;
-      --quota;
-      r.removed[i] = Removal::Emigrated;
-      ++r.emigrants[s][a];
-      if (n == static_cast<int>(core::Nationality::National)) ++r.national_emigrants;
-      detail::unlinkPartner(r, i);
-    }
-  }
+  emigrate(r, emigrants);
   // Adults arrive in households of their own; children arrive with an adult immigrant woman of
   // parenting age and their nationality (any adult immigrant of it if there is none), or join a
   // resident woman's household.

@@ -13,7 +13,7 @@ void mortality(RegionYear& r, const BySexAge& coefficient, const std::array<doub
     const int s = sexIndex(r, i);
     const int a = core::ageClass(r.ageAtStart(i));
     const double prob = coefficient[s][a] * multiplier[s];
-    if (r.stream(i, Event::Death).uniform(0) < prob) {
+    if (r.uniform(i, Draw::Death) < prob) {
       r.removed[i] = Removal::Died;
       ++r.deaths[s][a];
       if (r.nationality(i) == core::Nationality::National) ++r.national_deaths;

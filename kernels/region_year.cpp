@@ -11,6 +11,7 @@ namespace {
 thread_local std::vector<std::uint32_t> pooled_start, pooled_of;
 thread_local std::vector<core::HouseholdId> pooled_id;
 thread_local std::vector<std::int32_t> pooled_partner;
+thread_local std::vector<std::array<std::uint32_t, 4>> pooled_draws;
 
 }  // namespace
 
@@ -19,6 +20,7 @@ void RegionYear::index() {
   household_id.swap(pooled_id);
   household_of.swap(pooled_of);
   partner.swap(pooled_partner);
+  draws.swap(pooled_draws);
   const std::size_t n = size();
   const auto& p = *persons;
   removed.assign(n, Removal::Stays);
@@ -43,6 +45,9 @@ void RegionYear::index() {
   household_id.resize(household_start.size() - 1);
   for (std::size_t h = 0; h + 1 < household_start.size(); ++h) household_id[h] = p.household[at(household_start[h])];
 
+  draws.resize(n);
+  for (std::size_t i = 0; i < n; ++i) draws[i] = core::Stream(seed, p.id[at(i)], year, core::Event::PersonYear).words(0);
+
   // Partners share a household, so a partner is found within the household's range.
   partner.assign(n, -1);
   for (std::size_t i = 0; i < n; ++i) {
@@ -62,6 +67,7 @@ void RegionYear::releaseIndex() {
   household_id.swap(pooled_id);
   household_of.swap(pooled_of);
   partner.swap(pooled_partner);
+  draws.swap(pooled_draws);
 }
 
 }  // namespace popsim::kernels

@@ -26,6 +26,11 @@ inline bool isNewHousehold(core::HouseholdId h) { return (h & kNewHousehold) != 
 
 enum class Removal : std::uint8_t { Stays = 0, Died = 1, Emigrated = 2 };
 
+// The person-year draw: one counter-based draw per person and year (core::Event::PersonYear),
+// four independent 32-bit uniforms, one per decision that most persons face. Decisions that few
+// persons face keep streams of their own.
+enum class Draw : std::uint8_t { Death = 0, Birth = 1, Divorce = 2, MarriageEntry = 3 };
+
 struct Newborn {
   std::uint32_t mother = 0;  // index of the mother in the region slice
   core::Sex sex = core::Sex::Male;
@@ -59,6 +64,7 @@ struct RegionYear {
   std::vector<core::HouseholdId> household_id; // each household's id at the start of the year
   std::vector<std::uint32_t> household_of;     // local index -> position in household_start
   std::vector<std::int32_t> partner;           // local index of the partner, -1 if none
+  std::vector<std::array<std::uint32_t, 4>> draws;  // the person-year draw of each person
 
   // The year's changes.
   std::vector<Removal> removed;
@@ -93,6 +99,8 @@ struct RegionYear {
   core::Stream stream(std::size_t local, core::Event e) const {
     return core::Stream(seed, persons->id[begin + local], year, e);
   }
+  // Uniform in [0, 1) with 32 random bits: the person's person-year draw for decision d.
+  double uniform(std::size_t local, Draw d) const { return draws[local][static_cast<std::size_t>(d)] * 0x1.0p-32; }
   core::HouseholdId newHousehold() { return kNewHousehold | new_households++; }
   core::HouseholdId startHousehold(std::size_t local) const { return household_id[household_of[local]]; }
   void moveTo(std::size_t local, core::HouseholdId h) {
@@ -100,7 +108,8 @@ struct RegionYear {
     moved[local] = 1;
   }
 
-  // Resets the year's changes and computes the start-of-year household ranges and partners.
+  // Resets the year's changes, computes the start-of-year household ranges and partners, and
+  // draws every person's person-year draw.
   void index();
   // Hands the start-of-year structure back to the calling thread's pool once the kernels are
   // done (keeps removed and moved); call it on the thread that called index().

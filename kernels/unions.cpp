@@ -14,14 +14,17 @@ using detail::sexIndex;
 
 void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce) {
   auto& p = r.p();
-  // Widowhood: survivors of a partner who died this year are unpartnered.
-  for (std::size_t i = 0; i < r.size(); ++i)
-    if (r.alive(i) && r.partner[i] >= 0 && !r.alive(static_cast<std::size_t>(r.partner[i]))) detail::unlinkPartner(r, i);
-  // Divorce, decided once per couple by the wife's age.
+  // Widowhood: survivors of a partner who died this year are unpartnered. Divorce, decided once
+  // per couple by the wife's age. One pass: a couple is only ever touched at its own members.
   for (std::size_t i = 0; i < r.size(); ++i) {
-    if (!r.alive(i) || p.sex[r.at(i)] != core::Sex::Female || r.partner[i] < 0) continue;
+    if (r.partner[i] < 0 || !r.alive(i)) continue;
+    if (!r.alive(static_cast<std::size_t>(r.partner[i]))) {
+      detail::unlinkPartner(r, i);
+      continue;
+    }
+    if (p.sex[r.at(i)] != core::Sex::Female) continue;
     const int a = core::ageClass(r.ageAtStart(i));
-    if (r.stream(i, Event::Divorce).uniform(0) >= divorce[1][a]) continue;
+    if (r.uniform(i, Draw::Divorce) >= divorce[1][a]) continue;
     const auto husband = static_cast<std::size_t>(r.partner[i]);
     detail::unlinkPartner(r, i);
     detail::moveWithChildren(r, husband, r.newHousehold());
@@ -46,7 +49,7 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce) {
     if (rate <= 0.0) continue;
     expected += 0.5 * rate;
     const double threshold = std::min(1.0, kOversample * rate);
-    const double u = r.stream(i, Event::MarriageEntry).uniform(0);
+    const double u = r.uniform(i, Draw::MarriageEntry);
     if (u < threshold) (s == 1 ? women : men).emplace_back(u / threshold, i);
   }
   const double whole = std::floor(expected);

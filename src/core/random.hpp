@@ -25,19 +25,20 @@ enum class Event : std::uint16_t {
   KinChoice = 11,              // person (minor): which relative hosts a minor without a parent
   ElderChoice = 12,            // person (elder): which relative hosts an elderly person
   Calibration = 13,            // person: priority for moving into or out of the parental home
-  Death = 20,                  // person: dies this year
-  Birth = 21,                  // person (woman): gives birth this year; index 1: the child's sex
-  Divorce = 22,                // person (wife): the couple divorces this year
-  MarriageEntry = 23,          // person: enters the marriage market this year
+  Death = 20,                  // unused since the person-year draw (PersonYear)
+  Birth = 21,                  // person (mother): index 1: the child's sex (the birth itself: PersonYear)
+  Divorce = 22,                // unused since the person-year draw (PersonYear)
+  MarriageEntry = 23,          // unused since the person-year draw (PersonYear)
   LeaveHome = 24,              // person: leaves the parental home this year
   ElderlyMove = 25,            // person (75+): moves in with a child this year
-  Emigration = 26,             // person: priority to emigrate when the cell has emigrants
+  Emigration = 26,             // region: which residents of a cell emigrate (a simple random sample)
   OrphanHost = 27,             // person (orphan): which household takes the minor
   MigrationRounding = 28,      // year: rounding of national migrant counts per cell
   MigrationAllocation = 29,    // year: allocation of migrants to regions
   MarriageCount = 30,          // region: rounding of the expected number of marriages
   InternalMove = 31,           // person (household reference): moves to another region; index 1: where
   Naturalisation = 32,         // person (foreign resident): becomes a national this year
+  PersonYear = 33,             // person: the person-year draw (kernels::Draw: death, birth, divorce, marriage entry)
 };
 
 // Region-level entities carry the top bit so they can never collide with a person id.

@@ -100,12 +100,6 @@ void planRegion(const kernels::RegionYear& r, const std::vector<core::PersonReco
 
 }  // namespace
 
-struct Projection::Census {
-  std::array<std::array<std::int64_t, kAgeClasses>, kSexes> start{};    // by age at the start of the year
-  std::array<std::array<std::int64_t, kAgeClasses>, kSexes> start_national{};  // nationals only
-  kernels::ByNationalitySexAge end_age{};  // by nationality and age at the end of the year
-  std::array<std::array<std::array<std::int64_t, 2>, kParityGroups>, kFertileAges> women{};  // national women: age, parity, married
-};
 
 Projection::Projection(const io::Config& config, const io::CountryInputs& inputs, core::Population population,
                        std::vector<int> owner, MPI_Comm comm)
@@ -120,7 +114,20 @@ Projection::Projection(const io::Config& config, const io::CountryInputs& inputs
   marriage_ = inputs.unions.marriage;
   divorce_ = inputs.unions.divorce;
   leave_ = inputs.leaving_home.rate;
+  reserveColumns();
+  order_ = bySizeDescending(population_);
   account(false);
+}
+
+// Every column, and the rebuild's spare column, gets its capacity with some slack once, here and
+// after a redistribution, so that the years allocate (and fault in fresh pages) only when the
+// population outgrows it.
+void Projection::reserveColumns() {
+  auto& p = population_.persons;
+  const std::size_t n = p.size();
+  core::forEachPersonField([&](const auto& f) { (p.*f.column).reserve(n + n / 50); });
+  spare_.reserve(n + n / 50);
+  spare_.resize(n);
 }
 
 // The start-of-year census of every region (the same on every rank): row r holds region r's
@@ -462,10 +469,15 @@ void Projection::step() {
   exchange_seconds_ = 0.0;
   bytes_exchanged_ = 0;
   rebalance();
+  order_ = bySizeDescending(population_);
   const double rebalance_seconds = watch.lap();
   const int year = population_.year + 1;
   const auto rates = ratesFor(inputs_, config_.model, year);
-  const auto census = takeCensus(year);
+  // The census of the start of the year is the accounts of the end of the last (account()),
+  // unless regions changed ranks since.
+  if (census_.empty()) census_ = takeCensus(year);
+  const auto census = std::move(census_);
+  census_.clear();
   computeCoefficients(rates, census);
   allocateMigrants(rates, census);
   io::at(seconds_, io::Phase::Rates) = watch.lap();
@@ -492,7 +504,8 @@ std::vector<Projection::Census> Projection::takeCensus(int year) const {
   const auto& p = pop.persons;
   std::vector<Census> census(pop.regions.size());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+  for (std::size_t q = 0; q < pop.regions.size(); ++q) {
+    const std::size_t k = order_[q];
     auto& c = census[k];
     for (std::size_t i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) {
       const int s = static_cast<int>(p.sex[i]);
@@ -511,11 +524,10 @@ std::vector<Projection::Census> Projection::takeCensus(int year) const {
 
 void Projection::runRegionEvents(int year) {
   auto& pop = population_;
-  const auto order = bySizeDescending(pop);
   work_.resize(pop.regions.size());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t n = 0; n < order.size(); ++n) {
-    const std::size_t k = order[n];
+  for (std::size_t q = 0; q < order_.size(); ++q) {
+    const std::size_t k = order_[q];
     auto& r = work_[k];
     r.persons = &pop.persons;
     r.begin = pop.person_offset[k];
@@ -572,6 +584,12 @@ void Projection::redistribute(const std::vector<int>& owner) {
   next.next_person_id = pop.next_person_id;
   next.next_household_id = pop.next_household_id;
   next.regions = parallel::ownedRegions(owner, rank);
+  std::size_t persons = 0;
+  for (const auto r : next.regions)
+    persons += old_index[r] >= 0 ? pop.person_offset[static_cast<std::size_t>(old_index[r]) + 1] -
+                                       pop.person_offset[static_cast<std::size_t>(old_index[r])]
+                                 : arrived_of[r].size();
+  next.persons.reserve(persons);
   next.person_offset.assign(1, 0);
   for (const auto r : next.regions) {
     if (old_index[r] >= 0) {
@@ -592,6 +610,8 @@ void Projection::redistribute(const std::vector<int>& owner) {
     next.household_offset.push_back(next.households.size());
   }
   population_ = std::move(next);
+  census_.clear();  // taken again for the new regions
+  reserveColumns();
   owner_ = owner;
   work_.clear();
   plans_.clear();
@@ -601,8 +621,8 @@ void Projection::rebuild() {
   const auto ids = issueIds();
   prepareNewAgents(ids);
   planRegions();
-  auto outgoing = decideInternalMigration();
-  receiveMigrants(outgoing);
+  decideInternalMigration();
+  receiveMigrants();
   mergeArrivals();
   gatherColumns();
   regroupHouseholds();
@@ -616,7 +636,8 @@ Projection::IdBlocks Projection::issueIds() {
   plans_.resize(owned.size());
   // Newborns whose mother emigrated leave with her; the others are kept and numbered.
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k) {
+  for (std::size_t q = 0; q < owned.size(); ++q) {
+    const std::size_t k = order_[q];
     auto& w = work_[k];
     auto& plan = plans_[k];
     plan.kept_newborns = 0;
@@ -659,7 +680,8 @@ void Projection::prepareNewAgents(const IdBlocks& ids) {
   const int year = pop.year + 1;
   newcomers_.resize(owned.size());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k) {
+  for (std::size_t q = 0; q < owned.size(); ++q) {
+    const std::size_t k = order_[q];
     const auto& w = work_[k];
     const auto& plan = plans_[k];
     const auto region = owned[k];
@@ -702,7 +724,8 @@ void Projection::planRegions() {
   const auto& owned = pop.regions;
   std::vector<std::string> duplicated(owned.size());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k) {
+  for (std::size_t q = 0; q < owned.size(); ++q) {
+    const std::size_t k = order_[q];
     planRegion(work_[k], newcomers_[k], plans_[k]);
     if (!config_.model.checks) continue;
     // No agent may be carried into the new state twice (ids are then unique: the old state's
@@ -727,26 +750,22 @@ core::PersonRecord Projection::recordOf(std::size_t k, std::uint32_t source) con
   return core::recordOf(population_.persons, population_.person_offset[k] + source);
 }
 
-std::vector<std::vector<core::PersonRecord>> Projection::decideInternalMigration() {
+void Projection::decideInternalMigration() {
   const auto& pop = population_;
   const auto& p = pop.persons;
   const auto& owned = pop.regions;
   const int year = pop.year + 1;
   int ranks = 1;
   MPI_Comm_size(comm_, &ranks);
-  const auto& provinces = inputs_.regions.provinces();
-  const std::size_t n_provinces = provinces.size();
-  auto provinceIndex = [&](core::RegionIndex r) { return *inputs_.regions.findProvince(inputs_.regions[r].province_code); };
-  std::vector<std::vector<std::vector<core::PersonRecord>>> leaving(
-      owned.size(), std::vector<std::vector<core::PersonRecord>>(static_cast<std::size_t>(ranks)));
-  std::vector<std::vector<std::int64_t>> region_flows(owned.size(), std::vector<std::int64_t>(n_provinces * n_provinces, 0));
-  migrants_out_.assign(owned.size(), {});
+  const auto n_ranks = static_cast<std::size_t>(ranks);
+  moves_.resize(owned.size());
+  leaving_.assign(owned.size() * n_ranks, 0);
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k) {
+  for (std::size_t q = 0; q < owned.size(); ++q) {
+    const std::size_t k = order_[q];
     const auto region = owned[k];
-    auto& src = plans_[k].source;
+    const auto& src = plans_[k].source;
     thread_local std::vector<kernels::Resident> residents;
-    thread_local std::vector<kernels::Move> moves;
     residents.resize(src.size());
     for (std::size_t n = 0; n < src.size(); ++n) {
       const auto s = src[n];
@@ -762,37 +781,55 @@ std::vector<std::vector<core::PersonRecord>> Projection::decideInternalMigration
     for (int a = 0; a < kAgeClasses; ++a)
       model.leave[static_cast<std::size_t>(a)] = destinations_.leaveProbability(a) * policy_.outMigration(region, a);
     model.destination = [&](int age, double u) { return destinations_.draw(region, age, u); };
-    kernels::internalMigration(residents, year, config_.seed, model, moves);
-    if (moves.empty()) continue;
-    thread_local std::vector<std::uint32_t> kept;  // capacity kept between regions and years
-    kept.clear();
-    std::size_t next = 0;
-    for (const auto& m : moves) {
-      kept.insert(kept.end(), src.begin() + static_cast<std::ptrdiff_t>(next), src.begin() + m.first);
-      for (auto n = m.first; n < m.end; ++n) {
-        auto r = recordOf(k, src[n]);
+    kernels::internalMigration(residents, year, config_.seed, model, moves_[k]);
+    for (const auto& m : moves_[k]) leaving_[k * n_ranks + static_cast<std::size_t>(owner_[m.destination])] += m.end - m.first;
+  }
+  // Each region's leavers go to their slots of the outgoing buffers (region order within each
+  // destination rank), and leave its plan.
+  std::vector<std::size_t> slot(owned.size() * n_ranks, 0);
+  outgoing_.resize(n_ranks);
+  for (std::size_t d = 0; d < n_ranks; ++d) {
+    std::size_t total = 0;
+    for (std::size_t k = 0; k < owned.size(); ++k) {
+      slot[k * n_ranks + d] = total;
+      total += leaving_[k * n_ranks + d];
+    }
+    outgoing_[d].resize(total);
+  }
+  const auto& provinces = inputs_.regions.provinces();
+  const std::size_t n_provinces = provinces.size();
+  std::vector<std::int64_t> region_flows(owned.size() * n_provinces * n_provinces, 0);
+  migrants_out_.assign(owned.size(), {});
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t q = 0; q < owned.size(); ++q) {
+    const std::size_t k = order_[q];
+    if (moves_[k].empty()) continue;
+    auto provinceIndex = [&](core::RegionIndex r) { return *inputs_.regions.findProvince(inputs_.regions[r].province_code); };
+    auto& src = plans_[k].source;
+    auto* flows = region_flows.data() + k * n_provinces * n_provinces + provinceIndex(owned[k]) * n_provinces;
+    std::size_t kept = 0, next = 0;
+    for (const auto& m : moves_[k]) {
+      while (next < m.first) src[kept++] = src[next++];
+      const auto d = static_cast<std::size_t>(owner_[m.destination]);
+      for (; next < m.end; ++next) {
+        auto r = recordOf(k, src[next]);
         r.region = m.destination;
         ++migrants_out_[k][static_cast<std::size_t>(std::clamp(year - r.birth_year, 0, 100))];
-        leaving[k][static_cast<std::size_t>(owner_[m.destination])].push_back(r);
+        outgoing_[d][slot[k * n_ranks + d]++] = r;
       }
-      region_flows[k][provinceIndex(region) * n_provinces + provinceIndex(m.destination)] += m.end - m.first;
-      next = m.end;
+      flows[provinceIndex(m.destination)] += m.end - m.first;
     }
-    kept.insert(kept.end(), src.begin() + static_cast<std::ptrdiff_t>(next), src.end());
-    src.swap(kept);
+    while (next < src.size()) src[kept++] = src[next++];
+    src.resize(kept);
   }
-  std::vector<std::vector<core::PersonRecord>> outgoing(static_cast<std::size_t>(ranks));
-  for (std::size_t k = 0; k < owned.size(); ++k)
-    for (std::size_t d = 0; d < outgoing.size(); ++d)
-      outgoing[d].insert(outgoing[d].end(), leaving[k][d].begin(), leaving[k][d].end());
   flows_.assign(n_provinces * n_provinces, 0);
-  for (const auto& f : region_flows)
-    for (std::size_t x = 0; x < f.size(); ++x) flows_[x] += f[x];
+  for (std::size_t k = 0; k < owned.size(); ++k)
+    for (std::size_t x = 0; x < flows_.size(); ++x) flows_[x] += region_flows[k * flows_.size() + x];
   MPI_Allreduce(MPI_IN_PLACE, flows_.data(), static_cast<int>(flows_.size()), MPI_INT64_T, MPI_SUM, comm_);
-  return outgoing;
 }
 
-void Projection::receiveMigrants(const std::vector<std::vector<core::PersonRecord>>& outgoing) {
+void Projection::receiveMigrants() {
+  const auto& outgoing = outgoing_;
   const auto& owned = population_.regions;
   parallel::ExchangeStats exchange_stats;
   auto arrived = parallel::exchange(outgoing, comm_, exchange_stats);
@@ -824,7 +861,8 @@ void Projection::mergeArrivals() {
   const int year = pop.year + 1;
   migrants_in_.assign(owned.size(), {});
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k) {
+  for (std::size_t q = 0; q < owned.size(); ++q) {
+    const std::size_t k = order_[q];
     auto& arr = arrivals_[k];
     for (const auto& r : arr) ++migrants_in_[k][static_cast<std::size_t>(std::clamp(year - r.birth_year, 0, 100))];
     if (arr.empty()) continue;
@@ -852,6 +890,13 @@ void Projection::mergeArrivals() {
 
 namespace {
 
+// Resizes v to n, growing its capacity with 2% slack when it must grow.
+template <typename T>
+void growTo(std::vector<T>& v, std::size_t n) {
+  if (v.capacity() < n) v.reserve(n + n / 50);
+  v.resize(n);
+}
+
 // Rebuilds one column in the plans' order: survivors keep their value, new agents and arrivals
 // take their record's. The new values go to a spare buffer kept from year to year (no fresh
 // pages to fault in and zero), then back into the column (or trade places with it).
@@ -859,34 +904,51 @@ template <typename T>
 void gatherColumn(std::vector<T>& column, T core::PersonRecord::*member, const std::vector<Projection::Plan>& plans,
                   const std::vector<std::vector<core::PersonRecord>>& newcomers,
                   const std::vector<std::vector<core::PersonRecord>>& arrivals, const std::vector<std::size_t>& from,
-                  const std::vector<std::size_t>& to, std::vector<std::uint32_t>& spare) {
+                  const std::vector<std::size_t>& to, const std::vector<std::size_t>& order, std::vector<std::uint32_t>& spare) {
   static_assert(sizeof(T) <= sizeof(std::uint32_t));
   const std::size_t total = to.back();
-  if (spare.size() < total) spare.resize(total + total / 50);
+  growTo(spare, total);
   // Written as bytes (character access may alias any object), read back the same way.
   auto* bytes = reinterpret_cast<unsigned char*>(spare.data());
   const std::size_t regions = plans.size();
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < regions; ++k) {
-    const auto& src = plans[k].source;
+  for (std::size_t r = 0; r < regions; ++r) {
+    const std::size_t k = order[r];
     const T* old = column.data() + from[k];
-    for (std::size_t n = 0; n < src.size(); ++n) {
-      const auto s = src[n];
-      const T value = (s & kNewAgent)  ? newcomers[k][s & ~kNewAgent].*member
-                      : (s & kArrival) ? arrivals[k][s & ~kArrival].*member
-                                       : old[s];
-      std::memcpy(bytes + (to[k] + n) * sizeof(T), &value, sizeof(T));
+    unsigned char* out = bytes + to[k] * sizeof(T);
+    for (const auto& segment : plans[k].segments) {
+      const auto s = segment.source;
+      if (segment.length > 0) {  // a run of survivors
+        std::memcpy(out, old + s, segment.length * sizeof(T));
+        out += segment.length * sizeof(T);
+        continue;
+      }
+      const T value = (s & kNewAgent) ? newcomers[k][s & ~kNewAgent].*member : arrivals[k][s & ~kArrival].*member;
+      std::memcpy(out, &value, sizeof(T));
+      out += sizeof(T);
     }
   }
   if constexpr (std::is_same_v<T, std::uint32_t>) {
-    spare.resize(total);
     column.swap(spare);
   } else {
-    if (column.capacity() < total) column.reserve(total + total / 50);
-    column.resize(total);
+    growTo(column, total);
 #pragma omp parallel for schedule(static)
     for (std::size_t k = 0; k < regions; ++k)
       std::memcpy(column.data() + to[k], bytes + to[k] * sizeof(T), (to[k + 1] - to[k]) * sizeof(T));
+  }
+}
+
+// The plan's order as runs of consecutive survivors and single new agents or arrivals.
+void segment(Projection::Plan& plan) {
+  const auto& src = plan.source;
+  plan.segments.clear();
+  for (std::size_t n = 0; n < src.size();) {
+    const auto s = src[n];
+    std::size_t e = n + 1;
+    if (!(s & (kNewAgent | kArrival)))
+      while (e < src.size() && src[e] == s + (e - n)) ++e;  // tagged sources never match: old indices < 2^30
+    plan.segments.push_back({s, (s & (kNewAgent | kArrival)) ? 0u : static_cast<std::uint32_t>(e - n)});
+    n = e;
   }
 }
 
@@ -896,8 +958,10 @@ void Projection::gatherColumns() {
   auto& pop = population_;
   std::vector<std::size_t> offset(pop.regions.size() + 1, 0);
   for (std::size_t k = 0; k < pop.regions.size(); ++k) offset[k + 1] = offset[k] + plans_[k].source.size();
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t q = 0; q < pop.regions.size(); ++q) segment(plans_[order_[q]]);
   core::forEachPersonField([&](const auto& f) {
-    gatherColumn(pop.persons.*f.column, f.member, plans_, newcomers_, arrivals_, pop.person_offset, offset, spare_);
+    gatherColumn(pop.persons.*f.column, f.member, plans_, newcomers_, arrivals_, pop.person_offset, offset, order_, spare_);
   });
   pop.person_offset = offset;
 }
@@ -910,14 +974,17 @@ void Projection::regroupHouseholds() {
   // Households: the runs of the new household column, region by region.
   std::vector<std::size_t> count(owned.size() + 1, 0);
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k)
+  for (std::size_t q = 0; q < owned.size(); ++q) {
+    const std::size_t k = order_[q];
     for (std::size_t i = offset[k]; i < offset[k + 1]; ++i)
       count[k + 1] += i == offset[k] || p.household[i] != p.household[i - 1];
+  }
   std::partial_sum(count.begin(), count.end(), count.begin());
   pop.household_offset = count;
   pop.households.resize(count.back());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < owned.size(); ++k) {
+  for (std::size_t q = 0; q < owned.size(); ++q) {
+    const std::size_t k = order_[q];
     auto h = count[k];
     for (std::size_t i = offset[k]; i < offset[k + 1]; ++i)
       if (i == offset[k] || p.household[i] != p.household[i - 1]) pop.households.id[h++] = p.household[i];
@@ -927,109 +994,137 @@ void Projection::regroupHouseholds() {
 
 void Projection::account(bool with_events) {
   const auto& pop = population_;
-  const auto& p = pop.persons;
   records_.assign(pop.regions.size(), {});
+  census_.assign(pop.regions.size(), {});
+  household_failures_.assign(pop.regions.size(), {});
+  const bool checks = with_events && config_.model.checks;
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
-    auto& rec = records_[k];
-    const auto b = pop.person_offset[k];
-    const auto e = pop.person_offset[k + 1];
-    for (auto i = b; i < e; ++i) {
-      const int s = static_cast<int>(p.sex[i]);
-      const int a = core::ageClass(pop.year - p.birth_year[i]);
-      ++rec.population[s][a];
-      if (core::nationalityOf(p.flags[i]) == core::Nationality::National) ++rec.nationals[s][a];
-    }
-    for (auto i = b; i < e;) {
-      auto j = i;
-      bool couple = false;
-      bool child_with_mother = false;
-      while (j < e && p.household[j] == p.household[i]) {
-        couple |= p.partner[j] != core::kNoPerson;
-        child_with_mother |= (p.flags[j] & core::kFlagLivesWithMother) != 0;
-        ++j;
-      }
-      const auto size = j - i;
-      ++rec.household_size[std::min<std::size_t>(size, io::kHouseholdSizes) - 1];
-      const int type = size == 1 ? 0 : couple ? (size == 2 ? 1 : 2) : child_with_mother ? 3 : 4;
-      ++rec.household_type[type];
-      i = j;
-    }
-    if (!with_events) continue;
-    const auto& w = work_[k];
-    rec.deaths = w.deaths;
-    std::copy(w.births.begin(), w.births.end(), rec.births.begin());
-    rec.immigrants = static_cast<std::int64_t>(w.immigrants.size());
-    for (const auto& s : w.emigrants) rec.emigrants += std::accumulate(s.begin(), s.end(), std::int64_t{0});
-    for (const auto& im : w.immigrants) rec.national_immigrants += im.nationality == core::Nationality::National;
-    rec.national_births = w.national_births;
-    std::copy(w.births_to_nationals.begin(), w.births_to_nationals.end(), rec.births_to_nationals.begin());
-    rec.national_deaths = w.national_deaths;
-    rec.national_emigrants = w.national_emigrants;
-    rec.naturalisations = w.naturalisations;
-    rec.marriages = w.marriages;
-    rec.divorces = w.divorces;
-    rec.migrants_in_by_age = migrants_in_[k];
-    rec.migrants_out_by_age = migrants_out_[k];
-    rec.migrants_in = std::accumulate(rec.migrants_in_by_age.begin(), rec.migrants_in_by_age.end(), std::int64_t{0});
-    rec.migrants_out = std::accumulate(rec.migrants_out_by_age.begin(), rec.migrants_out_by_age.end(), std::int64_t{0});
-    rec.left_home = w.left_home;
-    rec.elderly_moved = w.elderly_moved;
-    rec.orphans_placed = w.orphans_placed;
+  for (std::size_t q = 0; q < pop.regions.size(); ++q) {
+    const std::size_t k = order_[q];
+    countPersons(k);
+    countHouseholds(k, checks);
+    if (with_events) copyEvents(k);
   }
 }
 
-void Projection::check(const std::vector<std::int64_t>& persons_before) const {
+// Population by sex and age (all, nationals) and the census of the next year's start.
+void Projection::countPersons(std::size_t k) {
   const auto& pop = population_;
   const auto& p = pop.persons;
-  std::vector<std::string> failures(pop.regions.size());
-#pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
-    const auto& rec = records_[k];
-    const auto region = inputs_.regions[pop.regions[k]];
-    auto fail = [&](const std::string& check, const std::string& detail) {
-      if (failures[k].empty())
-        failures[k] = fmt::format("check '{}' failed in year {}, region {} ({}): {}", check, pop.year, region.code,
-                                  region.name_en, detail);
-    };
-    std::int64_t deaths = 0;
-    for (const auto& s : rec.deaths) deaths += std::accumulate(s.begin(), s.end(), std::int64_t{0});
-    const std::int64_t births = std::accumulate(rec.births.begin(), rec.births.end(), std::int64_t{0});
-    const auto after = static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]);
-    const auto expected =
-        persons_before[k] + births - deaths + rec.immigrants - rec.emigrants + rec.migrants_in - rec.migrants_out;
-    if (after != expected)
-      fail("conservation", fmt::format("{} persons, expected {} = {} + {} births - {} deaths + {} immigrants - {} "
-                                       "emigrants + {} in-migrants - {} out-migrants",
-                                       after, expected, persons_before[k], births, deaths, rec.immigrants,
-                                       rec.emigrants, rec.migrants_in, rec.migrants_out));
-    const auto b = pop.person_offset[k];
-    const auto e = pop.person_offset[k + 1];
-    // Minors can only live with an adult where the region has one (a tiny sample may have none).
-    bool region_has_adult = false;
-    for (auto i = b; i < e && !region_has_adult; ++i) region_has_adult = pop.year - p.birth_year[i] >= kernels::kAdultAge;
-    for (auto i = b; i < e && failures[k].empty();) {
-      auto j = i;
-      bool adult = false;
-      while (j < e && p.household[j] == p.household[i]) adult |= pop.year - p.birth_year[j++] >= kernels::kAdultAge;
+  auto& rec = records_[k];
+  auto& census = census_[k];
+  for (auto i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) {
+    const int s = static_cast<int>(p.sex[i]);
+    const int age = pop.year - p.birth_year[i];
+    const int a = core::ageClass(age);
+    ++rec.population[s][a];
+    if (core::nationalityOf(p.flags[i]) != core::Nationality::National) continue;
+    ++rec.nationals[s][a];
+    // The TFR path is the nationals': fertility is normalised on national women.
+    if (s == 1 && age >= kFertileMin && age < kFertileMin + kFertileAges)
+      ++census.women[age - kFertileMin][std::min<int>(p.parity[i], kParityGroups - 1)][p.partner[i] != core::kNoPerson];
+  }
+  // Ages at the start of the next year are the ages now.
+  census.start = rec.population;
+  census.start_national = rec.nationals;
+  for (int s = 0; s < kSexes; ++s)
+    for (int a = 0; a < kAgeClasses; ++a) {
+      const auto end = static_cast<std::size_t>(core::ageClass(a + 1));
+      census.end_age[0][s][end] += rec.nationals[s][a];
+      census.end_age[1][s][end] += rec.population[s][a] - rec.nationals[s][a];
+    }
+}
+
+// Households by size and type; with `checks`, the household invariants of check() on the same
+// pass (the first failure is kept for check() to report).
+void Projection::countHouseholds(std::size_t k, bool checks) {
+  const auto& pop = population_;
+  const auto& p = pop.persons;
+  auto& rec = records_[k];
+  auto& failure = household_failures_[k];
+  // Minors can only live with an adult where the region has one (a tiny sample may have none).
+  std::int64_t adults = 0;
+  for (const auto& by_age : rec.population) adults += std::accumulate(by_age.begin() + kernels::kAdultAge, by_age.end(), std::int64_t{0});
+  auto fail = [&](const char* check, const std::string& detail) {
+    if (failure.empty()) failure = fmt::format("check '{}' failed in year {}, region {} ({}): {}", check, pop.year,
+                                               inputs_.regions[pop.regions[k]].code, inputs_.regions[pop.regions[k]].name_en, detail);
+  };
+  const auto e = pop.person_offset[k + 1];
+  for (auto i = pop.person_offset[k]; i < e;) {
+    auto j = i;
+    bool couple = false, child_with_mother = false, adult = false;
+    for (; j < e && p.household[j] == p.household[i]; ++j) {
+      couple |= p.partner[j] != core::kNoPerson;
+      child_with_mother |= (p.flags[j] & core::kFlagLivesWithMother) != 0;
+      adult |= pop.year - p.birth_year[j] >= kernels::kAdultAge;
+    }
+    const auto size = j - i;
+    ++rec.household_size[std::min<std::size_t>(size, io::kHouseholdSizes) - 1];
+    ++rec.household_type[size == 1 ? 0 : couple ? (size == 2 ? 1 : 2) : child_with_mother ? 3 : 4];
+    if (checks && failure.empty()) {
       if (j < e && p.household[j] < p.household[i])
         fail("one household per person", fmt::format("household {} is not contiguous", p.household[j]));
-      if (!adult && region_has_adult)
-        fail("an adult in every household", fmt::format("household {} has only minors", p.household[i]));
+      if (!adult && adults > 0) fail("an adult in every household", fmt::format("household {} has only minors", p.household[i]));
       for (auto x = i; x < j; ++x) {
-        if (p.id[x] >= pop.next_person_id || p.id[x] == core::kNoPerson)
-          fail("unique ids", fmt::format("id {} was never issued", p.id[x]));
+        if (p.id[x] >= pop.next_person_id || p.id[x] == core::kNoPerson) fail("unique ids", fmt::format("id {} was never issued", p.id[x]));
         if (p.partner[x] == core::kNoPerson) continue;
         auto y = i;
         while (y < j && p.id[y] != p.partner[x]) ++y;
         if (y == j || p.partner[y] != p.id[x])
           fail("partners", fmt::format("person {} and partner {} are not a mutual couple in one household", p.id[x], p.partner[x]));
       }
-      i = j;
     }
+    i = j;
   }
-  for (const auto& f : failures)
-    if (!f.empty()) throw std::runtime_error(f);
+}
+
+// The year's events of region k, from its kernels' counters and the internal migrants.
+void Projection::copyEvents(std::size_t k) {
+  auto& rec = records_[k];
+  const auto& w = work_[k];
+  rec.deaths = w.deaths;
+  std::copy(w.births.begin(), w.births.end(), rec.births.begin());
+  rec.immigrants = static_cast<std::int64_t>(w.immigrants.size());
+  for (const auto& s : w.emigrants) rec.emigrants += std::accumulate(s.begin(), s.end(), std::int64_t{0});
+  for (const auto& im : w.immigrants) rec.national_immigrants += im.nationality == core::Nationality::National;
+  rec.national_births = w.national_births;
+  std::copy(w.births_to_nationals.begin(), w.births_to_nationals.end(), rec.births_to_nationals.begin());
+  rec.national_deaths = w.national_deaths;
+  rec.national_emigrants = w.national_emigrants;
+  rec.naturalisations = w.naturalisations;
+  rec.marriages = w.marriages;
+  rec.divorces = w.divorces;
+  rec.migrants_in_by_age = migrants_in_[k];
+  rec.migrants_out_by_age = migrants_out_[k];
+  rec.migrants_in = std::accumulate(rec.migrants_in_by_age.begin(), rec.migrants_in_by_age.end(), std::int64_t{0});
+  rec.migrants_out = std::accumulate(rec.migrants_out_by_age.begin(), rec.migrants_out_by_age.end(), std::int64_t{0});
+  rec.left_home = w.left_home;
+  rec.elderly_moved = w.elderly_moved;
+  rec.orphans_placed = w.orphans_placed;
+}
+
+// The invariants after every year: persons conserved per region (the household invariants were
+// checked by account() on its pass).
+void Projection::check(const std::vector<std::int64_t>& persons_before) const {
+  const auto& pop = population_;
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    const auto& rec = records_[k];
+    std::int64_t deaths = 0;
+    for (const auto& s : rec.deaths) deaths += std::accumulate(s.begin(), s.end(), std::int64_t{0});
+    const std::int64_t births = std::accumulate(rec.births.begin(), rec.births.end(), std::int64_t{0});
+    const auto after = static_cast<std::int64_t>(pop.person_offset[k + 1] - pop.person_offset[k]);
+    const auto expected =
+        persons_before[k] + births - deaths + rec.immigrants - rec.emigrants + rec.migrants_in - rec.migrants_out;
+    if (after != expected) {
+      const auto& region = inputs_.regions[pop.regions[k]];
+      throw std::runtime_error(fmt::format(
+          "check 'conservation' failed in year {}, region {} ({}): {} persons, expected {} = {} + {} births - {} deaths + "
+          "{} immigrants - {} emigrants + {} in-migrants - {} out-migrants",
+          pop.year, region.code, region.name_en, after, expected, persons_before[k], births, deaths, rec.immigrants,
+          rec.emigrants, rec.migrants_in, rec.migrants_out));
+    }
+    if (!household_failures_[k].empty()) throw std::runtime_error(household_failures_[k]);
+  }
 }
 
 }  // namespace popsim::model

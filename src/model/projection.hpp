@@ -12,12 +12,14 @@
 #include <mpi.h>
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "core/population.hpp"
 #include "io/config.hpp"
 #include "io/inputs.hpp"
 #include "io/results.hpp"
+#include "kernels/internal_migration.hpp"
 #include "kernels/region_year.hpp"
 #include "core/person_record.hpp"
 #include "model/migration.hpp"
@@ -58,6 +60,13 @@ class Projection {
   // kNewAgent | j for newborn j (j < newborns) and immigrant j - newborns.
   struct Plan {
     std::vector<std::uint32_t> source;
+    // The same order as runs for the column gather: length > 0 is survivors source..source+length-1
+    // (consecutive in the old state), length 0 one new agent or arrival (source as in `source`).
+    struct Segment {
+      std::uint32_t source = 0;
+      std::uint32_t length = 0;
+    };
+    std::vector<Segment> segments;
     std::vector<std::uint32_t> newborn_rank;  // id offset of each kept newborn; kNewAgent if not kept
     std::uint32_t kept_newborns = 0;
   };
@@ -70,7 +79,14 @@ class Projection {
   double maritalWeight() const { return marital_weight_; }
 
  private:
-  struct Census;
+  // A region's persons at the start of a year, as the year's normalisation needs them.
+  struct Census {
+    std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes> start{};  // by age at the start of the year
+    std::array<std::array<std::int64_t, core::kAgeClasses>, core::kSexes> start_national{};  // nationals only
+    kernels::ByNationalitySexAge end_age{};  // by nationality and age at the end of the year
+    // National women 15-49 by age, parity group and union status (0 unmarried, 1 married).
+    std::array<std::array<std::array<std::int64_t, 2>, kernels::kParityGroups>, kernels::kFertileAges> women{};
+  };
   std::vector<Census> takeCensus(int year) const;
   void runRegionEvents(int year);
   void computeCoefficients(const YearRates& rates, const std::vector<Census>& census);
@@ -87,16 +103,20 @@ class Projection {
   IdBlocks issueIds();
   void prepareNewAgents(const IdBlocks& ids);
   void planRegions();
-  std::vector<std::vector<core::PersonRecord>> decideInternalMigration();
-  void receiveMigrants(const std::vector<std::vector<core::PersonRecord>>& outgoing);
+  void decideInternalMigration();
+  void receiveMigrants();
   void mergeArrivals();
   void gatherColumns();
   void regroupHouseholds();
   // A plan source's record with its final values (a survivor, a new agent or an arrival).
   core::PersonRecord recordOf(std::size_t k, std::uint32_t source) const;
+  void reserveColumns();
   void rebalance();
   void redistribute(const std::vector<int>& owner);
   void account(bool with_events);
+  void countPersons(std::size_t k);
+  void countHouseholds(std::size_t k, bool checks);
+  void copyEvents(std::size_t k);
   void check(const std::vector<std::int64_t>& persons_before) const;
 
   const io::Config& config_;
@@ -115,17 +135,23 @@ class Projection {
   std::vector<double> fertility_multiplier_;  // per region: its TFR relative to the nation's, this year
 
   std::vector<kernels::RegionYear> work_;  // per owned region
+  std::vector<std::size_t> order_;         // owned regions, most persons first: the order threads take them
   std::vector<std::uint32_t> spare_;       // scratch column for the rebuild (4 bytes per agent)
   std::vector<Plan> plans_;                // per owned region, kept for their capacity
   Destinations destinations_;
   Policy policy_;  // the scenario's interventions in this year
   std::vector<std::vector<core::PersonRecord>> newcomers_;  // per owned region: newborns, then immigrants
   std::vector<std::vector<core::PersonRecord>> arrivals_;  // per owned region, this year's in-migrants
+  std::vector<std::vector<kernels::Move>> moves_;           // per owned region, this year's leaving households
+  std::vector<std::size_t> leaving_;                        // per owned region x rank: persons leaving for it
+  std::vector<std::vector<core::PersonRecord>> outgoing_;   // per rank: this rank's leavers bound for it
   std::vector<std::array<std::int64_t, 101>> migrants_in_, migrants_out_;  // per owned region, by age at the end of the year
   std::vector<std::int64_t> flows_;
   std::uint64_t bytes_exchanged_ = 0;
   double exchange_seconds_ = 0.0;
   std::vector<io::RegionYearRecord> records_;
+  std::vector<Census> census_;  // per owned region: the census of the current state (account())
+  std::vector<std::string> household_failures_;  // per owned region: the first household check that failed
   io::PhaseSeconds seconds_{};
 };
 

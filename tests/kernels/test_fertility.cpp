@@ -62,5 +62,50 @@ TEST(Fertility, BirthsFollowTheRateAndTheRegionMultiplier) {
   EXPECT_NEAR(boys / static_cast<double>(r.newborns.size()), 1.05 / 2.05, 4.0 * 0.016);
 }
 
+TEST(Newborns, AreNationalsWhenTheMotherOrHerPartnerIsOne) {
+  Region region;
+  const auto national_mother = region.add(Sex::Female, 30, Nationality::National, 1);
+  const auto foreign_with_national = region.add(Sex::Female, 30, Nationality::Foreign, 2);
+  const auto national_husband = region.add(Sex::Male, 32, Nationality::National, 2);
+  const auto foreign_couple_wife = region.add(Sex::Female, 30, Nationality::Foreign, 3);
+  const auto foreign_couple_husband = region.add(Sex::Male, 32, Nationality::Foreign, 3);
+  const auto foreign_alone = region.add(Sex::Female, 30, Nationality::Foreign, 4);
+  region.marry(foreign_with_national, national_husband);
+  region.marry(foreign_couple_wife, foreign_couple_husband);
+  auto& r = region.year();
+  fertility(r, uniform(1.0), 1.0, 1.0, 1.05);
+  ASSERT_EQ(r.newborns.size(), 4u);
+  auto nationalityOf = [&](std::size_t mother) {
+    for (const auto& b : r.newborns)
+      if (b.mother == mother) return b.nationality;
+    ADD_FAILURE() << "no child of " << mother;
+    return Nationality::National;
+  };
+  EXPECT_EQ(nationalityOf(national_mother), Nationality::National);
+  EXPECT_EQ(nationalityOf(foreign_with_national), Nationality::National);
+  EXPECT_EQ(nationalityOf(foreign_couple_wife), Nationality::Foreign);
+  EXPECT_EQ(nationalityOf(foreign_alone), Nationality::Foreign);
+  EXPECT_EQ(r.national_births, 2);
+}
+
+TEST(Newborns, ForeignWomenHaveTheirRelativeFertility) {
+  // 4,000 foreign and 4,000 national women with a yearly birth probability of 0.2; foreign
+  // women at 0.25 of it: expected births 800 and 200 (binomial sd 25 and 14).
+  Region region;
+  for (int k = 0; k < 4000; ++k) {
+    region.add(Sex::Female, 25 + k % 15, Nationality::National);
+    region.add(Sex::Female, 25 + k % 15, Nationality::Foreign);
+  }
+  FertilityCoefficients c{};
+  for (auto& by_parity : c)
+    for (auto& by_union : by_parity) by_union = {0.2, 0.2};
+  auto& r = region.year();
+  fertility(r, c, 1.0, 0.25, 1.05);
+  const auto total = static_cast<double>(r.newborns.size());
+  const auto national = static_cast<double>(r.national_births);
+  EXPECT_NEAR(national, 800.0, 4.0 * 25.3);
+  EXPECT_NEAR(total - national, 200.0, 4.0 * 13.7);
+}
+
 }  // namespace
 }  // namespace popsim::kernels
