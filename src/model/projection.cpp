@@ -865,26 +865,33 @@ void Projection::mergeArrivals() {
     const std::size_t k = order_[q];
     auto& arr = arrivals_[k];
     for (const auto& r : arr) ++migrants_in_[k][static_cast<std::size_t>(std::clamp(year - r.birth_year, 0, 100))];
-    if (arr.empty()) continue;
     // Arrivals are inserted by household id, in a canonical order.
     std::sort(arr.begin(), arr.end(), [](const core::PersonRecord& a, const core::PersonRecord& b) {
       return a.household != b.household ? a.household < b.household : a.id < b.id;
     });
-    auto householdOf = [&](std::uint32_t s) {
-      return (s & kNewAgent) ? newcomers_[k][s & ~kNewAgent].household : p.household[pop.person_offset[k] + s];
-    };
-    auto& src = plans_[k].source;
-    thread_local std::vector<std::uint32_t> merged;
-    merged.clear();
-    merged.reserve(src.size() + arr.size());
+    auto& plan = plans_[k];
+    plan.segments.clear();
+    auto single = [&](std::uint32_t source) { plan.segments.push_back({source, 0}); };
+    const auto* household = p.household.data() + pop.person_offset[k];
     std::size_t a = 0;
-    for (const auto s : src) {
-      const auto h = householdOf(s);
-      while (a < arr.size() && arr[a].household < h) merged.push_back(kArrival | static_cast<std::uint32_t>(a++));
-      merged.push_back(s);
+    for (const auto s : plan.source) {
+      if (a < arr.size()) {
+        const auto h = (s & kNewAgent) ? newcomers_[k][s & ~kNewAgent].household : household[s];
+        while (a < arr.size() && arr[a].household < h) single(kArrival | static_cast<std::uint32_t>(a++));
+      }
+      if (s & kNewAgent) {
+        single(s);
+        continue;
+      }
+      // A survivor extends the run of the survivor just before it in the old state.
+      if (!plan.segments.empty() && plan.segments.back().length > 0 &&
+          plan.segments.back().source + plan.segments.back().length == s)
+        ++plan.segments.back().length;
+      else
+        plan.segments.push_back({s, 1});
     }
-    while (a < arr.size()) merged.push_back(kArrival | static_cast<std::uint32_t>(a++));
-    src.swap(merged);
+    while (a < arr.size()) single(kArrival | static_cast<std::uint32_t>(a++));
+    plan.persons = plan.source.size() + arr.size();
   }
 }
 
@@ -938,28 +945,13 @@ void gatherColumn(std::vector<T>& column, T core::PersonRecord::*member, const s
   }
 }
 
-// The plan's order as runs of consecutive survivors and single new agents or arrivals.
-void segment(Projection::Plan& plan) {
-  const auto& src = plan.source;
-  plan.segments.clear();
-  for (std::size_t n = 0; n < src.size();) {
-    const auto s = src[n];
-    std::size_t e = n + 1;
-    if (!(s & (kNewAgent | kArrival)))
-      while (e < src.size() && src[e] == s + (e - n)) ++e;  // tagged sources never match: old indices < 2^30
-    plan.segments.push_back({s, (s & (kNewAgent | kArrival)) ? 0u : static_cast<std::uint32_t>(e - n)});
-    n = e;
-  }
-}
 
 }  // namespace
 
 void Projection::gatherColumns() {
   auto& pop = population_;
   std::vector<std::size_t> offset(pop.regions.size() + 1, 0);
-  for (std::size_t k = 0; k < pop.regions.size(); ++k) offset[k + 1] = offset[k] + plans_[k].source.size();
-#pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t q = 0; q < pop.regions.size(); ++q) segment(plans_[order_[q]]);
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) offset[k + 1] = offset[k] + plans_[k].persons;
   core::forEachPersonField([&](const auto& f) {
     gatherColumn(pop.persons.*f.column, f.member, plans_, newcomers_, arrivals_, pop.person_offset, offset, order_, spare_);
   });

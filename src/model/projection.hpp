@@ -60,13 +60,15 @@ class Projection {
   // kNewAgent | j for newborn j (j < newborns) and immigrant j - newborns.
   struct Plan {
     std::vector<std::uint32_t> source;
-    // The same order as runs for the column gather: length > 0 is survivors source..source+length-1
-    // (consecutive in the old state), length 0 one new agent or arrival (source as in `source`).
+    // The final order, arrivals included, as runs for the column gather (mergeArrivals): length
+    // > 0 is survivors source..source+length-1 (consecutive in the old state), length 0 one new
+    // agent (kNewAgent | j) or arrival (kArrival | j).
     struct Segment {
       std::uint32_t source = 0;
       std::uint32_t length = 0;
     };
     std::vector<Segment> segments;
+    std::size_t persons = 0;  // the region's persons at the end of the year (segments' total)
     std::vector<std::uint32_t> newborn_rank;  // id offset of each kept newborn; kNewAgent if not kept
     std::uint32_t kept_newborns = 0;
   };

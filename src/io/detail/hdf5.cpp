@@ -190,11 +190,17 @@ double readDoubleAttribute(hid_t object, const std::string& name) {
 
 template <typename T>
 std::uint64_t localChecksum(const std::vector<T>& local, const std::vector<Range>& ranges) {
+  // A sum mod 2^64: the same for any split over threads (OpenMP reduction) or ranks.
   std::uint64_t sum = 0;
   std::size_t k = 0;
-  for (const auto& r : ranges)
-    for (std::uint64_t i = 0; i < r.count; ++i, ++k)
-      sum += mix64(mix64(r.first + i) ^ bitsOf(local[k]));
+  for (const auto& r : ranges) {
+    const T* values = local.data() + k;
+    const auto count = static_cast<std::int64_t>(r.count);
+#pragma omp parallel for reduction(+ : sum) schedule(static) if (count > 65536)
+    for (std::int64_t i = 0; i < count; ++i)
+      sum += mix64(mix64(r.first + static_cast<std::uint64_t>(i)) ^ bitsOf(values[i]));
+    k += r.count;
+  }
   return sum;
 }
 
