@@ -9,7 +9,18 @@
 #include "parallel/mpi_environment.hpp"
 #include "popsim/version.hpp"
 
+#ifdef __GLIBC__
+#include <malloc.h>  // mallopt
+#endif
+
 int main(int argc, char** argv) {
+#ifdef __GLIBC__
+  // Blocks of 1 MiB or more are mapped on their own and unmapped when freed. glibc's default
+  // threshold rises with every large free (up to 32 MiB), after which the year's large
+  // temporaries (migrant records, exchange buffers) come from the heap and fragment it: the
+  // peak grew by about 2 bytes per agent over ten years of the full population.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   popsim::parallel::MpiEnvironment mpi(argc, argv);
   // HDF5 failures are reported in popsim's own words (exceptions naming the file and dataset);
   // HDF5's own error stacks on stderr would only bury them.

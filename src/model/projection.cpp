@@ -95,7 +95,9 @@ void planRegion(const kernels::RegionYear& r, const std::vector<core::PersonReco
     merged.push_back(plan.source[k]);
   }
   while (j < joiners.size()) merged.push_back(joiners[j++].second);
-  plan.source.swap(merged);
+  // Copied, not swapped: each plan keeps a capacity fit for its own region (swapping would pass
+  // the largest regions' buffers around and let every plan's capacity creep up over the years).
+  plan.source.assign(merged.begin(), merged.end());
 }
 
 }  // namespace
@@ -829,25 +831,34 @@ void Projection::decideInternalMigration() {
 }
 
 void Projection::receiveMigrants() {
-  const auto& outgoing = outgoing_;
   const auto& owned = population_.regions;
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
+  // Leavers for this rank's own regions stay out of the exchange (no copy of them on the way).
+  std::vector<core::PersonRecord> own;
+  own.swap(outgoing_[static_cast<std::size_t>(rank)]);
   parallel::ExchangeStats exchange_stats;
-  auto arrived = parallel::exchange(outgoing, comm_, exchange_stats);
+  const auto arrived = parallel::exchange(outgoing_, comm_, exchange_stats);
   bytes_exchanged_ += exchange_stats.bytes_sent;
   exchange_seconds_ += exchange_stats.seconds;
   std::vector<int> local_of(regions_, -1);
   for (std::size_t k = 0; k < owned.size(); ++k) local_of[owned[k]] = static_cast<int>(k);
   arrivals_.resize(owned.size());
   for (auto& a : arrivals_) a.clear();
-  for (auto& r : arrived) {
-    const int k = local_of[r.region];
-    if (k < 0) throw std::runtime_error(fmt::format("a migrant for region {} arrived at a rank that does not own it", r.region));
-    arrivals_[static_cast<std::size_t>(k)].push_back(r);
-  }
+  // Their order here does not matter: mergeArrivals sorts each region's arrivals.
+  for (const auto* part : std::array<const std::vector<core::PersonRecord>*, 2>{&own, &arrived})
+    for (const auto& r : *part) {
+      const int k = local_of[r.region];
+      if (k < 0) throw std::runtime_error(fmt::format("a migrant for region {} arrived at a rank that does not own it", r.region));
+      arrivals_[static_cast<std::size_t>(k)].push_back(r);
+    }
+  std::array<std::int64_t, 2> moved = {0, static_cast<std::int64_t>(arrived.size() + own.size())};
+  for (const auto& out : outgoing_) moved[0] += static_cast<std::int64_t>(out.size());
+  moved[0] += static_cast<std::int64_t>(own.size());
+  own.clear();
+  own.swap(outgoing_[static_cast<std::size_t>(rank)]);  // its capacity is kept for next year
   if (!config_.model.checks) return;
   // Migrants sent = migrants received, nationally.
-  std::array<std::int64_t, 2> moved = {0, static_cast<std::int64_t>(arrived.size())};
-  for (const auto& out : outgoing) moved[0] += static_cast<std::int64_t>(out.size());
   MPI_Allreduce(MPI_IN_PLACE, moved.data(), 2, MPI_INT64_T, MPI_SUM, comm_);
   if (moved[0] != moved[1])
     throw std::runtime_error(fmt::format("check 'migrants sent = received' failed in year {}: {} sent, {} received",
