@@ -291,6 +291,20 @@ void writeRunCheckpoint(const std::string& dir, int keep, const io::Config& conf
   }
 }
 
+// Logs the kernels' CPU seconds per simulated year, by event, summed over threads and ranks:
+// where a year's kernel time goes. Collective.
+void logEventSeconds(const model::Projection& projection, int years, MPI_Comm comm) {
+  const auto named = projection.eventSeconds();
+  std::vector<double> seconds;
+  for (const auto& [name, s] : named) seconds.push_back(s);
+  MPI_Allreduce(MPI_IN_PLACE, seconds.data(), static_cast<int>(seconds.size()), MPI_DOUBLE, MPI_SUM, comm);
+  if (rankOf(comm) != 0 || years <= 0) return;
+  std::string line;
+  for (std::size_t e = 0; e < named.size(); ++e)
+    line += fmt::format("{}{} {:.3f}", e ? ", " : "", named[e].first, seconds[e] / years);
+  spdlog::info("kernel CPU seconds per year (all threads and ranks): {}", line);
+}
+
 }  // namespace
 
 namespace {
@@ -446,6 +460,7 @@ int project(const RunOptions& options, MPI_Comm comm) {
     }
   }
   writeOutlook(results, static_cast<std::uint64_t>(options.years) + 1, config, inputs);
+  logEventSeconds(projection, options.years - first, comm);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, comm);
   results.finish(wall);

@@ -434,7 +434,7 @@ void Projection::allocateMigrants(const YearRates& rates, const std::vector<Cens
 }
 
 // The events of each region's year, in the order they run (docs/model.md, "Process overview").
-const std::array<Projection::RegionEvent, 7> Projection::kRegionEvents = {{
+const std::array<Projection::RegionEvent, Projection::kRegionEventCount> Projection::kRegionEvents = {{
     {"mortality", "deaths, national_deaths",
      [](const Projection& y, kernels::RegionYear& r, std::size_t) {
        auto multiplier = y.inputs_.mortality_multiplier[r.region];
@@ -527,21 +527,39 @@ std::vector<Projection::Census> Projection::takeCensus(int year) const {
 void Projection::runRegionEvents(int year) {
   auto& pop = population_;
   work_.resize(pop.regions.size());
-#pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t q = 0; q < order_.size(); ++q) {
-    const std::size_t k = order_[q];
-    auto& r = work_[k];
-    r.persons = &pop.persons;
-    r.begin = pop.person_offset[k];
-    r.end = pop.person_offset[k + 1];
-    r.region = pop.regions[k];
-    r.region_code = inputs_.regions[r.region].code;
-    r.year = year;
-    r.seed = config_.seed;
-    r.index();
-    for (const auto& event : kRegionEvents) event.run(*this, r, k);
-    r.releaseIndex();
+#pragma omp parallel
+  {
+    EventSeconds local{};  // this thread's CPU seconds per event, added up once at the end
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t q = 0; q < order_.size(); ++q) {
+      const std::size_t k = order_[q];
+      auto& r = work_[k];
+      r.persons = &pop.persons;
+      r.begin = pop.person_offset[k];
+      r.end = pop.person_offset[k + 1];
+      r.region = pop.regions[k];
+      r.region_code = inputs_.regions[r.region].code;
+      r.year = year;
+      r.seed = config_.seed;
+      Stopwatch watch;
+      r.index();
+      local[0] += watch.lap();
+      for (std::size_t e = 0; e < kRegionEvents.size(); ++e) {
+        kRegionEvents[e].run(*this, r, k);
+        local[e + 1] += watch.lap();
+      }
+      r.releaseIndex();
+    }
+#pragma omp critical(popsim_event_seconds)
+    for (std::size_t e = 0; e < local.size(); ++e) event_seconds_[e] += local[e];
   }
+}
+
+std::vector<std::pair<std::string, double>> Projection::eventSeconds() const {
+  std::vector<std::pair<std::string, double>> named{{"index and person-year draws", event_seconds_[0]}};
+  for (std::size_t e = 0; e < kRegionEvents.size(); ++e) named.emplace_back(kRegionEvents[e].name, event_seconds_[e + 1]);
+  named.emplace_back("internal migration", event_seconds_.back());
+  return named;
 }
 
 void Projection::rebalance() {
@@ -783,7 +801,11 @@ void Projection::decideInternalMigration() {
     for (int a = 0; a < kAgeClasses; ++a)
       model.leave[static_cast<std::size_t>(a)] = destinations_.leaveProbability(a) * policy_.outMigration(region, a);
     model.destination = [&](int age, double u) { return destinations_.draw(region, age, u); };
+    Stopwatch watch;
     kernels::internalMigration(residents, year, config_.seed, model, moves_[k]);
+    const double seconds = watch.lap();
+#pragma omp atomic
+    event_seconds_.back() += seconds;
     for (const auto& m : moves_[k]) leaving_[k * n_ranks + static_cast<std::size_t>(owner_[m.destination])] += m.end - m.first;
   }
   // Each region's leavers go to their slots of the outgoing buffers (region order within each

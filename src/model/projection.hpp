@@ -13,6 +13,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/population.hpp"
@@ -46,7 +47,8 @@ class Projection {
     void (*run)(const Projection& year, kernels::RegionYear& r, std::size_t k);
   };
   // The events of each region's year, in the order they run (docs/model.md).
-  static const std::array<RegionEvent, 7> kRegionEvents;
+  static constexpr std::size_t kRegionEventCount = 7;
+  static const std::array<RegionEvent, kRegionEventCount> kRegionEvents;
 
   int year() const { return population_.year; }
   const core::Population& population() const { return population_; }
@@ -75,6 +77,9 @@ class Projection {
   // National internal migrants of the last step by origin x destination province (P x P, row
   // major, provinces in table order); the same on every rank.
   const std::vector<std::int64_t>& flows() const { return flows_; }
+  // CPU seconds of this rank since the start, summed over threads, by event: the yearly index
+  // and person-year draws, the region events in order, and the internal-migration kernel.
+  std::vector<std::pair<std::string, double>> eventSeconds() const;
   // Payload bytes this rank sent to other ranks in the last step.
   std::uint64_t bytesExchanged() const { return bytes_exchanged_; }
   // National marital fertility weight of the last step (married vs unmarried women).
@@ -155,6 +160,8 @@ class Projection {
   std::vector<Census> census_;  // per owned region: the census of the current state (account())
   std::vector<std::string> household_failures_;  // per owned region: the first household check that failed
   io::PhaseSeconds seconds_{};
+  using EventSeconds = std::array<double, kRegionEventCount + 2>;  // the index, kRegionEvents, internal migration
+  EventSeconds event_seconds_{};
 };
 
 }  // namespace popsim::model
