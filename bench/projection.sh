@@ -4,7 +4,8 @@
 # bench/results/projection.csv: wall time of the years, agent-years per second (per core), mean
 # seconds per phase of the year (from /performance of results.h5; the slowest rank), the share of
 # the year spent in the migrant exchange and lost to load imbalance, bytes exchanged, and peak
-# memory in bytes per agent (summed over ranks).
+# memory in bytes per agent (summed over ranks). The kernels' CPU seconds per year by event go to
+# bench/results/events.csv.
 # Usage: bench/projection.sh [BUILD_DIR] [YEARS] [SCALE]   (run scripts/setup.sh first)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,4 +60,16 @@ PY
   line="$(date -u +%Y-%m-%dT%H:%M:%SZ),$rev,$cpu,$(nproc),$row"
   echo "$line" >>"$out_csv"
   echo "$line"
+  # Where the kernel time goes: CPU seconds per simulated year by event (summed over threads
+  # and ranks), from the run's last log line of that kind.
+  events=$(grep -o 'kernel CPU seconds per year (all threads and ranks): .*' "$work/log" | tail -n 1 | cut -d: -f2-)
+  if [[ -n "$events" ]]; then
+    events_csv="$here/bench/results/events.csv"
+    [[ -f "$events_csv" ]] || echo "date,git_revision,cpu,ranks,threads,scale,event,cpu_s_per_year" >"$events_csv"
+    IFS=',' read -ra parts <<<"$events"
+    for part in "${parts[@]}"; do
+      part=${part# }
+      echo "$(date -u +%Y-%m-%dT%H:%M:%SZ),$rev,$cpu,$ranks,$threads,$scale,${part% *},${part##* }" >>"$events_csv"
+    done
+  fi
 done

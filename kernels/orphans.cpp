@@ -108,14 +108,15 @@ std::vector<Orphans> orphanGroups(const RegionYear& r) {
   return groups;
 }
 
-// The groups' mothers and grandmothers, through two scans of the region: the minors' mothers,
-// then theirs.
+// The groups' mothers and grandmothers. A minor's mother is looked for first in the minor's
+// start-of-year household (where she usually lived); the others, and the mothers' mothers, by
+// one scan of the region for all of them; only the mothers found by that scan need a second
+// scan for their own mothers.
 void locateGrandmothers(const RegionYear& r, std::vector<Orphans>& groups) {
   const auto& p = r.p();
-  auto locate = [&](auto id_of, auto store) {
-    std::vector<std::pair<core::PersonId, std::size_t>> wanted;  // (id, group), sorted
-    for (std::size_t g = 0; g < groups.size(); ++g)
-      if (const auto id = id_of(groups[g]); id != core::kNoPerson) wanted.emplace_back(id, g);
+  enum Slot : std::size_t { kMother = 0, kGrandmother = 1 };
+  // (id, group x 2 + slot), sorted: the persons one scan looks for.
+  auto scan = [&](std::vector<std::pair<core::PersonId, std::size_t>>& wanted) {
     if (wanted.empty()) return;
     std::sort(wanted.begin(), wanted.end());
     detail::IdTable first(wanted.size());  // id -> first position in `wanted`
@@ -125,13 +126,30 @@ void locateGrandmothers(const RegionYear& r, std::vector<Orphans>& groups) {
       const auto w0 = first.find(id);
       if (w0 < 0) continue;
       for (auto w = static_cast<std::size_t>(w0); w < wanted.size() && wanted[w].first == id; ++w)
-        store(groups[wanted[w].second], static_cast<std::int64_t>(k));
+        (wanted[w].second % 2 == kMother ? groups[wanted[w].second / 2].mother : groups[wanted[w].second / 2].grandmother) =
+            static_cast<std::int64_t>(k);
     }
   };
-  locate([&](const Orphans& o) { return p.mother[r.at(o.first_minor)]; },
-         [](Orphans& o, std::int64_t k) { o.mother = k; });
-  locate([&](const Orphans& o) { return o.mother >= 0 ? p.mother[r.at(static_cast<std::size_t>(o.mother))] : core::kNoPerson; },
-         [](Orphans& o, std::int64_t k) { o.grandmother = k; });
+  auto motherOf = [&](std::int64_t k) { return p.mother[r.at(static_cast<std::size_t>(k))]; };
+  std::vector<std::pair<core::PersonId, std::size_t>> wanted;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    auto& o = groups[g];
+    const auto mother = motherOf(static_cast<std::int64_t>(o.first_minor));
+    if (mother == core::kNoPerson) continue;
+    for (auto k = r.household_start[o.household]; k < r.household_start[o.household + 1] && o.mother < 0; ++k)
+      if (p.id[r.at(k)] == mother) o.mother = k;
+    if (o.mother < 0) wanted.emplace_back(mother, 2 * g + kMother);
+    else if (const auto grandmother = motherOf(o.mother); grandmother != core::kNoPerson)
+      wanted.emplace_back(grandmother, 2 * g + kGrandmother);
+  }
+  scan(wanted);
+  // Mothers found by the scan: their own mothers.
+  std::vector<std::pair<core::PersonId, std::size_t>> again;
+  for (const auto& [id, slot] : wanted)
+    if (slot % 2 == kMother && groups[slot / 2].mother >= 0)
+      if (const auto grandmother = motherOf(groups[slot / 2].mother); grandmother != core::kNoPerson)
+        again.emplace_back(grandmother, slot - kMother + kGrandmother);
+  scan(again);
 }
 
 }  // namespace
