@@ -29,9 +29,13 @@ fi
 for config in "1 2" "2 1" "1 1"; do
   read -r ranks threads <<<"$config"
   sync
+  rm -f "$work"/rss.*
+  # Each rank's peak goes to a file of its own (interleaved output could drop one).
   OMP_NUM_THREADS=$threads mpirun -n "$ranks" --bind-to none -x OMP_NUM_THREADS \
-    /usr/bin/time -f "peak_rss_kb %M" "$popsim" run "$here/inputs/korea/baseline.toml" \
+    sh -c 'exec /usr/bin/time -f "peak_rss_kb %M" -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' "$work/rss" \
+    "$popsim" run "$here/inputs/korea/baseline.toml" \
     --years "$years" --scale "$scale" --out "$work/run" --overwrite >"$work/log" 2>&1
+  cat "$work"/rss.* >>"$work/log"
   row=$(/usr/bin/python3 - "$work/run/results.h5" "$work/log" "$threads" <<'PY'
 import sys, re, h5py, numpy as np
 f = h5py.File(sys.argv[1])
