@@ -47,11 +47,11 @@ void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_j
 // immigrant) or, if none arrives in the region, with a resident woman aged 25-60.
 void internationalMigration(RegionYear& r, const ByNationalitySexAge& emigrants, const ByNationalitySexAge& immigrants);
 
-// 5b. Naturalisation: every surviving foreign resident becomes a national with probability
+// 6. Naturalisation: every surviving foreign resident becomes a national with probability
 // `rate` (kernels/naturalisation.cpp).
 void naturalisation(RegionYear& r, double rate);
 
-// 6. Clean-up: children whose mother died or emigrated no longer live with her; minors left in
+// 7. Clean-up: children whose mother died or emigrated no longer live with her; minors left in
 // a household without an adult (their parents died or left) move
 // to their grandmother's household if she lives in the region, otherwise to the household of an
 // adult woman of the region chosen at random (kin or foster care). Partners of emigrants and

@@ -1,4 +1,4 @@
-// Internal migration: kernel 7 of the year (kernels/internal_migration.hpp).
+// Internal migration: kernel 8 of the year (kernels/internal_migration.hpp).
 #include "kernels/internal_migration.hpp"
 
 #include "core/random.hpp"

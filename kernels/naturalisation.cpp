@@ -1,4 +1,5 @@
-// Naturalisation: foreign residents who become nationals during the year.
+// Naturalisation: kernel 6 of the year (kernels/demography.hpp): foreign residents who become
+// nationals during the year.
 #include "kernels/demography.hpp"
 
 namespace popsim::kernels {

@@ -1,4 +1,4 @@
-// Minors left without an adult: kernel 6 of the year (kernels/demography.hpp).
+// Minors left without an adult: kernel 7 of the year (kernels/demography.hpp).
 #include "kernels/demography.hpp"
 
 #include <algorithm>
