@@ -6,46 +6,65 @@
 
 namespace popsim::parallel {
 
-std::vector<std::vector<char>> exchangeBytes(std::vector<std::vector<char>> outgoing, MPI_Comm comm,
-                                             ExchangeStats& stats) {
+ReceivedBytes exchangeBytes(const std::vector<char>& send, const std::vector<int>& counts, MPI_Comm comm,
+                            ExchangeStats& stats) {
   const auto start = std::chrono::steady_clock::now();
   int rank = 0;
   int ranks = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &ranks);
+  const auto n = static_cast<std::size_t>(ranks);
+  if (counts.size() != n) throw std::invalid_argument("exchangeBytes: one count per rank is required");
+  if (send.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw std::length_error("exchangeBytes: more than 2 GiB to send in one exchange");
+  std::vector<int> send_offsets(n, 0);
+  std::size_t sent = 0;
+  for (std::size_t d = 0; d < n; ++d) {
+    send_offsets[d] = static_cast<int>(sent);
+    sent += static_cast<std::size_t>(counts[d]);
+    if (static_cast<int>(d) != rank) stats.bytes_sent += static_cast<std::uint64_t>(counts[d]);
+  }
+  if (sent != send.size()) throw std::invalid_argument("exchangeBytes: the counts do not add up to the send buffer");
+  ReceivedBytes received;
+  received.counts.assign(n, 0);
+  received.offsets.assign(n, 0);
+  MPI_Alltoall(counts.data(), 1, MPI_INT, received.counts.data(), 1, MPI_INT, comm);
+  std::size_t total = 0;
+  for (std::size_t s = 0; s < n; ++s) {
+    received.offsets[s] = static_cast<int>(total);
+    total += static_cast<std::size_t>(received.counts[s]);
+    if (static_cast<int>(s) != rank) stats.bytes_received += static_cast<std::uint64_t>(received.counts[s]);
+    if (total > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      throw std::length_error("exchangeBytes: more than 2 GiB arriving at one rank in one exchange");
+  }
+  received.bytes.resize(total);
+  MPI_Alltoallv(send.data(), counts.data(), send_offsets.data(), MPI_CHAR, received.bytes.data(), received.counts.data(),
+                received.offsets.data(), MPI_CHAR, comm);
+  stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return received;
+}
+
+std::vector<std::vector<char>> exchangeBytes(std::vector<std::vector<char>> outgoing, MPI_Comm comm,
+                                             ExchangeStats& stats) {
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
   if (static_cast<int>(outgoing.size()) != ranks)
     throw std::invalid_argument("exchangeBytes: one outgoing buffer per rank is required");
-
-  std::vector<int> send_counts(static_cast<std::size_t>(ranks)), recv_counts(static_cast<std::size_t>(ranks));
-  std::vector<int> send_offsets(static_cast<std::size_t>(ranks)), recv_offsets(static_cast<std::size_t>(ranks));
   std::vector<char> send;
-  for (int d = 0; d < ranks; ++d) {
-    const auto& buffer = outgoing[static_cast<std::size_t>(d)];
-    if (buffer.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+  std::vector<int> counts(outgoing.size());
+  for (std::size_t d = 0; d < outgoing.size(); ++d) {
+    if (outgoing[d].size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
       throw std::length_error("exchangeBytes: more than 2 GiB for one rank in one exchange");
-    send_offsets[static_cast<std::size_t>(d)] = static_cast<int>(send.size());
-    send_counts[static_cast<std::size_t>(d)] = static_cast<int>(buffer.size());
-    send.insert(send.end(), buffer.begin(), buffer.end());
-    if (d != rank) stats.bytes_sent += buffer.size();
+    counts[d] = static_cast<int>(outgoing[d].size());
+    send.insert(send.end(), outgoing[d].begin(), outgoing[d].end());
   }
-  MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm);
-  std::size_t total = 0;
-  for (int s = 0; s < ranks; ++s) {
-    recv_offsets[static_cast<std::size_t>(s)] = static_cast<int>(total);
-    total += static_cast<std::size_t>(recv_counts[static_cast<std::size_t>(s)]);
-    if (s != rank) stats.bytes_received += static_cast<std::uint64_t>(recv_counts[static_cast<std::size_t>(s)]);
+  outgoing.clear();
+  const auto received = exchangeBytes(send, counts, comm, stats);
+  std::vector<std::vector<char>> incoming(received.counts.size());
+  for (std::size_t s = 0; s < incoming.size(); ++s) {
+    const auto begin = received.bytes.begin() + received.offsets[s];
+    incoming[s].assign(begin, begin + received.counts[s]);
   }
-  if (total > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-    throw std::length_error("exchangeBytes: more than 2 GiB arriving at one rank in one exchange");
-  std::vector<char> receive(total);
-  MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_CHAR, receive.data(), recv_counts.data(),
-                recv_offsets.data(), MPI_CHAR, comm);
-  std::vector<std::vector<char>> incoming(static_cast<std::size_t>(ranks));
-  for (int s = 0; s < ranks; ++s) {
-    const auto begin = receive.begin() + recv_offsets[static_cast<std::size_t>(s)];
-    incoming[static_cast<std::size_t>(s)].assign(begin, begin + recv_counts[static_cast<std::size_t>(s)]);
-  }
-  stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return incoming;
 }
 
