@@ -780,6 +780,7 @@ void Projection::decideInternalMigration() {
   const auto n_ranks = static_cast<std::size_t>(ranks);
   moves_.resize(owned.size());
   leaving_.assign(owned.size() * n_ranks, 0);
+  outgoing_.resize(n_ranks);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t q = 0; q < owned.size(); ++q) {
     const std::size_t k = order_[q];
@@ -808,10 +809,16 @@ void Projection::decideInternalMigration() {
     event_seconds_.back() += seconds;
     for (const auto& m : moves_[k]) leaving_[k * n_ranks + static_cast<std::size_t>(owner_[m.destination])] += m.end - m.first;
   }
-  // Each region's leavers go to their slots of the outgoing buffers (region order within each
-  // destination rank), and leave its plan.
+  collectLeavers();
+}
+
+// Each region's leavers go to their slots of the outgoing buffers (region order within each
+// destination rank), and leave its plan; the national flows between provinces are summed.
+void Projection::collectLeavers() {
+  const auto& owned = population_.regions;
+  const int year = population_.year + 1;
+  const auto n_ranks = outgoing_.size();
   std::vector<std::size_t> slot(owned.size() * n_ranks, 0);
-  outgoing_.resize(n_ranks);
   for (std::size_t d = 0; d < n_ranks; ++d) {
     std::size_t total = 0;
     for (std::size_t k = 0; k < owned.size(); ++k) {

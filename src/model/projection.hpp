@@ -111,6 +111,7 @@ class Projection {
   void prepareNewAgents(const IdBlocks& ids);
   void planRegions();
   void decideInternalMigration();
+  void collectLeavers();
   void receiveMigrants();
   void mergeArrivals();
   void gatherColumns();
