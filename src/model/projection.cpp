@@ -475,9 +475,10 @@ void Projection::step() {
   const double rebalance_seconds = watch.lap();
   const int year = population_.year + 1;
   const auto rates = ratesFor(inputs_, config_.model, year);
-  // The census of the start of the year is the accounts of the end of the last (account()),
-  // unless regions changed ranks since.
-  if (census_.empty()) census_ = takeCensus(year);
+  // The census of the start of the year is the accounts of the end of the last (account(),
+  // also run after regions change ranks).
+  if (census_.size() != population_.regions.size())
+    throw std::logic_error("the census of the year's start is missing (account() was not run on this state)");
   const auto census = std::move(census_);
   census_.clear();
   computeCoefficients(rates, census);
@@ -499,29 +500,6 @@ void Projection::step() {
   io::at(seconds_, io::Phase::Accounting) = watch.lap();
   if (config_.model.checks) check(persons_before);
   io::at(seconds_, io::Phase::Checks) = watch.lap();
-}
-
-std::vector<Projection::Census> Projection::takeCensus(int year) const {
-  const auto& pop = population_;
-  const auto& p = pop.persons;
-  std::vector<Census> census(pop.regions.size());
-#pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t q = 0; q < pop.regions.size(); ++q) {
-    const std::size_t k = order_[q];
-    auto& c = census[k];
-    for (std::size_t i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) {
-      const int s = static_cast<int>(p.sex[i]);
-      const int a = year - 1 - p.birth_year[i];
-      const auto n = core::nationalityOf(p.flags[i]);
-      ++c.start[s][core::ageClass(a)];
-      if (n == core::Nationality::National) ++c.start_national[s][core::ageClass(a)];
-      ++c.end_age[static_cast<int>(n)][s][core::ageClass(a + 1)];
-      // The TFR path is the nationals': fertility is normalised on national women.
-      if (s == 1 && a >= kFertileMin && a < kFertileMin + kFertileAges && n == core::Nationality::National)
-        ++c.women[a - kFertileMin][std::min<int>(p.parity[i], kParityGroups - 1)][p.partner[i] != core::kNoPerson];
-    }
-  }
-  return census;
 }
 
 void Projection::runRegionEvents(int year) {
@@ -630,11 +608,13 @@ void Projection::redistribute(const std::vector<int>& owner) {
     next.household_offset.push_back(next.households.size());
   }
   population_ = std::move(next);
-  census_.clear();  // taken again for the new regions
   reserveColumns();
   owner_ = owner;
   work_.clear();
   plans_.clear();
+  // The accounts of the same state on the new regions: the census of the year's start.
+  order_ = bySizeDescending(population_);
+  account(false);
 }
 
 void Projection::rebuild() {

@@ -94,7 +94,6 @@ class Projection {
     // National women 15-49 by age, parity group and union status (0 unmarried, 1 married).
     std::array<std::array<std::array<std::int64_t, 2>, kernels::kParityGroups>, kernels::kFertileAges> women{};
   };
-  std::vector<Census> takeCensus(int year) const;
   void runRegionEvents(int year);
   void computeCoefficients(const YearRates& rates, const std::vector<Census>& census);
   void selectInterventions(int year, const CensusRows& all);

@@ -44,28 +44,4 @@ ReceivedBytes exchangeBytes(const std::vector<char>& send, const std::vector<int
   return received;
 }
 
-std::vector<std::vector<char>> exchangeBytes(std::vector<std::vector<char>> outgoing, MPI_Comm comm,
-                                             ExchangeStats& stats) {
-  int ranks = 1;
-  MPI_Comm_size(comm, &ranks);
-  if (static_cast<int>(outgoing.size()) != ranks)
-    throw std::invalid_argument("exchangeBytes: one outgoing buffer per rank is required");
-  std::vector<char> send;
-  std::vector<int> counts(outgoing.size());
-  for (std::size_t d = 0; d < outgoing.size(); ++d) {
-    if (outgoing[d].size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-      throw std::length_error("exchangeBytes: more than 2 GiB for one rank in one exchange");
-    counts[d] = static_cast<int>(outgoing[d].size());
-    send.insert(send.end(), outgoing[d].begin(), outgoing[d].end());
-  }
-  outgoing.clear();
-  const auto received = exchangeBytes(send, counts, comm, stats);
-  std::vector<std::vector<char>> incoming(received.counts.size());
-  for (std::size_t s = 0; s < incoming.size(); ++s) {
-    const auto begin = received.bytes.begin() + received.offsets[s];
-    incoming[s].assign(begin, begin + received.counts[s]);
-  }
-  return incoming;
-}
-
 }  // namespace popsim::parallel

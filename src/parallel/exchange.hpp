@@ -27,13 +27,9 @@ struct ExchangeStats {
   double seconds = 0.0;
 };
 
-// The byte-level exchange: outgoing[d] goes to rank d (outgoing[own rank] stays local and is
-// returned unchanged as incoming[own rank]). Collective over comm.
-std::vector<std::vector<char>> exchangeBytes(std::vector<std::vector<char>> outgoing, MPI_Comm comm,
-                                             ExchangeStats& stats);
-
-// The same on one contiguous buffer: `send` holds counts[0] bytes for rank 0, then counts[1]
-// for rank 1, ...; what arrives is returned the same way (bytes from rank s at offsets[s]).
+// The byte-level exchange on one contiguous buffer: `send` holds counts[0] bytes for rank 0,
+// then counts[1] for rank 1, ...; what arrives is returned the same way (bytes from rank s at
+// offsets[s]). Collective over comm.
 struct ReceivedBytes {
   std::vector<char> bytes;
   std::vector<int> counts, offsets;
