@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Score a popsim results file against an observed population table.
+"""Score a popsim results file against an observed population table, or its households against
+the registered households.
 
 Usage
 -----
     /usr/bin/python3 analysis/score.py RESULTS.h5 --observed OBSERVED_LONG.csv --year Y
                                        [--population nationals|everyone] [--json OUT.json]
+    /usr/bin/python3 analysis/score.py RESULTS.h5 --households OBSERVED_DIR --year Y [--json OUT.json]
 
 OBSERVED_LONG.csv has the layout of the MOIS table shipped in
 inputs/korea/observed/mois_resident_sgg_sex_age5_2022_2023_long.csv: ref_date,year,adm_code,name,level,sex,age_group,pop
@@ -23,14 +25,40 @@ years ("no change" = the latest observed year before Y; "last change repeated" =
   * region MAPE: mean over the regions of |F - O| / O of the region totals (%)
   * cell WAPE: sum |F - O| / sum O over the region x sex x 5-year cells (%)
 
+Household mode (--households).  OBSERVED_DIR holds, as inputs/korea/observed/ does (written by
+inputs/prep_households.py):
+  * households_sgg_*.csv: region,households_YYYY,... registered households (세대, 거주자 basis) by
+    si/gun/gu; scored against popsim's /households/size [year, region, size 1..7+] summed over sizes;
+  * living_alone_sido_*.csv: province,sex,age_from,age_to,one_person_YYYY,...,population_YYYY,...
+    one-person 세대 (all registrations, as published) by province x sex x 10-year group (0-9 ...
+    90-99, 100-100 = 100+); scored against popsim's /households/living_alone [year, region, sex,
+    age 0..100+] (persons living alone) summed to the same cells.  Daegu (27) and Gyeongbuk (47)
+    are one unit: Gunwi-gun moved between them on 2023-07-01 and the published provinces of
+    earlier Decembers have it in Gyeongbuk.
+Year Y must be in the results and in the observed columns; y1 = the latest observed year before
+Y must be in the results too.  popsim's forecast on the observed basis = the observed y1 value x
+popsim's own Y / y1 ratio of the cell (region for households, unit x sex x group for one-person
+households; the observed y1 value where popsim's y1 count is 0).  The ratio carries popsim's
+change and keeps the observed level, so popsim has the same information as the naive forecasts
+(the observed values up to y1) plus the model, and the difference of basis (popsim starts from
+the 거주자 households; the one-person table counts all registrations) cancels; the scale cancels
+too.  The alternative, popsim's one-person rate (living alone / nationals of the cell) times the
+observed population of Y, is printed as a diagnostic: it uses the observed population of Y (not
+known at forecast time) and carries popsim's start-state level differences.  Naive forecasts as
+above ("no change" = y1; "last change repeated" = y1 + (y1 - y0) per year, floored at 0, i.e. the
+previous change repeated).  Printed: households by region (national error, region MAPE) and
+one-person households (national error, cell WAPE over unit x sex x group).
+
 Exit codes: 0 scored (also when the observed table lacks year Y: a warning, nothing scored);
 2 a file is missing or not as expected (the message names the file and what was expected).
-Needs h5py, numpy and pandas only.
+The JSON output may not be one of the input files.  Needs h5py, numpy and pandas only.
 """
 import argparse
+import glob
 import json
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -194,6 +222,336 @@ def naive_forecasts(d, year, codes, path):
     return out
 
 
+# ----------------------------------------------------------------------------------------
+# household mode
+# ----------------------------------------------------------------------------------------
+HH_SIZES = 7
+GROUPS10 = [(a, a + 9) for a in range(0, 100, 10)] + [(100, 100)]
+MERGED_UNITS = {"27": "27+47", "47": "27+47"}   # Gunwi-gun moved from Gyeongbuk to Daegu on 2023-07-01
+
+
+def _codes(values):
+    return [str(int(c)) if np.issubdtype(np.asarray(c).dtype, np.integer) else
+            (c.decode() if isinstance(c, bytes) else str(c)) for c in values]
+
+
+def read_household_results(path, years_needed):
+    """popsim's households by region and persons living alone by region x sex x age, unscaled,
+    at each year of years_needed; region codes, their provinces, all years, scale."""
+    try:
+        import h5py
+    except ImportError as exc:
+        raise ScoreError(f"h5py is needed to read {path} ({exc})") from exc
+    if not os.path.isfile(path):
+        raise ScoreError(f"{path}: file not found (expected a popsim results.h5)")
+    try:
+        with h5py.File(path, "r") as f:
+            for name in ("/households/size", "/households/living_alone", "/nationals/population", "/years",
+                         "/regions/code", "/meta"):
+                if name not in f:
+                    raise ScoreError(f"{path}: no {name} (the household scoring needs /households/size "
+                                     "[year, region, size 1..7+], /households/living_alone [year, region, sex, age "
+                                     "0..100], /nationals/population, /years, /regions/code and /meta)")
+            years = np.asarray(f["/years"][:]).astype(int)
+            codes = _codes(f["/regions/code"][:])
+            if "/regions/province" in f:
+                prov = [f"{int(x):02d}" for x in np.asarray(f["/regions/province"][:])]
+            else:
+                prov = [c[:2] for c in codes]
+            if "scale" not in f["/meta"].attrs:
+                raise ScoreError(f"{path}: /meta has no attribute 'scale'")
+            scale = float(f["/meta"].attrs["scale"])
+            shapes = {"/households/size": (len(years), len(codes), HH_SIZES),
+                      "/households/living_alone": (len(years), len(codes), 2, 101),
+                      "/nationals/population": (len(years), len(codes), 2, 101)}
+            for name, shape in shapes.items():
+                if tuple(f[name].shape) != shape:
+                    raise ScoreError(f"{path}: {name} has shape {tuple(f[name].shape)}; expected {list(shape)} "
+                                     f"({len(years)} years, {len(codes)} regions)")
+            out = {}
+            for y in years_needed:
+                hit = np.where(years == y)[0]
+                if len(hit) == 0:
+                    raise ScoreError(f"{path}: year {y} is not in /years (it holds {years.min()}..{years.max()}); "
+                                     "the household scoring needs the year scored and the last observed year "
+                                     "before it (popsim's change between them is applied to the observed level)")
+                t = int(hit[0])
+                out[y] = dict(households=np.asarray(f["/households/size"][t], dtype=float).sum(axis=1),
+                              alone=np.asarray(f["/households/living_alone"][t], dtype=float),
+                              nationals=np.asarray(f["/nationals/population"][t], dtype=float))
+    except ScoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (unreadable or not HDF5)
+        raise ScoreError(f"{path}: cannot read as a popsim results file (HDF5): {exc}") from exc
+    if not scale > 0:
+        raise ScoreError(f"{path}: /meta scale is {scale}; expected > 0")
+    for v in out.values():
+        if (v["households"] < 0).any() or (v["alone"] < 0).any():
+            raise ScoreError(f"{path}: negative counts in /households")
+    return out, codes, prov, years, scale
+
+
+def _find_one(folder, pattern):
+    hits = sorted(glob.glob(os.path.join(folder, pattern)))
+    if len(hits) != 1:
+        raise ScoreError(f"{folder}: expected one file {pattern}, found {len(hits)}"
+                         + (f" ({', '.join(os.path.basename(h) for h in hits)})" if hits else ""))
+    return hits[0]
+
+
+def _read_table(path, required):
+    try:
+        d = pd.read_csv(path, comment="#", dtype={"region": str, "province": str})
+    except Exception as exc:  # noqa: BLE001
+        raise ScoreError(f"{path}: cannot read as CSV: {exc}") from exc
+    d.columns = [str(c).lstrip("\ufeff") for c in d.columns]
+    miss = [c for c in required if c not in d.columns]
+    if miss:
+        raise ScoreError(f"{path}: missing columns {miss}")
+    if d.empty:
+        raise ScoreError(f"{path}: no rows")
+    return d
+
+
+def _year_columns(d, prefix, path):
+    ys = sorted(int(m.group(1)) for c in d.columns for m in [re.fullmatch(prefix + r"(\d{4})", c)] if m)
+    if not ys:
+        raise ScoreError(f"{path}: no {prefix}YYYY columns")
+    for y in ys:
+        try:
+            v = pd.to_numeric(d[f"{prefix}{y}"], errors="raise").astype(float)
+        except Exception as exc:  # noqa: BLE001
+            raise ScoreError(f"{path}: {prefix}{y} must be numbers ({exc})") from exc
+        if v.isna().any() or (v < 0).any():
+            raise ScoreError(f"{path}: {prefix}{y} has missing or negative values")
+        d[f"{prefix}{y}"] = v
+    return ys
+
+
+def read_household_observed(folder, codes, prov):
+    """Observed households by region (results order) and one-person households by unit x sex x
+    group, per year."""
+    if not os.path.isdir(folder):
+        raise ScoreError(f"{folder}: folder not found (expected the observed household tables, e.g. "
+                         "inputs/korea/observed)")
+    hpath = _find_one(folder, "households_sgg_*.csv")
+    h = _read_table(hpath, ["region"])
+    hyears = _year_columns(h, "households_", hpath)
+    h["code"] = h.region.astype(str).str.strip().map(recode)
+    if h.code.duplicated().any():
+        raise ScoreError(f"{hpath}: more than one row per region")
+    if sorted(h.code) != sorted(codes):
+        unknown = sorted(set(h.code) - set(codes))
+        missing = sorted(set(codes) - set(h.code))
+        raise ScoreError(f"{hpath}: its regions differ from the results file's /regions/code (unknown "
+                         f"{unknown[:5]}, missing {missing[:5]})")
+    h = h.set_index("code").loc[codes]
+    households = {y: h[f"households_{y}"].to_numpy(float) for y in hyears}
+
+    lpath = _find_one(folder, "living_alone_sido_*.csv")
+    d = _read_table(lpath, ["province", "sex", "age_from", "age_to"])
+    lyears = _year_columns(d, "one_person_", lpath)
+    pyears = _year_columns(d, "population_", lpath)
+    d["province"] = d.province.astype(str).str.strip().str.zfill(2)
+    d = d[d.sex.isin(SEXES)]
+    try:
+        groups = list(zip(d.age_from.astype(int), d.age_to.astype(int)))
+    except Exception as exc:  # noqa: BLE001
+        raise ScoreError(f"{lpath}: age_from and age_to must be whole numbers ({exc})") from exc
+    if sorted(set(groups)) != GROUPS10:
+        raise ScoreError(f"{lpath}: age groups {sorted(set(groups))[:4]}...; expected 0-9, 10-19, ..., 90-99, 100-100")
+    d["g"] = [GROUPS10.index(x) for x in groups]
+    if d.duplicated(["province", "sex", "g"]).any():
+        raise ScoreError(f"{lpath}: more than one row per province x sex x age group")
+    provinces = sorted(set(prov))
+    if sorted(set(d.province)) != provinces:
+        raise ScoreError(f"{lpath}: provinces {sorted(set(d.province))} differ from the results file's "
+                         f"{provinces}")
+    units = sorted(set(MERGED_UNITS.get(p, p) for p in provinces))
+    d["unit"] = d.province.map(lambda p: MERGED_UNITS.get(p, p))
+    if len(d) != len(provinces) * 2 * len(GROUPS10):
+        raise ScoreError(f"{lpath}: expected {len(provinces) * 2 * len(GROUPS10)} rows (each province x sex M, F "
+                         f"x 11 age groups), found {len(d)}")
+
+    def cube(col):
+        x = np.zeros((len(units), 2, len(GROUPS10)))
+        for u, s, g, v in zip(d.unit, d.sex, d.g, d[col]):
+            x[units.index(u), SEXES.index(s), g] += v
+        return x
+    one = {y: cube(f"one_person_{y}") for y in lyears}
+    pop = {y: cube(f"population_{y}") for y in pyears}
+    return dict(households=households, one=one, pop=pop, units=units, hpath=hpath, lpath=lpath,
+                hyears=hyears, lyears=lyears)
+
+
+def to_units(x, prov, units):
+    """(R, 2, 101) by region x sex x age -> (U, 2, 11) by unit x sex x 10-year group."""
+    out = np.zeros((len(units), 2, len(GROUPS10)))
+    g_of_age = np.minimum(np.arange(101) // 10, len(GROUPS10) - 1)
+    by_group = np.zeros(x.shape[:2] + (len(GROUPS10),))
+    for g in range(len(GROUPS10)):
+        by_group[:, :, g] = x[:, :, g_of_age == g].sum(axis=2)
+    for i, p in enumerate(prov):
+        out[units.index(MERGED_UNITS.get(p, p))] += by_group[i]
+    return out
+
+
+def _ratio_forecast(obs_y1, own_y, own_y1):
+    """The observed y1 level times popsim's own Y / y1 ratio; the observed y1 value where popsim
+    has nothing at y1."""
+    ok = own_y1 > 0
+    return np.where(ok, obs_y1 * own_y / np.where(ok, own_y1, 1.0), obs_y1), int((~ok).sum())
+
+
+def _hh_metrics(F, O):
+    ok = O > 0
+    return dict(households_forecast_total=float(F.sum()), households_observed_total=float(O.sum()),
+                households_national_error=float(F.sum() - O.sum()),
+                households_national_error_pct=100.0 * float(F.sum() - O.sum()) / float(O.sum()),
+                households_region_mape_pct=100.0 * float(np.mean(np.abs(F[ok] - O[ok]) / O[ok])))
+
+
+def _one_metrics(F, O):
+    return dict(one_person_forecast_total=float(F.sum()), one_person_observed_total=float(O.sum()),
+                one_person_national_error=float(F.sum() - O.sum()),
+                one_person_national_error_pct=100.0 * float(F.sum() - O.sum()) / float(O.sum()),
+                one_person_cell_wape_pct=100.0 * float(np.abs(F - O).sum() / O.sum()))
+
+
+def score_households(a):
+    obs_probe = a.households
+    if not os.path.isdir(obs_probe):
+        raise ScoreError(f"{obs_probe}: folder not found (expected the observed household tables, e.g. "
+                         "inputs/korea/observed)")
+    # which years are needed from the results: Y and the last observed year before it
+    hpath = _find_one(obs_probe, "households_sgg_*.csv")
+    lpath = _find_one(obs_probe, "living_alone_sido_*.csv")
+    for path in (hpath, lpath):
+        _refuse_overwrite(a.json, path)
+    _refuse_overwrite(a.json, a.results)
+    # the year must be in the results (as in the population mode) before the observed tables are asked
+    read_household_results(a.results, [a.year])
+    hy = _year_columns(_read_table(hpath, ["region"]), "households_", hpath)
+    ly = _year_columns(_read_table(lpath, ["province"]), "one_person_", lpath)
+    if a.year not in hy or a.year not in ly:
+        msg = (f"warning: the observed tables have no year {a.year} (households: {hy}, one-person: {ly}); "
+               "nothing scored")
+        print(msg)
+        _write_json(a.json, dict(results=a.results, households=a.households, year=a.year, warning=msg, forecasts=[]))
+        return 0
+    earlier = sorted(set(y for y in hy if y < a.year) & set(y for y in ly if y < a.year))
+    if not earlier:
+        raise ScoreError(f"{obs_probe}: the observed tables have no year before {a.year}; the household scoring "
+                         "applies popsim's change since the last observed year")
+    y1 = earlier[-1]
+    R, codes, prov, years, scale = read_household_results(a.results, [y1, a.year])
+    o = read_household_observed(a.households, codes, prov)
+    units = o["units"]
+    Y = a.year
+    base = int(years[0])
+    result = dict(results=a.results, households=a.households, year=Y, base_year=base, scale=scale,
+                  observed_years=sorted(set(o["hyears"]) | set(o["lyears"])), regions=len(codes), units=units,
+                  ratio_year=y1, forecasts=[])
+    print(f"score: {a.results} vs {a.households} (households)")
+    print(f"year {Y}, scale {scale:g}; forecast base year {base} (/years[0]): {Y - base} year(s) ahead; popsim's "
+          f"change {y1} -> {Y} applied to the observed {y1} values")
+
+    # (a) households by region
+    Oh = o["households"][Y]
+    own = {y: R[y]["households"] / scale for y in (y1, Y)}
+    Fh, zero_h = _ratio_forecast(o["households"][y1], own[Y], own[y1])
+    # (b) one-person households by unit x sex x group
+    Oo = o["one"][Y]
+    alone = {y: to_units(R[y]["alone"] / scale, prov, units) for y in (y1, Y)}
+    Fo, zero_o = _ratio_forecast(o["one"][y1], alone[Y], alone[y1])
+    naive = [dict(name=f"no change ({y1})", based_on=[y1], hh=o["households"][y1], one=o["one"][y1])]
+    earlier2 = [y for y in earlier if y < y1]
+    if earlier2:
+        y0 = earlier2[-1]
+        step = (Y - y1) / (y1 - y0)
+        naive.append(dict(name=f"last change repeated ({y0}->{y1})", based_on=[y0, y1],
+                          hh=np.maximum(o["households"][y1] + (o["households"][y1] - o["households"][y0]) * step, 0.0),
+                          one=np.maximum(o["one"][y1] + (o["one"][y1] - o["one"][y0]) * step, 0.0)))
+    else:
+        naive.append(dict(name="last change repeated", why=f"the observed tables have only one year before {Y}"))
+
+    rows = [(f"popsim (base {base})", dict(name="popsim", available=True, **_hh_metrics(Fh, Oh), **_one_metrics(Fo, Oo)))]
+    for n in naive:
+        if "why" in n:
+            rows.append((n["name"], dict(name=n["name"], available=False, why=n["why"])))
+        else:
+            rows.append((n["name"], dict(name=n["name"], available=True, based_on=n["based_on"],
+                                         **_hh_metrics(n["hh"], Oh), **_one_metrics(n["one"], Oo))))
+    print(f"\n(a) registered households (세대) by si/gun/gu: observed {Oh.sum():,.0f} in {len(codes)} regions "
+          f"({os.path.basename(o['hpath'])})")
+    head = f"{'forecast':<38}{'total':>14}{'nat. error':>12}{'%':>9}{'MAPE reg %':>12}"
+    print(head)
+    print("-" * len(head))
+    for label, m in rows:
+        if not m["available"]:
+            print(f"{label:<38}not available: {m['why']}")
+            continue
+        print(f"{label:<38}{m['households_forecast_total']:>14,.0f}{m['households_national_error']:>+12,.0f}"
+              f"{m['households_national_error_pct']:>+9.3f}{m['households_region_mape_pct']:>12.3f}")
+    print(f"\n(b) one-person households by province x sex x 10-year group ({len(units)} units: Daegu and "
+          f"Gyeongbuk as one): observed {Oo.sum():,.0f} ({os.path.basename(o['lpath'])})")
+    head = f"{'forecast':<38}{'total':>14}{'nat. error':>12}{'%':>9}{'WAPE cell %':>12}"
+    print(head)
+    print("-" * len(head))
+    for label, m in rows:
+        if not m["available"]:
+            print(f"{label:<38}not available: {m['why']}")
+            continue
+        print(f"{label:<38}{m['one_person_forecast_total']:>14,.0f}{m['one_person_national_error']:>+12,.0f}"
+              f"{m['one_person_national_error_pct']:>+9.3f}{m['one_person_cell_wape_pct']:>12.3f}")
+    result["forecasts"] = [m for _, m in rows]
+    print("\npopsim = observed " + str(y1) + " x popsim's own " + f"{Y}/{y1}" + " ratio per region (a) or cell (b); "
+          "MAPE reg = mean |F-O|/O of the regions; WAPE cell = sum|F-O| / sum O over the cells")
+
+    # diagnostics: popsim's own levels and changes, and the rate-based alternative for (b)
+    diag = dict(popsim_households_level={str(y): float(own[y].sum()) for y in (y1, Y)},
+                popsim_one_person_level={str(y): float(alone[y].sum()) for y in (y1, Y)},
+                observed_households={str(y1): float(o["households"][y1].sum())},
+                observed_one_person={str(y1): float(o["one"][y1].sum())},
+                regions_without_popsim_households=zero_h, cells_without_popsim_one_person=zero_o)
+    print(f"popsim's own households {own[y1].sum():,.0f} -> {own[Y].sum():,.0f} "
+          f"({100 * (own[Y].sum() / own[y1].sum() - 1):+.2f}%; every household, foreign residents' included), "
+          f"observed {o['households'][y1].sum():,.0f} -> {Oh.sum():,.0f} ({100 * (Oh.sum() / o['households'][y1].sum() - 1):+.2f}%)")
+    print(f"popsim's own persons living alone {alone[y1].sum():,.0f} -> {alone[Y].sum():,.0f} "
+          f"({100 * (alone[Y].sum() / max(alone[y1].sum(), 1e-9) - 1):+.2f}%), observed one-person 세대 "
+          f"{o['one'][y1].sum():,.0f} -> {Oo.sum():,.0f} ({100 * (Oo.sum() / o['one'][y1].sum() - 1):+.2f}%)")
+    if zero_h or zero_o:
+        print(f"note: popsim has no households at {y1} in {zero_h} region(s) and nobody living alone in {zero_o} "
+              "cell(s): those keep the observed value (no change)")
+    if Y in o["pop"]:
+        nat = to_units(R[Y]["nationals"] / scale, prov, units)
+        rate = np.where(nat > 0, alone[Y] / np.where(nat > 0, nat, 1.0), 0.0)
+        Fr = rate * o["pop"][Y]
+        mr = _one_metrics(Fr, Oo)
+        diag["popsim_rate_x_observed_population"] = mr
+        print(f"diagnostic, (b) as popsim's rate (living alone / nationals) x the observed {Y} population: total "
+              f"{mr['one_person_forecast_total']:,.0f} ({mr['one_person_national_error_pct']:+.3f}%), WAPE cell "
+              f"{mr['one_person_cell_wape_pct']:.3f}%")
+    ge = (Fo - Oo).sum(axis=(0, 1))
+    print("popsim, (b) national error by age group: " + " ".join(
+        f"{lo}{'+' if lo == 100 else '-' + str(hi)}:{ge[g]:+,.0f}" for g, (lo, hi) in enumerate(GROUPS10)))
+    rh = 100.0 * (Fh - Oh) / np.where(Oh > 0, Oh, np.nan)
+    order = np.argsort(-np.nan_to_num(np.abs(rh)), kind="stable")[:5]
+    print("popsim, (a) largest region errors: " + "; ".join(f"{codes[i]} {rh[i]:+.2f}%" for i in order))
+    diag["popsim_one_person_age_group_error"] = {f"{lo}-{hi}": float(ge[g]) for g, (lo, hi) in enumerate(GROUPS10)}
+    diag["popsim_households_region_error_pct"] = {codes[i]: float(rh[i]) for i in range(len(codes))}
+    result["diagnostics"] = diag
+    _write_json(a.json, result)
+    return 0
+
+
+def _refuse_overwrite(out, path):
+    if out and os.path.exists(path) and os.path.exists(out) and os.path.samefile(out, path):
+        raise ScoreError(f"{out}: is an input of the scoring ({path}); choose another JSON output file")
+    if out and os.path.abspath(out) == os.path.abspath(path):
+        raise ScoreError(f"{out}: is an input of the scoring ({path}); choose another JSON output file")
+
+
 def _fmt_row(name, m):
     return (f"{name:<34}{m['forecast_total']:>14,.0f}{m['national_error']:>+12,.0f}"
             f"{m['national_error_pct']:>+9.3f}{m['region_mape_pct']:>12.3f}{m['cell_wape_pct']:>12.3f}")
@@ -202,7 +560,10 @@ def _fmt_row(name, m):
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Score a popsim results file against an observed population table.")
     ap.add_argument("results", help="results.h5 of popsim run")
-    ap.add_argument("--observed", required=True, help="observed long table (mois_resident_sgg_sex_age5 layout)")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--observed", help="observed long table (mois_resident_sgg_sex_age5 layout)")
+    mode.add_argument("--households", help="folder of the observed household tables (inputs/korea/observed): "
+                      "score households by region and one-person households")
     ap.add_argument("--year", required=True, type=int, help="calendar year to score (a /years entry)")
     ap.add_argument("--population", choices=("nationals", "everyone"), default="nationals",
                     help="forecast: /nationals/population (default) or /population (nationals + foreign)")
@@ -210,6 +571,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.json and not os.path.isdir(os.path.dirname(os.path.abspath(a.json))):
         raise ScoreError(f"{a.json}: its folder does not exist (cannot write the JSON output)")
+    if a.households:
+        return score_households(a)
+    _refuse_overwrite(a.json, a.results)
+    _refuse_overwrite(a.json, a.observed)
 
     F, codes, base, scale = read_results(a.results, a.year, a.population)
     d = read_observed(a.observed)

@@ -52,7 +52,11 @@ OBS = {
                status="observed TFR and e0 (KOSTAT 2023); NIM observed (KOSTAT international migration 2023 +121000)"),
 }
 NIM_NATIONALS = -444       # as in inputs/korea/assumptions_medium.csv (mean 2022-2023 of the nationals' own net)
-LOCAL_TABLES = ("population", "population_age5", "population_foreign", "households", "assumptions")
+# tables of this folder; every other [inputs] table of the configuration is ../name.  The household
+# tables living_alone, living_alone_national and households_by_size of Dec 2022 are written here by
+# inputs/prep_households.py.
+LOCAL_TABLES = ("population", "population_age5", "population_foreign", "households", "assumptions",
+                "living_alone", "living_alone_national", "households_by_size")
 
 
 def _expect(cond, path, what):

@@ -34,18 +34,26 @@ void fertility(RegionYear& r, const FertilityCoefficients& coefficient, double m
 // with the bride's co-resident minor children; a divorced husband moves to a new household.
 void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce);
 
-// 4. Leaving home and household transitions: unmarried adults living with their mother leave
-// with their age-sex probability (new one-person household); women 75+ living alone join the
-// household of a child in the region with probability `elderly_join_child_rate`.
-void householdTransitions(RegionYear& r, const BySexAge& leave, double elderly_join_child_rate);
+// 4. Household transitions, aligned to the living-alone shares of the year: `alone_share` is the
+// share of nationals of each sex and age (at the end of the year) expected to live alone. In each
+// sex and 5-year age group the gap between the expected and the present number living alone
+// (after the year's deaths, births and unions) closes in expectation: where too few live alone,
+// unpartnered adults who live with others (not mothers of co-resident minors, not a household's
+// last adult) leave to live alone; where too many do, persons living alone move in with others:
+// under 60 with their linked mother or a person of their parents' generation, from 60 with a
+// linked adult child or a couple of their children's generation.
+void householdTransitions(RegionYear& r, const BySexAge& alone_share);
 
 // 5. International emigration: remove quota[nationality][sex][age] persons of that nationality,
 // sex and age at the end of the year, a simple random sample of the cell's residents drawn with
 // the region's stream (all of them if the quota is larger); immigration:
-// `immigrants[nationality][sex][age]` new persons, adults each in a new household, children
-// with an adult immigrant of their nationality (a woman 20-49 if there is one, else any adult
-// immigrant) or, if none arrives in the region, with a resident woman aged 25-60.
-void internationalMigration(RegionYear& r, const ByNationalitySexAge& emigrants, const ByNationalitySexAge& immigrants);
+// `immigrants[nationality][sex][age]` new persons; children with an adult immigrant of their
+// nationality (a woman 20-49 if there is one, else any adult immigrant) or, if none arrives in the
+// region, with a resident woman aged 25-60. A foreign adult immigrant starts a household of their
+// own with probability `foreign_own_household_share` and otherwise joins a foreign resident's
+// household of the region; national adult immigrants start their own.
+void internationalMigration(RegionYear& r, const ByNationalitySexAge& emigrants, const ByNationalitySexAge& immigrants,
+                            double foreign_own_household_share);
 
 // 6. Naturalisation: every surviving foreign resident becomes a national with probability
 // `rate` (kernels/naturalisation.cpp).

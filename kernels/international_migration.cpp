@@ -72,23 +72,43 @@ void emigrate(RegionYear& r, const ByNationalitySexAge& emigrants) {
   }
 }
 
+// The household an adult immigrant of nationality n joins: a foreign immigrant starts one of their
+// own with probability `own_share`, otherwise joins the household of a foreign resident of the
+// region drawn at random (family reunification, workers sharing), or, if none is found, of a
+// foreign adult who arrived earlier this year. Nationals (returning Koreans) start their own.
+core::HouseholdId arrivalHousehold(RegionYear& r, core::Nationality n, double own_share, const core::Stream& draw,
+                                   std::uint32_t& d, const std::vector<std::size_t>& earlier) {
+  if (n == core::Nationality::National || draw.uniform(d++) < own_share) return r.newHousehold();
+  for (std::uint32_t tries = 0; tries < 64 && r.size() > 0; ++tries) {
+    const auto k = static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(r.size()));
+    if (r.alive(k) && r.nationality(k) == core::Nationality::Foreign) return r.p().household[r.at(k)];
+  }
+  if (!earlier.empty()) return r.immigrants[earlier[static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(earlier.size()))]].household;
+  return r.newHousehold();
+}
+
 }  // namespace
 
-void internationalMigration(RegionYear& r, const ByNationalitySexAge& emigrants, const ByNationalitySexAge& immigrants) {
+void internationalMigration(RegionYear& r, const ByNationalitySexAge& emigrants, const ByNationalitySexAge& immigrants,
+                            double foreign_own_household_share) {
   auto& p = r.p();
   emigrate(r, emigrants);
-  // Adults arrive in households of their own; children arrive with an adult immigrant woman of
-  // parenting age and their nationality (any adult immigrant of it if there is none), or join a
-  // resident woman's household.
+  // Adults arrive in a household of their own or join a foreign household (arrivalHousehold);
+  // children arrive with an adult immigrant woman of parenting age and their nationality (any
+  // adult immigrant of it if there is none), or join a resident woman's household.
   std::uint32_t hosted = 0;  // children placed with a resident, for their draws
+  const core::Stream joining(r.seed, core::regionEntity(r.region_code), r.year, Event::ImmigrantHousehold);
+  std::uint32_t joining_draw = 0;
   for (int n = 0; n < core::kNationalities; ++n) {
     const auto nationality = static_cast<core::Nationality>(n);
-    std::vector<std::size_t> parents, adults;
+    std::vector<std::size_t> parents, adults, arrived;
     for (int s = 0; s < core::kSexes; ++s)
       for (int a = kAdultAge; a < kAgeClasses; ++a)
         for (std::int64_t k = 0; k < immigrants[n][s][a]; ++k) {
+          const auto h = arrivalHousehold(r, nationality, foreign_own_household_share, joining, joining_draw, arrived);
           (s == 1 && a >= 20 && a <= 49 ? parents : adults).push_back(r.immigrants.size());
-          r.immigrants.push_back({static_cast<core::Sex>(s), static_cast<std::int16_t>(a), r.newHousehold(), nationality});
+          arrived.push_back(r.immigrants.size());
+          r.immigrants.push_back({static_cast<core::Sex>(s), static_cast<std::int16_t>(a), h, nationality});
         }
     if (parents.empty()) parents = adults;
     std::size_t next_parent = 0;

@@ -33,7 +33,7 @@ void RegionYear::index() {
   emigrants = {};
   national_deaths = national_births = national_emigrants = naturalisations = 0;
   births_to_nationals = {};
-  marriages = divorces = left_home = elderly_moved = orphans_placed = 0;
+  marriages = divorces = left_home = elderly_moved = returned_home = orphans_placed = 0;
 
   household_start.clear();
   household_of.resize(n);

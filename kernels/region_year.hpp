@@ -87,6 +87,7 @@ struct RegionYear {
   std::int64_t divorces = 0;
   std::int64_t left_home = 0;
   std::int64_t elderly_moved = 0;
+  std::int64_t returned_home = 0;
   std::int64_t orphans_placed = 0;
 
   std::size_t size() const { return end - begin; }

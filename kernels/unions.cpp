@@ -41,7 +41,8 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce) {
   std::vector<Candidate> women, men;
   double expected = 0.0;
   for (std::size_t i = 0; i < r.size(); ++i) {
-    if (!r.alive(i) || p.partner[r.at(i)] != core::kNoPerson) continue;
+    // Married persons living apart from their spouse are not in the market.
+    if (!r.alive(i) || p.partner[r.at(i)] != core::kNoPerson || (p.flags[r.at(i)] & core::kFlagMarriedApart)) continue;
     const int a = r.ageAtStart(i);
     if (a < kAdultAge) continue;
     const int s = sexIndex(r, i);

@@ -585,14 +585,23 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
                thousands(s.target_households), percent(s.households - s.target_households, s.target_households),
                static_cast<double>(s.persons) / static_cast<double>(s.households));
     if (s.regions_off_target > 0)
-      spdlog::warn("{} region(s) could not reach their registered household count (too few candidates)",
+      spdlog::warn("{} region(s) could not reach their foreign residents' household count (too few candidates)",
                    s.regions_off_target);
     fmt::print("  one-person         {:.1f}% of households\n", percent(s.one_person, s.households));
     fmt::print("  couples            {:.1f}% of households\n", percent(s.couples, s.households));
     fmt::print("  lone parents       {:.1f}% of households (mothers), {:.1f}% (fathers)\n",
                percent(s.lone_mother, s.households), percent(s.lone_father, s.households));
-    fmt::print("  children linked to their mother {}, elders living with a relative {}, minors placed with kin {}\n",
-               thousands(s.children_with_mother), thousands(s.elders_with_relative), thousands(s.kin_placements));
+    fmt::print("  living alone       {} nationals (expected {} from living_alone.csv; {} could not be placed)\n",
+               thousands(s.alone_target - s.alone_unplaced), thousands(s.alone_target), thousands(s.alone_unplaced));
+    fmt::print("  household count    {} couples living with a parent or child, {} households of two adult siblings\n",
+               thousands(s.couples_with_relative), thousands(s.siblings_together));
+    fmt::print("  size calibration   {} children moved between households\n", thousands(s.size_moves));
+    fmt::print("  married apart      {} (married persons registered in a household apart from their spouse)\n",
+               thousands(s.married_apart));
+    fmt::print("  children linked to their mother {}, persons 60+ with a younger relative {}, adults under 60 with "
+               "a relative {}, minors placed with kin {}\n",
+               thousands(s.children_with_mother), thousands(s.elders_with_relative), thousands(s.adults_with_relative),
+               thousands(s.kin_placements));
     fmt::print("  unmatched spouses  {} (planned married, no partner of plausible age in the region)\n",
                thousands(s.unmatched_married));
     fmt::print("  state memory       {:.1f} bytes per person ({:.2f} GB in all)\n",

@@ -19,7 +19,11 @@ enum PersonFlag : std::uint8_t {
   // A foreign resident (not a national): the nationality is a flag bit, so it costs no memory
   // and travels wherever the flags do (exchange, rebuild, checkpoints).
   kFlagForeign = 1u << 2,
+  // Married, but registered in a household apart from the spouse (a split family: work, schooling,
+  // housing): no partner link, and out of the marriage market.
+  kFlagMarriedApart = 1u << 3,
 };
+inline constexpr std::uint8_t kKnownFlags = kFlagLivesWithMother | kFlagLivesWithChild | kFlagForeign | kFlagMarriedApart;
 
 // Nationality: nationals are counted by resident registration; foreign residents are not.
 enum class Nationality : std::uint8_t { National = 0, Foreign = 1 };
@@ -47,7 +51,7 @@ inline std::uint8_t withNationality(std::uint8_t flags, Nationality n) {
   X(region, RegionIndex, "", "index into /regions of the region of residence")                      \
   X(sex, Sex, "", "0 male, 1 female")                                                                \
   X(parity, std::uint8_t, "children", "children born to her (linked children at synthesis)")       \
-  X(flags, std::uint8_t, "", "bit 0 lives with mother, bit 1 elderly parent living with a relative, bit 2 foreign resident")
+  X(flags, std::uint8_t, "", "bit 0 lives with mother, bit 1 elderly parent living with a relative, bit 2 foreign resident, bit 3 married living apart")
 
 // The persons as structure-of-arrays, one column per attribute. Persons of a region are
 // contiguous and, within a region, members of a household are contiguous.

@@ -29,8 +29,8 @@ enum class Event : std::uint16_t {
   Birth = 21,                  // person (mother): index 1: the child's sex (the birth itself: PersonYear)
   Divorce = 22,                // unused since the person-year draw (PersonYear)
   MarriageEntry = 23,          // unused since the person-year draw (PersonYear)
-  LeaveHome = 24,              // person: leaves the parental home this year
-  ElderlyMove = 25,            // person (75+): moves in with a child this year
+  LeaveHome = 24,              // person: leaves a shared household to live alone this year
+  ElderlyMove = 25,            // person living alone: moves in with others this year; indices 1..: the host
   Emigration = 26,             // region: which residents of a cell emigrate (a simple random sample)
   OrphanHost = 27,             // person (orphan): which household takes the minor
   MigrationRounding = 28,      // year: rounding of national migrant counts per cell
@@ -39,6 +39,10 @@ enum class Event : std::uint16_t {
   InternalMove = 31,           // person (household reference): moves to another region; index 1: where
   Naturalisation = 32,         // person (foreign resident): becomes a national this year
   PersonYear = 33,             // person: the person-year draw (kernels::Draw: death, birth, divorce, marriage entry)
+  ImmigrantHousehold = 34,     // region: which household each adult foreign immigrant joins
+  AloneRounding = 35,          // region: persons living alone per cell at synthesis
+  SizeCalibration = 37,        // region: which children move between households to shape sizes at synthesis
+  AloneChoice = 36,            // person: priority for moving into or out of a one-person household at synthesis
 };
 
 // Region-level entities carry the top bit so they can never collide with a person id.

@@ -395,7 +395,7 @@ void validateState(const std::string& path, const CheckpointIndex& index, const 
         if (static_cast<unsigned>(p.sex[x]) > 1) fail("/persons/sex", x, "expected 0 or 1");
         if (p.birth_year[x] > year || year - p.birth_year[x] > 150)
           fail("/persons/birth_year", x, fmt::format("{} is not a possible birth year at the end of {}", p.birth_year[x], year));
-        if (p.flags[x] > (core::kFlagLivesWithMother | core::kFlagLivesWithChild | core::kFlagForeign))
+        if ((p.flags[x] & ~core::kKnownFlags) != 0)
           fail("/persons/flags", x, "unknown flag bits");
         if (p.partner[x] == core::kNoPerson) continue;
         auto y = i;

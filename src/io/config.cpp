@@ -109,10 +109,10 @@ Config readConfig(const std::string& path) {
     throw core::InputError(fmt::format("{}:{}:{}: invalid TOML: {}", path, e.source().begin.line,
                                        e.source().begin.column, e.description()));
   }
-  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis", "model", "parallel", "outlook"};
+  static const std::set<std::string> known_tables = {"run", "inputs", "synthesis", "model", "households", "parallel", "outlook"};
   for (const auto& [key, value] : root)
     if (!known_tables.contains(std::string(key.str())))
-      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis], [model], [parallel], [outlook])",
+      throw core::InputError(fmt::format("{}:{}:{}: unknown table or key '{}' (expected [run], [inputs], [synthesis], [model], [households], [parallel], [outlook])",
                                          path, value.source().begin.line, value.source().begin.column, key.str()));
 
   TableReader run(path, root, "run");
@@ -132,6 +132,7 @@ Config readConfig(const std::string& path) {
   config.inputs.population_age5 = file("population_age5");
   config.inputs.population_foreign = file("population_foreign");
   config.inputs.households = file("households");
+  config.inputs.households_by_size = file("households_by_size");
   config.inputs.assumptions = file("assumptions");
   config.inputs.fertility = file("fertility");
   config.inputs.fertility_regions = file("fertility_regions");
@@ -140,7 +141,8 @@ Config readConfig(const std::string& path) {
   config.inputs.migration_age = file("migration_age");
   config.inputs.living_arrangements = file("living_arrangements");
   config.inputs.unions = file("unions");
-  config.inputs.leaving_home = file("leaving_home");
+  config.inputs.living_alone = file("living_alone");
+  config.inputs.living_alone_national = file("living_alone_national");
   config.inputs.international_migration_age = file("international_migration_age");
   config.inputs.migration_model = file("migration_model");
   config.inputs.migration_region_constants = file("migration_region_constants");
@@ -155,7 +157,6 @@ Config readConfig(const std::string& path) {
   s.lone_mother_share = syn.number("lone_mother_share", 0.0, 1.0);
   s.lone_father_share = syn.number("lone_father_share", 0.0, 1.0);
   s.max_dependents_per_adult = static_cast<std::uint32_t>(syn.integer("max_dependents_per_adult", 1, 20));
-  s.elderly_with_child_share = syn.number("elderly_with_child_share", 0.0, 1.0);
   s.oldest_old_yearly_survival = syn.number("oldest_old_yearly_survival", 0.0, 0.95);
   syn.rejectUnknownKeys();
 
@@ -163,7 +164,6 @@ Config readConfig(const std::string& path) {
   auto& m = config.model;
   m.sex_ratio_at_birth = model.number("sex_ratio_at_birth", 0.8, 1.3);
   m.marital_birth_share = model.number("marital_birth_share", 0.0, 0.999);
-  m.elderly_join_child_rate = model.number("elderly_join_child_rate", 0.0, 1.0);
   {
     const auto sizes = model.string("destination_sizes");
     if (sizes != "current" && sizes != "base_year")
@@ -188,6 +188,12 @@ Config readConfig(const std::string& path) {
   m.checks = model.boolean("checks");
   model.rejectUnknownKeys();
 
+  TableReader households(path, root, "households");
+  auto& h = config.households;
+  h.living_alone_trend_half_life_years = households.number("living_alone_trend_half_life_years", 0.0, 1e9);
+  h.living_alone_max_share = households.number("living_alone_max_share", 0.05, 1.0);
+  households.rejectUnknownKeys();
+
   TableReader parallel(path, root, "parallel");
   config.parallel.rebalance_threshold = parallel.number("rebalance_threshold", 1.0, 10.0);
   parallel.rejectUnknownKeys();
@@ -207,6 +213,7 @@ std::vector<std::pair<std::string, std::string>> inputFiles(const Config& config
       {"[inputs] population_age5", i.population_age5},
       {"[inputs] population_foreign", i.population_foreign},
       {"[inputs] households", i.households},
+      {"[inputs] households_by_size", i.households_by_size},
       {"[inputs] assumptions", i.assumptions},
       {"[inputs] fertility", i.fertility},
       {"[inputs] fertility_regions", i.fertility_regions},
@@ -215,7 +222,8 @@ std::vector<std::pair<std::string, std::string>> inputFiles(const Config& config
       {"[inputs] migration_age", i.migration_age},
       {"[inputs] living_arrangements", i.living_arrangements},
       {"[inputs] unions", i.unions},
-      {"[inputs] leaving_home", i.leaving_home},
+      {"[inputs] living_alone", i.living_alone},
+      {"[inputs] living_alone_national", i.living_alone_national},
       {"[inputs] international_migration_age", i.international_migration_age},
       {"[inputs] migration_model", i.migration_model},
       {"[inputs] migration_region_constants", i.migration_region_constants}};

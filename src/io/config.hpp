@@ -19,6 +19,7 @@ struct InputPaths {
   std::string population_age5;     // the published 5-year groups the single years must sum to
   std::string population_foreign;  // foreign residents, single years
   std::string households;
+  std::string households_by_size;  // registered households by size per province
   std::string assumptions;
   std::string fertility;
   std::string fertility_regions;
@@ -27,7 +28,8 @@ struct InputPaths {
   std::string migration_age;
   std::string living_arrangements;
   std::string unions;
-  std::string leaving_home;
+  std::string living_alone;           // one-person household shares by region x sex x 10-year age
+  std::string living_alone_national;  // the nation's by single age, and their observed trend
   std::string international_migration_age;
   std::string migration_model;
   std::string migration_region_constants;
@@ -42,7 +44,6 @@ struct SynthesisParameters {
   double lone_mother_share = 0.0;           // co-resident children whose mother has no partner
   double lone_father_share = 0.0;           // co-resident children living with a lone father
   std::uint32_t max_dependents_per_adult = 0;  // children and relatives one adult can host
-  double elderly_with_child_share = 0.0;    // unmarried persons 75+ living with a younger relative
   double oldest_old_yearly_survival = 0.0;  // spreads the 100+ class over ages 100, 101, ...
 };
 
@@ -53,7 +54,6 @@ inline constexpr double kMinScale = 1e-6;
 struct ModelParameters {
   double sex_ratio_at_birth = 0.0;        // boys per girl
   double marital_birth_share = 0.0;       // share of births to married women
-  double elderly_join_child_rate = 0.0;   // yearly probability that a woman 75+ living alone moves to a child
   // The size term of the destination choice: residents of the mover's age group in the current
   // year (true) or in the base year (false: constant destination shares, the multiregional
   // projection's constant-rate assumption).
@@ -74,6 +74,15 @@ struct ModelParameters {
   // Yearly probability that a foreign resident becomes a national.
   double naturalisation_rate = 0.0;
   bool checks = true;                     // the yearly invariant checks (switch off only for benchmarks)
+};
+
+// Living arrangements after the base year (docs/model.md, "Household transitions").
+struct HouseholdParameters {
+  // The observed yearly change of the logit of each sex and age's share living alone continues
+  // after the base year, fading with this half-life in years (0: shares held at the base year).
+  double living_alone_trend_half_life_years = 0.0;
+  // Living-alone shares never exceed this (a ceiling on the trended propensities).
+  double living_alone_max_share = 0.0;
 };
 
 // Parallel execution settings.
@@ -98,6 +107,7 @@ struct Config {
   InputPaths inputs;
   SynthesisParameters synthesis;
   ModelParameters model;
+  HouseholdParameters households;
   ParallelParameters parallel;
   OutlookParameters outlook;
   Scenario scenario;  // none unless a scenario file is given (applyScenario)

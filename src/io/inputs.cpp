@@ -493,12 +493,78 @@ UnionRates readUnions(const std::string& path) {
   return u;
 }
 
-LeavingHomeRates readLeavingHome(const std::string& path) {
+// living_alone_national.csv: the nation's share living alone by sex and single age, and its trend.
+void readLivingAloneNational(const std::string& path, LivingAlone& l) {
   const auto t = CsvTable::read(path);
-  t.requireColumns({"age", "sex", "leave_rate", "status"});
-  LeavingHomeRates l;
-  readBySexAndAge(t, [&](std::size_t row, int s, int a) { l.rate[s][a] = t.probability(row, 2); });
-  return l;
+  t.requireColumns({"age", "sex", "share", "trend_logit", "status"});
+  readBySexAndAge(t, [&](std::size_t row, int s, int a) {
+    l.share[s][a] = t.number(row, 2, 0.0, 0.95, "a share living alone in [0, 0.95]");
+    l.trend_logit[s][a] = t.number(row, 3, -0.5, 0.5, "a yearly change of the logit in [-0.5, 0.5]");
+    t.nonEmptyText(row, 4);
+  });
+}
+
+// living_alone.csv: each region's share living alone by sex and 10-year age group, in region
+// table order, M groups then F groups within a region.
+void readLivingAloneRegions(const std::string& path, const core::RegionTable& regions, LivingAlone& l) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"region", "sex", "age_from", "age_to", "share", "national_share", "status"});
+  constexpr int G = LivingAlone::kGroups;
+  const std::size_t expected = regions.size() * kSexes * G;
+  if (t.rows() != expected)
+    t.failFile(fmt::format("expected {} rows (each region of {} in its order, sex M then F, age groups 0-9, 10-19, "
+                           "..., 90-99, 100-100), found {}", expected, regions.source(), t.rows()));
+  l.region_share.assign(regions.size(), {});
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    const auto r = static_cast<core::RegionIndex>(row / (kSexes * G));
+    const int s = static_cast<int>(row / G % kSexes);
+    const int g = static_cast<int>(row % G);
+    if (t.integer(row, 0) != regions[r].code)
+      t.fail(row, 0, fmt::format("expected region {} ({}): rows follow the region table {}", regions[r].code,
+                                 regions[r].name_en, regions.source()));
+    if (static_cast<int>(parseSex(t, row, 1)) != s) t.fail(row, 1, fmt::format("expected {} (M rows, then F rows, of each region)", s == 0 ? "M" : "F"));
+    if (t.integer(row, 2) != 10 * g) t.fail(row, 2, fmt::format("expected {} (groups 0-9, 10-19, ..., 90-99, 100-100)", 10 * g));
+    if (t.integer(row, 3) != (g == G - 1 ? 100 : 10 * g + 9))
+      t.fail(row, 3, fmt::format("expected {} (groups 0-9, 10-19, ..., 90-99, 100-100)", g == G - 1 ? 100 : 10 * g + 9));
+    l.region_share[r][s][g] = t.number(row, 4, 0.0, 0.95, "a share living alone in [0, 0.95]");
+    const double national = t.number(row, 5, 0.0, 0.95, "a share living alone in [0, 0.95]");
+    if (r == 0)
+      l.national_group_share[s][g] = national;
+    else if (national != l.national_group_share[s][g])
+      t.fail(row, 5, fmt::format("expected {} (the nation's share of this sex and age group, as on the first region's row)",
+                                 l.national_group_share[s][g]));
+    if (national == 0.0 && l.region_share[r][s][g] > 0.0)
+      t.fail(row, 4, "expected 0: the nation's share of this sex and age group is 0");
+    t.nonEmptyText(row, 6);
+  }
+}
+
+// households_by_size.csv: registered households by size per province; each province's sizes sum
+// to its regions' households in households.csv.
+std::vector<HouseholdSizes> readHouseholdSizes(const std::string& path, const CountryInputs& in) {
+  const auto t = CsvTable::read(path);
+  t.requireColumns({"province", "size_1", "size_2", "size_3", "size_4", "size_5", "size_6", "size_7plus"});
+  const auto& provinces = in.regions.provinces();
+  std::vector<std::int64_t> households(provinces.size(), 0);
+  for (std::size_t r = 0; r < in.regions.size(); ++r)
+    households[*in.regions.findProvince(in.regions[static_cast<core::RegionIndex>(r)].province_code)] += in.households[r];
+  std::vector<HouseholdSizes> sizes(provinces.size());
+  std::vector<long> line(provinces.size(), 0);
+  for (std::size_t row = 0; row < t.rows(); ++row) {
+    const auto code = t.integer(row, 0);
+    const auto p = in.regions.findProvince(static_cast<int>(code));
+    if (!p) t.fail(row, 0, fmt::format("unknown province code {}: it is not in the province table", code));
+    if (line[*p] != 0) t.fail(row, 0, fmt::format("duplicate row for province {} (first given on line {})", code, line[*p]));
+    line[*p] = t.line(row);
+    std::int64_t sum = 0;
+    for (int k = 0; k < kHouseholdSizeClasses; ++k) sum += sizes[*p][k] = t.count(row, 1 + k);
+    if (sum != households[*p])
+      t.fail(row, 1, fmt::format("the sizes sum to {} households; expected {} (the province's regions in the "
+                                 "households table)", sum, households[*p]));
+  }
+  for (std::size_t p = 0; p < provinces.size(); ++p)
+    if (line[p] == 0) t.failFile(fmt::format("no row for province {} ({})", provinces[p].code, provinces[p].name_en));
+  return sizes;
 }
 
 LivingArrangements readLivingArrangements(const std::string& path) {
@@ -723,7 +789,9 @@ CountryInputs loadInputs(const Config& config) {
   in.migration = readMigration(p.migration_age);
   in.living = readLivingArrangements(p.living_arrangements);
   in.unions = readUnions(p.unions);
-  in.leaving_home = readLeavingHome(p.leaving_home);
+  readLivingAloneNational(p.living_alone_national, in.living_alone);
+  readLivingAloneRegions(p.living_alone, in.regions, in.living_alone);
+  in.household_sizes = readHouseholdSizes(p.households_by_size, in);
   in.international_migration = readMigrationProfile(p.international_migration_age);
   in.destinations = readDestinationModel(p.migration_model);
   in.destinations.region_constant = readRegionConstants(p.migration_region_constants, in.regions);

@@ -2,6 +2,7 @@
 // half-valid inputs. Formats are documented in inputs/korea/README.md.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <cstdint>
@@ -74,9 +75,19 @@ struct UnionRates {
   std::array<std::array<double, core::kAgeClasses>, core::kSexes> divorce{};
 };
 
-// Yearly probability that an unmarried adult living with a parent leaves home, by sex and age.
-struct LeavingHomeRates {
-  std::array<std::array<double, core::kAgeClasses>, core::kSexes> rate{};
+// Living alone: the share of persons living in a one-person household (a registered 1인 세대)
+// at the end of the base year (living_alone_national.csv, living_alone.csv; inputs/korea/README.md).
+struct LivingAlone {
+  // 10-year age groups of the regional table: 0-9, ..., 90-99, 100+.
+  static constexpr int kGroups = 11;
+  static int group(int age) { return std::min(age / 10, kGroups - 1); }
+  // The nation's share by sex and single age 0..100+, and the yearly change of its logit observed
+  // over the years before the base year.
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> share{};
+  std::array<std::array<double, core::kAgeClasses>, core::kSexes> trend_logit{};
+  // Each region's share by sex and 10-year group (by region index), and the nation's.
+  std::vector<std::array<std::array<double, kGroups>, core::kSexes>> region_share;
+  std::array<std::array<double, kGroups>, core::kSexes> national_group_share{};
 };
 
 // The share of each nationality's net international migration of the year at each sex and age
@@ -111,6 +122,10 @@ struct DestinationModel {
   std::vector<std::array<double, kGroups>> region_constant;
 };
 
+// Registered households by size 1..6, 7+, per province (households_by_size.csv).
+inline constexpr int kHouseholdSizeClasses = 7;
+using HouseholdSizes = std::array<std::int64_t, kHouseholdSizeClasses>;
+
 struct CountryInputs {
   core::RegionTable regions;
   std::vector<AgeSexCounts> population;          // nationals, by region index
@@ -125,7 +140,8 @@ struct CountryInputs {
   MigrationSchedule migration;
   LivingArrangements living;
   UnionRates unions;
-  LeavingHomeRates leaving_home;
+  LivingAlone living_alone;
+  std::vector<HouseholdSizes> household_sizes;  // by province index (regions.provinces() order)
   MigrationProfile international_migration;
   DestinationModel destinations;
 

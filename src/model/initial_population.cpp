@@ -71,6 +71,7 @@ std::vector<SynthesisStats> synthesizeRegions(const io::Config& config, const io
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return rc.persons[pop.regions[a]] > rc.persons[pop.regions[b]]; });
   std::vector<SynthesisStats> region_stats(pop.regions.size());
+  const auto size_shares = householdSizeShares(inputs);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t k = 0; k < order.size(); ++k) {
     const std::size_t local = order[k];
@@ -84,8 +85,9 @@ std::vector<SynthesisStats> synthesizeRegions(const io::Config& config, const io
       if (io::total(c) == 0) continue;
       const auto begin = pop.person_offset[local] + placed;
       const auto target = n == kNational ? inputs.households[r] : inputs.foreign_households[r];
-      const auto in = regionInput(config, inputs, r, c, scaledHouseholds(target, config.scale, config.seed, code, config.start_year, n),
+      auto in = regionInput(config, inputs, r, c, scaledHouseholds(target, config.scale, config.seed, code, config.start_year, n),
                                   rc.first_id[r] + static_cast<core::PersonId>(placed), n);
+      in.size_shares = &size_shares[r];
       const auto s = synthesizeRegion(in, pop.persons, begin);
       // Region-local household numbers continue after the previous group's.
       for (std::size_t i = begin; i < begin + static_cast<std::size_t>(s.persons); ++i)

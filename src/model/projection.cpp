@@ -111,11 +111,20 @@ Projection::Projection(const io::Config& config, const io::CountryInputs& inputs
       owner_(std::move(owner)),
       comm_(comm),
       regions_(inputs.regions.size()),
+      living_alone_(inputs.living_alone, config.households),
       destinations_(inputs),
       policy_(config.scenario, inputs.regions) {
   marriage_ = inputs.unions.marriage;
   divorce_ = inputs.unions.divorce;
-  leave_ = inputs.leaving_home.rate;
+  // Foreign households per foreign adult in the base year: adult immigrants start households at
+  // this rate, so that foreign households keep their number per foreign resident.
+  std::int64_t foreign_households = 0, foreign_adults = 0;
+  for (std::size_t r = 0; r < inputs.regions.size(); ++r) {
+    foreign_households += inputs.foreign_households[r];
+    foreign_adults += io::adults(inputs.population_foreign[r]);
+  }
+  if (foreign_adults > 0)
+    foreign_own_household_share_ = std::min(1.0, static_cast<double>(foreign_households) / static_cast<double>(foreign_adults));
   reserveColumns();
   order_ = bySizeDescending(population_);
   account(false);
@@ -289,6 +298,8 @@ void Projection::computeCoefficients(const YearRates& rates, const std::vector<C
   const double max_multiplier = *std::max_element(fertility_multiplier_.begin(), fertility_multiplier_.end());
   const double cap = kMaxBirthProbability / (max_multiplier * std::max(1.0, config_.model.foreign_fertility_ratio));
   fertility_coefficient_ = spreadBirths(demand, marital_weight_, cap);
+
+  alone_national_ = living_alone_.national(rates.year - config_.start_year);
 }
 
 void Projection::selectInterventions(int year, const CensusRows& all) {
@@ -448,13 +459,13 @@ const std::array<Projection::RegionEvent, Projection::kRegionEventCount> Project
      }},
     {"unions", "marriages, divorces",
      [](const Projection& y, kernels::RegionYear& r, std::size_t) { kernels::unions(r, y.marriage_, y.divorce_); }},
-    {"household transitions", "left_home, elderly_moved",
+    {"household transitions", "left_home, returned_home, elderly_moved",
      [](const Projection& y, kernels::RegionYear& r, std::size_t) {
-       kernels::householdTransitions(r, y.leave_, y.config_.model.elderly_join_child_rate);
+       kernels::householdTransitions(r, y.living_alone_.region(r.region, y.alone_national_));
      }},
     {"international migration", "emigrants, national_emigrants, immigrants",
      [](const Projection& y, kernels::RegionYear& r, std::size_t k) {
-       kernels::internationalMigration(r, y.emigrants_[k], y.immigrants_[k]);
+       kernels::internationalMigration(r, y.emigrants_[k], y.immigrants_[k], y.foreign_own_household_share_);
      }},
     {"naturalisation", "naturalisations",
      [](const Projection& y, kernels::RegionYear& r, std::size_t) {

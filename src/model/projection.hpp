@@ -23,6 +23,7 @@
 #include "kernels/internal_migration.hpp"
 #include "kernels/region_year.hpp"
 #include "core/person_record.hpp"
+#include "model/living_alone.hpp"
 #include "model/migration.hpp"
 #include "model/policy.hpp"
 #include "model/rates.hpp"
@@ -136,7 +137,10 @@ class Projection {
   // The year's national coefficients and per-region quotas.
   kernels::BySexAge death_coefficient_{};
   kernels::FertilityCoefficients fertility_coefficient_{};
-  kernels::BySexAge marriage_{}, divorce_{}, leave_{};
+  kernels::BySexAge marriage_{}, divorce_{};
+  LivingAloneShares living_alone_;
+  SharesBySexAge alone_national_{};  // the nation's living-alone shares at the end of this year
+  double foreign_own_household_share_ = 1.0;  // adult foreign immigrants who start a household
   double marital_weight_ = 1.0;
   std::vector<kernels::ByNationalitySexAge> immigrants_, emigrants_;  // per owned region
   std::vector<double> fertility_multiplier_;  // per region: its TFR relative to the nation's, this year

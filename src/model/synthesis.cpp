@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/random.hpp"
+#include "model/living_alone.hpp"
 
 namespace popsim::model {
 namespace {
@@ -23,8 +24,11 @@ constexpr int kMaxParentSearch = 5;   // years from the wanted parent age
 constexpr int kKinAgeGap = 30;        // a relative hosting a minor is about a generation older
 constexpr int kMaxFatherAgeAtBirth = 65;
 constexpr int kMaxOldestAge = 110;
+constexpr double kLargestHouseholdMean = 7.3;  // the mean size of households of 7 or more (about; register)
 
-enum class Role : std::uint8_t { Independent, Married, Child, ElderWithRelative };
+// Independent persons live alone unless others live with them; WithRelative: an adult who lives
+// in the household of a relative who is not a parent (a sibling's or a child's family).
+enum class Role : std::uint8_t { Independent, Married, Child, ElderWithRelative, WithRelative };
 
 std::int64_t roundUnbiased(double x, double u) {
   const double f = std::floor(x);
@@ -84,8 +88,12 @@ class RegionBuilder {
     matchCouples();
     indexAdults();
     placeChildren();
-    placeElders();
-    calibrateHouseholds();
+    if (in_.nationality == core::Nationality::National) {
+      calibrateLivingAlone();
+      calibrateHouseholdCount();
+      calibrateSizes();
+    } else
+      calibrateHouseholds();
     const auto households = assignHouseholds();
     write(out, begin, households);
     return stats_;
@@ -110,6 +118,8 @@ class RegionBuilder {
     mother_.assign(n, kNone);
     host_.assign(n, kNone);
     parity_.assign(n, 0);
+    apart_.assign(n, 0);
+    father_keeps_.assign(n, 0);
     dependents_.assign(n, 0);
     std::size_t i = 0;
     for (int s = 0; s < core::kSexes; ++s)
@@ -236,7 +246,8 @@ class RegionBuilder {
           for (std::size_t tries = cell.size(); tries > 0 && !cell.empty(); --tries) {
             k %= cell.size();
             const std::size_t c = cell[k];
-            if (dependents_[c] >= p_.max_dependents_per_adult || role_[c] == Role::ElderWithRelative) {
+            if (dependents_[c] >= p_.max_dependents_per_adult || role_[c] == Role::ElderWithRelative ||
+                role_[c] == Role::WithRelative) {
               cell[k] = cell.back();  // no longer a possible host: drop it
               cell.pop_back();
               continue;
@@ -329,37 +340,376 @@ class RegionBuilder {
     ++stats_.kin_placements;
   }
 
-  // Unpartnered persons 75+ living with a younger married woman of the age of their children.
-  void placeElders() {
-    const Stream rounding = regionStream(Event::ElderRounding);
+  // One-person households as the register has them: in each sex and 10-year age group, the
+  // region's share living alone (living_alone.csv) of the group's persons, rounded without bias.
+  // Too many alone: the persons least likely to live alone at their single age (the base-year
+  // curve) move in with others; under 60 with a parent if one of plausible age is free, otherwise
+  // (and from 60) with a married woman of their children's generation or, failing that, their
+  // own (a relative's family). Too few: adult children living with a parent, the most likely to
+  // live alone at their age first, move out.
+  void calibrateLivingAlone() {
+    const auto& la = in_.inputs->living_alone;
+    const auto curve = baseYearShares(la, in_.region, in_.alone_max_share);
+    const Stream rounding = regionStream(Event::AloneRounding);
     for (int s = 0; s < core::kSexes; ++s)
-      for (int a = kElderAge; a < kAgeClasses; ++a) {
-        std::vector<std::size_t> alone;
-        const std::size_t start = cell_start_[s][a];
-        for (std::int64_t k = 0; k < in_.counts[s][a]; ++k)
-          if (role_[start + k] == Role::Independent && dependents_[start + k] == 0) alone.push_back(start + k);
-        const auto cell = static_cast<std::uint32_t>(s * kAgeClasses + a);
-        const auto moving = std::min<std::int64_t>(
-            static_cast<std::int64_t>(alone.size()),
-            roundUnbiased(static_cast<double>(alone.size()) * p_.elderly_with_child_share, rounding.uniform(cell)));
-        for (std::int64_t k = 0; k < moving; ++k) attachElder(alone[k]);
+      for (int g = 0; g < io::LivingAlone::kGroups; ++g) {
+        const int first_age = 10 * g;
+        const int last_age = std::min(10 * g + 9, kOpenAge);
+        std::int64_t persons = 0;
+        for (int a = first_age; a <= last_age; ++a) persons += in_.counts[s][a];
+        const auto target = roundUnbiased(static_cast<double>(persons) * la.region_share[in_.region][s][g],
+                                          rounding.uniform(static_cast<std::uint32_t>(s * io::LivingAlone::kGroups + g)));
+        stats_.alone_target += target;
+        // The group's target spread over its single ages by the base-year curve (largest remainder).
+        std::vector<double> weight;
+        for (int a = first_age; a <= last_age; ++a) weight.push_back(curve[s][a] * static_cast<double>(in_.counts[s][a]));
+        const auto by_age = largestRemainder(weight, target);
+        for (int a = first_age; a <= last_age; ++a) placeAlone(s, a, by_age[static_cast<std::size_t>(a - first_age)]);
       }
+    splitCouples();
+    for (const auto& by_age : alone_gap_)
+      for (const auto gap : by_age) stats_.alone_unplaced += gap;
   }
 
-  void attachElder(std::size_t i) {
+  // `total` split in proportion to `weight` in whole numbers (largest remainders, ties to the first).
+  static std::vector<std::int64_t> largestRemainder(const std::vector<double>& weight, std::int64_t total) {
+    std::vector<std::int64_t> out(weight.size(), 0);
+    double sum = 0.0;
+    for (const auto w : weight) sum += w;
+    if (sum <= 0.0 || total <= 0) return out;
+    std::vector<std::pair<double, std::size_t>> rest;
+    std::int64_t given = 0;
+    for (std::size_t k = 0; k < weight.size(); ++k) {
+      const double exact = static_cast<double>(total) * weight[k] / sum;
+      out[k] = static_cast<std::int64_t>(std::floor(exact));
+      given += out[k];
+      rest.emplace_back(exact - std::floor(exact), k);
+    }
+    std::stable_sort(rest.begin(), rest.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    for (std::size_t k = 0; given < total && k < rest.size(); ++k, ++given) ++out[rest[k].second];
+    return out;
+  }
+
+  // Brings the persons of sex s and age a living alone to `target`: too many, and persons living
+  // alone move in with others (joinOthers); too few, and adult children living with a parent move
+  // out; in a random order. What remains of a shortfall is left to splitCouples.
+  void placeAlone(int s, int a, std::int64_t target) {
+    const std::size_t begin = cell_start_[s][a];
+    const std::size_t end = begin + static_cast<std::size_t>(in_.counts[s][a]);
+    std::int64_t alone = 0;
+    for (auto i = begin; i < end; ++i) alone += livesAlone(i);
+    const bool too_many = alone > target;
+    std::vector<std::pair<std::uint64_t, std::size_t>> candidates;
+    for (auto i = begin; i < end; ++i)
+      if (too_many ? livesAlone(i)
+                   : age_[i] >= kAdultAge && role_[i] == Role::Child && mother_[i] != kNone && dependents_[i] == 0)
+        candidates.emplace_back(personStream(i, Event::AloneChoice).bits64(0), i);
+    std::sort(candidates.begin(), candidates.end());
+    std::int64_t gap = std::abs(alone - target);
+    for (const auto& [key, i] : candidates) {
+      if (gap == 0) break;
+      if (too_many) {
+        if (!joinOthers(i)) continue;
+      } else {
+        --dependents_[mother_[i]];
+        role_[i] = Role::Independent;
+      }
+      --gap;
+    }
+    (too_many ? stats_.alone_unplaced : alone_gap_[s][a]) += gap;
+  }
+
+  // Where too few live alone even so (the register's middle-aged: families split for work or
+  // schooling, couples registered apart), married couples are registered apart, in a random
+  // order: an empty-nest couple becomes two one-person households where both their groups lack
+  // persons living alone; a husband leaves his wife and her household where his group does; a
+  // wife leaves where only hers does, her children and relatives staying with the husband.
+  void splitCouples() {
+    std::vector<std::pair<std::uint64_t, std::size_t>> wives;
+    for (std::size_t i = 0; i < age_.size(); ++i)
+      if (female(i) && role_[i] == Role::Married) wives.emplace_back(personStream(i, Event::AloneChoice).bits64(1), i);
+    std::sort(wives.begin(), wives.end());
+    std::vector<std::vector<std::size_t>> living_with;  // each wife's dependents, built on first need
+    for (const auto& [key, w] : wives) {
+      const std::size_t h = partner_[w];
+      auto& husband_gap = alone_gap_[0][std::min<int>(age_[h], kOpenAge)];
+      auto& wife_gap = alone_gap_[1][std::min<int>(age_[w], kOpenAge)];
+      if (dependents_[h] > 0 || (husband_gap <= 0 && wife_gap <= 0)) continue;
+      const bool empty_nest = dependents_[w] == 0;
+      if (empty_nest && (husband_gap <= 0 || wife_gap <= 0)) continue;
+      if (!empty_nest && husband_gap <= 0) {
+        if (living_with.empty()) living_with = dependentsByHost();
+        for (const auto d : living_with[w]) {
+          father_keeps_[d] = livesWithMother(d);
+          host_[d] = h;
+        }
+        dependents_[h] = dependents_[w];
+        dependents_[w] = 0;
+      }
+      for (const auto i : {w, h}) {
+        role_[i] = Role::Independent;
+        partner_[i] = kNone;
+        apart_[i] = 1;
+      }
+      if (livesAlone(h)) --husband_gap;
+      if (livesAlone(w)) --wife_gap;
+      stats_.married_apart += 2;
+    }
+  }
+
+  // The region's registered number of households (households.csv), with the persons living alone
+  // already placed: too many households with several members, and couples without others move
+  // in with a parent (wife under 40) or a child's family (from 40): a woman heading a household of
+  // two or more, 20-40 years older or younger; too few, and two adult siblings living with a
+  // parent set up a household together (the parent keeps at least one other person).
+  void calibrateHouseholdCount() {
+    std::int64_t excess = householdCount() - in_.target_households;
+    if (excess == 0) return;
+    std::vector<std::pair<std::uint64_t, std::size_t>> candidates;
+    const auto living_with = excess < 0 ? dependentsByHost() : std::vector<std::vector<std::size_t>>{};
+    for (std::size_t i = 0; i < age_.size(); ++i) {
+      if (excess > 0 && female(i) && role_[i] == Role::Married && host_[i] == kNone && dependents_[i] == 0)
+        candidates.emplace_back(personStream(i, Event::AloneChoice).bits64(2), i);
+      if (excess < 0 && isHead(i) && living_with[i].size() >= 2)
+        candidates.emplace_back(personStream(i, Event::AloneChoice).bits64(2), i);
+    }
+    std::sort(candidates.begin(), candidates.end());
+    auto members = householdMembers();
+    auto householdSize = [&](std::size_t head) { return static_cast<int>(members[head]); };
+    std::vector<std::size_t> heads;  // possible hosts of a couple: women heading a household of 2+
+    if (excess > 0)
+      for (std::size_t i = 0; i < age_.size(); ++i)
+        if (isHead(i) && female(i) && householdSize(i) >= 2 && householdSize(i) <= 3) heads.push_back(i);
+    const Stream draw = regionStream(Event::SizeCalibration);
+    std::uint32_t d = 0;
+    constexpr int kTries = 64;
+    for (const auto& [key, i] : candidates) {
+      if (excess == 0) break;
+      if (excess > 0) {
+        for (int t = 0; t < kTries && !heads.empty(); ++t) {
+          const auto host = heads[static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(heads.size()))];
+          const int gap = age_[i] < 40 ? age_[host] - age_[i] : age_[i] - age_[host];
+          if (host == i || householdSize(host) > 3 || gap < 20 || gap > 40) continue;
+          host_[i] = host;
+          dependents_[host] += 2;
+          members[host] += 2;
+          --excess;
+          ++stats_.couples_with_relative;
+          break;
+        }
+      } else {
+        if (householdSize(i) < 4) continue;  // the parent keeps at least one other person
+        std::size_t first = kNone, second = kNone;
+        for (const auto c : living_with[i])
+          if (role_[c] == Role::Child && livesWithMother(c) && age_[c] >= kAdultAge && dependents_[c] == 0)
+            (first == kNone ? first : second) = c;
+        if (second == kNone) continue;
+        for (const auto c : {first, second}) {
+          --dependents_[i];
+          role_[c] = Role::Independent;
+        }
+        role_[second] = Role::WithRelative;
+        host_[second] = first;
+        ++dependents_[first];
+        members[i] -= 2;
+        members[first] = 2;
+        ++excess;
+        ++stats_.siblings_together;
+      }
+    }
+  }
+
+  // The person whose household i lives in: i's mother, host or wife, up to a head.
+  std::size_t holderOf(std::size_t i) const {
+    if (livesWithMother(i)) return mother_[i];
+    if (host_[i] != kNone && role_[i] != Role::Married) return host_[i];
+    if (role_[i] == Role::Married) return female(i) ? host_[i] : partner_[i];
+    return host_[i];
+  }
+  // The members of every head's household (children of a mother who lives with her own parent
+  // included), indexed by head.
+  std::vector<std::uint32_t> householdMembers() const {
+    std::vector<std::uint32_t> members(age_.size(), 0);
+    for (std::size_t i = 0; i < age_.size(); ++i) {
+      std::size_t head = i;
+      while (!isHead(head)) head = holderOf(head);
+      ++members[head];
+    }
+    return members;
+  }
+
+  // Household sizes as the register has them: the multi-person households' sizes 2..6, 7+ in
+  // the proportions of the province's (households_by_size.csv). Children move one at a time from
+  // a household of 3 or more to a woman of plausible maternal age (15-49 years older) who heads a
+  // household of 2 or more, choosing each time the pair of sizes that brings the counts closest
+  // to the targets; one-person households are not touched. Random households of the two sizes are
+  // tried (region stream) until a child and a mother fit; a pair that finds none is dropped.
+  void calibrateSizes() {
+    constexpr int K = io::kHouseholdSizeClasses;  // classes 1..7+, index 0..6
+    if (in_.size_shares == nullptr) return;
+    const auto& register_sizes = *in_.size_shares;
+    auto living_with = dependentsByHost();
+    auto members = householdMembers();
+    auto sizeOf = [&](std::size_t head) { return static_cast<int>(members[head]); };
+    auto classOf = [&](int size) { return std::min(size, K) - 1; };
+    std::array<std::vector<std::size_t>, K> bucket;
+    std::vector<std::uint32_t> position(age_.size(), 0);
+    for (std::size_t i = 0; i < age_.size(); ++i)
+      if (isHead(i)) {
+        auto& b = bucket[classOf(sizeOf(i))];
+        position[i] = static_cast<std::uint32_t>(b.size());
+        b.push_back(i);
+      }
+    // The province's shares, tilted (t_k proportional to share_k x exp(theta x size), theta by
+    // bisection) so that their mean size is the region's: the persons who live with others are
+    // fixed by now, and regions of one province differ in household size.
+    double multi = 0.0, persons = 0.0;
+    for (int k = 1; k < K; ++k) {
+      multi += static_cast<double>(bucket[k].size());
+      for (const auto head : bucket[k]) persons += sizeOf(head);
+    }
+    if (multi == 0.0) return;
+    auto sizeAt = [&](int k) { return k == K - 1 ? kLargestHouseholdMean : k + 1.0; };
+    auto tilted = [&](double theta) {
+      std::array<double, K> t{};
+      double sum = 0.0;
+      for (int k = 1; k < K; ++k) sum += t[k] = register_sizes[k] * std::exp(theta * sizeAt(k));
+      for (int k = 1; k < K; ++k) t[k] = sum > 0.0 ? multi * t[k] / sum : 0.0;
+      return t;
+    };
+    auto meanOf = [&](const std::array<double, K>& t) {
+      double n = 0.0;
+      for (int k = 1; k < K; ++k) n += t[k] * sizeAt(k);
+      return n / multi;
+    };
+    double lo = -5.0, hi = 5.0;
+    const double mean = persons / multi;
+    for (int it = 0; it < 60; ++it) (meanOf(tilted(0.5 * (lo + hi))) < mean ? lo : hi) = 0.5 * (lo + hi);
+    const auto target = tilted(0.5 * (lo + hi));
+    auto count = [&](int k) { return static_cast<double>(bucket[k].size()); };
+    auto relocate = [&](std::size_t head, int from, int to) {
+      if (from == to) return;
+      auto& b = bucket[from];
+      const auto at = position[head];
+      b[at] = b.back();
+      position[b[at]] = at;
+      b.pop_back();
+      position[head] = static_cast<std::uint32_t>(bucket[to].size());
+      bucket[to].push_back(head);
+    };
+    // The change of sum |count - target| if a household of class a loses a member and one of class b gains one.
+    auto gain = [&](int a, int b) {
+      std::array<double, K> n{};
+      for (int k = 0; k < K; ++k) n[k] = count(k);
+      double before = 0.0, after = 0.0;
+      for (int k = 1; k < K; ++k) before += std::abs(n[k] - target[k]);
+      --n[a];
+      ++n[a - 1];
+      --n[b];
+      ++n[std::min(b + 1, K - 1)];
+      for (int k = 1; k < K; ++k) after += std::abs(n[k] - target[k]);
+      return after - before;
+    };
+    const Stream draw = regionStream(Event::SizeCalibration);
+    std::uint32_t d = 0;
+    std::array<std::array<bool, K>, K> dropped{};
+    constexpr int kTries = 64;
+    for (;;) {
+      int best_a = -1, best_b = -1;
+      double best = -0.5;  // an improving move lowers the error by at least 1
+      for (int a = 2; a < K; ++a)
+        for (int b = 1; b < K; ++b)
+          if (!dropped[a][b] && !bucket[a].empty() && !bucket[b].empty() && a != b + 1) {
+            const double g = gain(a, b);
+            if (g < best) best = g, best_a = a, best_b = b;
+          }
+      if (best_a < 0) break;
+      bool moved = false;
+      for (int t = 0; t < kTries && !moved; ++t) {
+        const auto& from = bucket[best_a];
+        const std::size_t source = from[static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(from.size()))];
+        auto& kids = living_with[source];
+        if (kids.empty()) continue;
+        const std::size_t pick = static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(kids.size()));
+        const std::size_t c = kids[pick];
+        // A child moves to a woman 15-49 years older; an elderly relative to a married woman
+        // 15-49 years younger (another child's family).
+        const bool child = role_[c] == Role::Child;
+        if ((!child && role_[c] != Role::ElderWithRelative) || dependents_[c] > 0) continue;
+        const auto& to = bucket[best_b];
+        for (int u = 0; u < kTries; ++u) {
+          const std::size_t m = to[static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(to.size()))];
+          const int gap = child ? age_[m] - age_[c] : age_[c] - age_[m];
+          if (m == source || !female(m) || (!child && role_[m] != Role::Married) || gap < io::FertilitySchedule::kMinAge ||
+              gap > io::FertilitySchedule::kMaxAge)
+            continue;
+          --dependents_[source];
+          kids[pick] = kids.back();
+          kids.pop_back();
+          if (child) {
+            // The child leaves its holder (its mother, or the adult it was placed with) for m.
+            if (mother_[c] != kNone && parity_[mother_[c]] > 0) --parity_[mother_[c]];
+            mother_[c] = m;
+            host_[c] = kNone;
+            father_keeps_[c] = 0;
+            ++parity_[m];
+          } else {
+            host_[c] = m;
+          }
+          ++dependents_[m];
+          --members[source];
+          ++members[m];
+          living_with[m].push_back(c);
+          relocate(source, best_a, classOf(sizeOf(source)));
+          relocate(m, best_b, classOf(sizeOf(m)));
+          ++stats_.size_moves;
+          moved = true;
+          break;
+        }
+      }
+      // A pair that found no move is dropped; dropped pairs are tried again every 1,000 moves,
+      // when the households have changed.
+      if (!moved) dropped[best_a][best_b] = true;
+      else if (stats_.size_moves % 1000 == 0) dropped = {};
+    }
+
+  }
+
+  // Who lives with each person: children with their mother, and those placed with a host.
+  std::vector<std::vector<std::size_t>> dependentsByHost() const {
+    std::vector<std::vector<std::size_t>> by(age_.size());
+    for (std::size_t i = 0; i < age_.size(); ++i) {
+      if (livesWithMother(i)) by[mother_[i]].push_back(i);
+      else if (host_[i] != kNone) by[host_[i]].push_back(i);
+    }
+    return by;
+  }
+
+  bool livesAlone(std::size_t i) const { return role_[i] == Role::Independent && dependents_[i] == 0; }
+
+  bool joinOthers(std::size_t i) {
+    if (age_[i] < 60) {
+      role_[i] = Role::Child;
+      if (assignParent(i)) return true;
+      role_[i] = Role::Independent;
+    }
     const Stream s = personStream(i, Event::ElderChoice);
-    const int child_age = ageIndex(i) - mother_age_.draw(kOpenAge, s.uniform(0));
-    const std::size_t host = pickAdult(married_women_, std::max(child_age, kAdultAge), kAdultAge, age_[i] - 15,
-                                       s.uniform(1), i);
-    if (host == kNone) return;
-    role_[i] = Role::ElderWithRelative;
+    std::size_t host = kNone;
+    if (age_[i] >= 40) {
+      const int child_age = ageIndex(i) - mother_age_.draw(kOpenAge, s.uniform(0));
+      host = pickAdult(married_women_, std::max(child_age, kAdultAge), kAdultAge, age_[i] - 15, s.uniform(1), i);
+    }
+    if (host == kNone) host = pickAdult(married_women_, ageIndex(i), kAdultAge, kMaxOldestAge, s.uniform(2), i, kOpenAge);
+    if (host == kNone) return false;
+    role_[i] = age_[i] >= 60 ? Role::ElderWithRelative : Role::WithRelative;
     host_[i] = host;
     ++dependents_[host];
-    ++stats_.elders_with_relative;
+    ++(age_[i] >= 60 ? stats_.elders_with_relative : stats_.adults_with_relative);
+    return true;
   }
 
   bool isHead(std::size_t i) const {
-    return role_[i] == Role::Independent || (role_[i] == Role::Married && female(i)) ||
+    return role_[i] == Role::Independent || (role_[i] == Role::Married && female(i) && host_[i] == kNone) ||
            (role_[i] == Role::Child && mother_[i] == kNone && host_[i] == kNone);
   }
 
@@ -411,7 +761,7 @@ class RegionBuilder {
     }
   }
 
-  bool livesWithMother(std::size_t i) const { return role_[i] == Role::Child && mother_[i] != kNone; }
+  bool livesWithMother(std::size_t i) const { return role_[i] == Role::Child && mother_[i] != kNone && !father_keeps_[i]; }
 
   // Numbers households 1..h in person order of their heads and gives every person the number of
   // the household they live in. Heads come first; partners, elders, then children by descending
@@ -421,9 +771,11 @@ class RegionBuilder {
     std::uint32_t h = 0;
     for (std::size_t i = 0; i < age_.size(); ++i)
       if (isHead(i)) household_[i] = ++h;
+    for (std::size_t i = 0; i < age_.size(); ++i)  // couples living in a parent's or child's household
+      if (role_[i] == Role::Married && female(i) && host_[i] != kNone) household_[i] = household_[host_[i]];
     for (std::size_t i = 0; i < age_.size(); ++i) {
       if (role_[i] == Role::Married && !female(i)) household_[i] = household_[partner_[i]];
-      if (role_[i] == Role::ElderWithRelative) household_[i] = household_[host_[i]];
+      if (role_[i] == Role::ElderWithRelative || role_[i] == Role::WithRelative) household_[i] = household_[host_[i]];
     }
     std::vector<std::size_t> kids;
     for (std::size_t i = 0; i < age_.size(); ++i)
@@ -446,7 +798,9 @@ class RegionBuilder {
     }
     stats_.households = h;
     stats_.target_households = in_.target_households;
-    stats_.regions_off_target = h != in_.target_households;
+    // Nationals' households follow from living_alone.csv and the composition; foreign residents'
+    // are calibrated to their count.
+    stats_.regions_off_target = in_.nationality == core::Nationality::Foreign && h != in_.target_households;
     stats_.persons = static_cast<std::int64_t>(age_.size());
     return h;
   }
@@ -475,6 +829,7 @@ class RegionBuilder {
       std::uint8_t flags = core::kFlagNone;
       if (livesWithMother(i)) flags |= core::kFlagLivesWithMother;
       if (role_[i] == Role::ElderWithRelative) flags |= core::kFlagLivesWithChild;
+      if (apart_[i]) flags |= core::kFlagMarriedApart;
       out.flags[o] = core::withNationality(flags, in_.nationality);
     }
   }
@@ -492,6 +847,10 @@ class RegionBuilder {
   std::vector<std::uint32_t> parity_;      // linked children (women)
   std::vector<std::uint32_t> dependents_;  // children, minors and elderly relatives living with them
   std::vector<std::uint32_t> household_;
+  std::vector<std::uint8_t> apart_;  // married, registered apart from the spouse
+  std::vector<std::uint8_t> father_keeps_;  // a child living with the father, the mother registered apart
+  // Per sex and age: persons still missing from the living-alone target.
+  std::array<std::array<std::int64_t, kAgeClasses>, core::kSexes> alone_gap_{};
   Pool married_women_, unpartnered_women_, unpartnered_men_;
   SynthesisStats stats_;
 };
@@ -504,6 +863,57 @@ SynthesisStats& SynthesisStats::operator+=(const SynthesisStats& o) {
   std::size_t k = 0;
   forEach(*this, [&](std::int64_t& v) { v += other[k++]; });
   return *this;
+}
+
+std::vector<std::array<double, io::kHouseholdSizeClasses>> householdSizeShares(const io::CountryInputs& inputs) {
+  constexpr int K = io::kHouseholdSizeClasses;
+  const auto& regions = inputs.regions;
+  std::vector<std::array<double, K>> shares(regions.size());
+  std::vector<double> multi(regions.size(), 0.0), mean(regions.size(), 0.0);
+  for (std::size_t r = 0; r < regions.size(); ++r) {
+    double alone = 0.0;
+    const auto& counts = inputs.population[r];
+    for (int s = 0; s < core::kSexes; ++s)
+      for (int a = 0; a < kAgeClasses; ++a)
+        alone += static_cast<double>(counts[s][a]) * inputs.living_alone.region_share[r][s][io::LivingAlone::group(a)];
+    multi[r] = std::max(1.0, static_cast<double>(inputs.households[r]) - alone);
+    mean[r] = std::clamp((static_cast<double>(io::total(counts)) - alone) / multi[r], 2.0, kLargestHouseholdMean);
+  }
+  auto sizeAt = [](int k) { return k == K - 1 ? kLargestHouseholdMean : k + 1.0; };
+  for (std::size_t p = 0; p < regions.provinces().size(); ++p) {
+    std::vector<std::size_t> members;
+    for (std::size_t r = 0; r < regions.size(); ++r)
+      if (*regions.findProvince(regions[static_cast<core::RegionIndex>(r)].province_code) == p) members.push_back(r);
+    const auto& registered = inputs.household_sizes[p];
+    std::array<double, K> factor{};
+    factor.fill(1.0);
+    for (int iteration = 0; iteration < 100; ++iteration) {
+      std::array<double, K> fitted{};
+      for (const auto r : members) {
+        // theta_r by bisection: the tilted shares' mean size is the region's.
+        auto tilted = [&](double theta) {
+          std::array<double, K> t{};
+          double sum = 0.0;
+          for (int k = 1; k < K; ++k) sum += t[k] = static_cast<double>(registered[k]) * factor[k] * std::exp(theta * sizeAt(k));
+          for (int k = 1; k < K; ++k) t[k] = sum > 0.0 ? t[k] / sum : 0.0;
+          return t;
+        };
+        double lo = -5.0, hi = 5.0;
+        for (int it = 0; it < 50; ++it) {
+          const double mid = 0.5 * (lo + hi);
+          const auto t = tilted(mid);
+          double m = 0.0;
+          for (int k = 1; k < K; ++k) m += t[k] * sizeAt(k);
+          (m < mean[r] ? lo : hi) = mid;
+        }
+        shares[r] = tilted(0.5 * (lo + hi));
+        for (int k = 1; k < K; ++k) fitted[k] += multi[r] * shares[r][k];
+      }
+      for (int k = 1; k < K; ++k)
+        if (fitted[k] > 0.0) factor[k] *= static_cast<double>(registered[k]) / fitted[k];
+    }
+  }
+  return shares;
 }
 
 std::uint64_t synthesisEntity(std::int64_t region_code, core::Nationality nationality) {
@@ -543,6 +953,7 @@ RegionSynthesisInput regionInput(const io::Config& config, const io::CountryInpu
   in.counts = counts;
   in.target_households = target_households;
   in.first_person_id = first_person_id;
+  in.alone_max_share = config.households.living_alone_max_share;
   return in;
 }
 

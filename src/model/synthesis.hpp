@@ -23,7 +23,14 @@ struct SynthesisStats {
   std::int64_t lone_mother = 0;           // households headed by a mother without a partner
   std::int64_t lone_father = 0;           // households headed by a father without a partner
   std::int64_t children_with_mother = 0;  // persons living with their linked mother
-  std::int64_t elders_with_relative = 0;
+  std::int64_t elders_with_relative = 0;   // persons 60+ living in a younger relative's household
+  std::int64_t adults_with_relative = 0;   // adults under 60 living with a relative who is not a parent
+  std::int64_t alone_target = 0;           // nationals expected to live alone (living_alone.csv)
+  std::int64_t alone_unplaced = 0;
+  std::int64_t married_apart = 0;
+  std::int64_t size_moves = 0;
+  std::int64_t couples_with_relative = 0;  // couples living in a parent's or child's household
+  std::int64_t siblings_together = 0;      // households of two adult siblings             // children moved between households to shape the sizes          // married persons registered apart from their spouse         // of the target's gap, persons no household could be found for
   std::int64_t kin_placements = 0;        // minors living with a relative who is not a parent
   std::int64_t unmatched_married = 0;     // persons planned as married for whom no spouse was found
   std::int64_t regions_off_target = 0;    // regions whose household count differs from the target
@@ -32,7 +39,8 @@ struct SynthesisStats {
   template <typename Self, typename F>
   static void forEach(Self& s, F f) {
     for (auto* field : {&s.persons, &s.households, &s.target_households, &s.one_person, &s.couples, &s.lone_mother,
-                        &s.lone_father, &s.children_with_mother, &s.elders_with_relative, &s.kin_placements,
+                        &s.lone_father, &s.children_with_mother, &s.elders_with_relative, &s.adults_with_relative,
+                        &s.alone_target, &s.alone_unplaced, &s.married_apart, &s.size_moves, &s.couples_with_relative, &s.siblings_together, &s.kin_placements,
                         &s.unmatched_married, &s.regions_off_target})
       f(*field);
   }
@@ -62,9 +70,20 @@ struct RegionSynthesisInput {
   // their own (docs/synthesis.md).
   core::Nationality nationality = core::Nationality::National;
   io::AgeSexCounts counts{};       // already scaled
-  std::int64_t target_households = 0;  // already scaled
+  std::int64_t target_households = 0;  // already scaled (foreign residents: their households are calibrated to it)
+  double alone_max_share = 1.0;        // [households] living_alone_max_share
+  // The expected shares of the region's households of 2+ members by size 2..6, 7+ (index 1..6;
+  // householdSizeShares); nationals only.
+  const std::array<double, io::kHouseholdSizeClasses>* size_shares = nullptr;
   core::PersonId first_person_id = 1;  // ids first_person_id .. + persons - 1
 };
+
+// Each region's expected shares of households of 2+ members by size (2..6, 7+ at index 1..6): the
+// province's registered sizes (households_by_size.csv), tilted per region (share_k x c_k x
+// exp(theta_r x size_k)) so that their mean size is the region's own, (registered persons - those
+// living alone) / (registered households - one-person households), both from the inputs, with
+// size factors c_k that make the regions of a province add up to its registered sizes (raking).
+std::vector<std::array<double, io::kHouseholdSizeClasses>> householdSizeShares(const io::CountryInputs& inputs);
 
 // The synthesis input of region r with the configuration's parameters, seed and base year.
 RegionSynthesisInput regionInput(const io::Config& config, const io::CountryInputs& inputs, core::RegionIndex r,

@@ -25,7 +25,7 @@ TEST(InternationalMigration, EachNationalityLeavesAndArrivesAsItself) {
   immigrants[static_cast<int>(Nationality::Foreign)][1][4] = 2;  // children, with a foreign woman
   immigrants[static_cast<int>(Nationality::National)][0][60] = 1;
   auto& r = region.year();
-  internationalMigration(r, emigrants, immigrants);
+  internationalMigration(r, emigrants, immigrants, 1.0);
   int foreign_left = 0, national_left = 0;
   for (std::size_t i = 0; i < r.size(); ++i)
     if (r.removed[i] == Removal::Emigrated) (r.nationality(i) == Nationality::Foreign ? foreign_left : national_left)++;
@@ -55,7 +55,7 @@ TEST(InternationalMigration, AQuotaBeyondTheCellTakesEveryoneAndNoQuotaNobody) {
   ByNationalitySexAge emigrants{}, immigrants{};
   emigrants[static_cast<int>(Nationality::National)][1][40] = 9;
   auto& r = region.year();
-  internationalMigration(r, emigrants, immigrants);
+  internationalMigration(r, emigrants, immigrants, 1.0);
   for (std::size_t i = 0; i < r.size(); ++i) EXPECT_EQ(r.removed[i], i < 5 ? Removal::Emigrated : Removal::Stays) << i;
   EXPECT_EQ(r.emigrants[1][40], 5);
   EXPECT_TRUE(r.immigrants.empty());
@@ -77,7 +77,7 @@ TEST(InternationalMigration, EmigrantsAreASimpleRandomSampleOfTheirCell) {
   emigrants[static_cast<int>(Nationality::National)][0][30] = 300;
   auto& r = region.year();
   r.removed[dead] = Removal::Died;
-  internationalMigration(r, emigrants, immigrants);
+  internationalMigration(r, emigrants, immigrants, 1.0);
   int left = 0, first_half = 0;
   for (std::size_t k = 0; k < men.size(); ++k) {
     if (r.removed[men[k]] != Removal::Emigrated) continue;
@@ -92,6 +92,34 @@ TEST(InternationalMigration, EmigrantsAreASimpleRandomSampleOfTheirCell) {
   EXPECT_EQ(r.national_emigrants, 300);
 }
 
+TEST(InternationalMigration, ForeignAdultsJoinForeignHouseholdsAtTheGivenRate) {
+  // 400 foreign residents in 100 households of 4, and 1,000 foreign adult immigrants of whom a
+  // share 0.3 start a household of their own: 300 new households in expectation (binomial, 4 sd),
+  // every other immigrant in one of the residents' households. National immigrants start their own.
+  Region region;
+  for (core::HouseholdId h = 1; h <= 100; ++h)
+    for (int k = 0; k < 4; ++k) region.add(k % 2 ? Sex::Male : Sex::Female, 30 + k, Nationality::Foreign, h);
+  ByNationalitySexAge emigrants{}, immigrants{};
+  immigrants[static_cast<int>(Nationality::Foreign)][0][30] = 1000;
+  immigrants[static_cast<int>(Nationality::National)][1][55] = 20;
+  auto& r = region.year();
+  internationalMigration(r, emigrants, immigrants, 0.3);
+  int own = 0, joined = 0, national_own = 0;
+  for (const auto& im : r.immigrants) {
+    if (im.nationality == Nationality::National) {
+      national_own += isNewHousehold(im.household);
+      continue;
+    }
+    isNewHousehold(im.household) ? ++own : ++joined;
+    if (!isNewHousehold(im.household)) {
+      EXPECT_TRUE(im.household >= 1 && im.household <= 100) << im.household;
+    }
+  }
+  EXPECT_EQ(own + joined, 1000);
+  EXPECT_NEAR(own, 300.0, 4.0 * std::sqrt(1000 * 0.3 * 0.7));
+  EXPECT_EQ(national_own, 20);
+}
+
 TEST(InternationalMigration, IsAPureFunctionOfTheSeedAndTheRegion) {
   auto emigrated = [] {
     Region region;
@@ -99,7 +127,7 @@ TEST(InternationalMigration, IsAPureFunctionOfTheSeedAndTheRegion) {
     ByNationalitySexAge emigrants{}, immigrants{};
     for (int a = 21; a <= 60; ++a) emigrants[static_cast<int>(Nationality::Foreign)][0][a] = 7;
     auto& r = region.year();
-    internationalMigration(r, emigrants, immigrants);
+    internationalMigration(r, emigrants, immigrants, 1.0);
     return r.removed;
   };
   EXPECT_EQ(emigrated(), emigrated());
