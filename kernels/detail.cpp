@@ -24,6 +24,24 @@ void moveWithChildren(RegionYear& r, std::size_t i, core::HouseholdId h) {
   }
 }
 
+void sample(const std::vector<std::uint32_t>& from, std::uint32_t k, const core::Stream& stream, std::uint32_t& draw,
+            std::vector<std::uint32_t>& out) {
+  const auto n = static_cast<std::uint32_t>(from.size());
+  if (k == 0 || n == 0) return;
+  if (k >= n) {
+    out.insert(out.end(), from.begin(), from.end());
+    return;
+  }
+  thread_local std::vector<std::uint8_t> chosen;
+  chosen.assign(n, 0);
+  for (std::uint32_t j = n - k; j < n; ++j) {
+    const auto t = static_cast<std::uint32_t>((stream.bits64(draw++) >> 32) * (j + 1) >> 32);
+    chosen[chosen[t] ? j : t] = 1;
+  }
+  for (std::uint32_t m = 0; m < n; ++m)
+    if (chosen[m]) out.push_back(from[m]);
+}
+
 void unlinkPartner(RegionYear& r, std::size_t i) {
   const auto j = r.partner[i];
   if (j < 0) return;

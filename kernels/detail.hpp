@@ -16,6 +16,12 @@ inline int sexIndex(const RegionYear& r, std::size_t i) { return static_cast<int
 // mother and are at least 15 years younger (his children: fathers are not linked).
 void moveWithChildren(RegionYear& r, std::size_t i, core::HouseholdId h);
 
+// Appends to `out` a simple random sample of `k` of `from` (all of them if k >= its size), in
+// the order of `from`: Floyd's algorithm with a mark per element, draws `draw`, `draw` + 1, ...
+// of `stream`.
+void sample(const std::vector<std::uint32_t>& from, std::uint32_t k, const core::Stream& stream, std::uint32_t& draw,
+            std::vector<std::uint32_t>& out);
+
 // Ends i's union (both partners' links), if any.
 void unlinkPartner(RegionYear& r, std::size_t i);
 

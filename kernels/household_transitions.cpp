@@ -3,6 +3,7 @@
 #include "kernels/demography.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/detail.hpp"
 
@@ -71,19 +72,20 @@ int cellOf(const RegionYear& r, std::size_t i) {
   return sexIndex(r, i) * kGroups + std::min(r.ageAtStart(i), core::kOpenAge) / kGroupYears;
 }
 
-// Mothers of co-resident minors: they do not leave their children to live alone.
-std::vector<std::uint8_t> mothersOfMinors(const RegionYear& r) {
+// Whether woman i is the mother of a co-resident minor (she does not leave her children to live
+// alone): her start household, if she is still in it, is searched for a minor who lives with her.
+bool motherOfMinor(const RegionYear& r, std::size_t i) {
   const auto& p = r.p();
-  std::vector<std::uint8_t> mother(r.size(), 0);
-  for (std::size_t h = 0; h + 1 < r.household_start.size(); ++h)
-    for (auto k = r.household_start[h]; k < r.household_start[h + 1]; ++k) {
-      const auto g = r.at(k);
-      if (!r.alive(k) || r.moved[k] || r.ageAtStart(k) + 1 >= kAdultAge || !(p.flags[g] & core::kFlagLivesWithMother))
-        continue;
-      for (auto j = r.household_start[h]; j < r.household_start[h + 1]; ++j)
-        if (p.id[r.at(j)] == p.mother[g]) mother[j] = 1;
-    }
-  return mother;
+  if (p.sex[r.at(i)] != core::Sex::Female || r.moved[i]) return false;
+  const auto id = p.id[r.at(i)];
+  const auto h = r.household_of[i];
+  for (auto k = r.household_start[h]; k < r.household_start[h + 1]; ++k) {
+    const auto g = r.at(k);
+    if (p.mother[g] == id && (p.flags[g] & core::kFlagLivesWithMother) && r.alive(k) && !r.moved[k] &&
+        r.ageAtStart(k) + 1 < kAdultAge)
+      return true;
+  }
+  return false;
 }
 
 // The household person i joins on leaving a one-person household: the mother's (a linked mother
@@ -112,42 +114,51 @@ std::int64_t hostFor(const RegionYear& r, const CurrentHouseholds& now, std::siz
 void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
   auto& p = r.p();
   CurrentHouseholds now(r);
-  const auto mothers = mothersOfMinors(r);
-  // Who may set up a one-person household: a national adult without a partner who lives with
-  // others, is not the mother of co-resident minors and is not the household's only adult.
+  // Who may set up a one-person household: a national adult (checked by the caller) without a
+  // partner who lives with others, is not the mother of co-resident minors and is not the
+  // household's only adult.
   auto mayLeave = [&](std::size_t i) {
-    return r.alive(i) && r.nationality(i) == core::Nationality::National && r.ageAtStart(i) + 1 >= kAdultAge &&
-           p.partner[r.at(i)] == core::kNoPerson && !now.alone(i) && !mothers[i] && now.adults(i) >= 2;
-  };
-  auto livesAlone = [&](std::size_t i) {
-    return r.alive(i) && r.nationality(i) == core::Nationality::National && r.ageAtStart(i) + 1 >= kAdultAge &&
-           now.alone(i);
+    return p.partner[r.at(i)] == core::kNoPerson && !now.alone(i) && now.adults(i) >= 2 && !motherOfMinor(r, i);
   };
 
   // Per sex and 5-year group of nationals: the expected persons living alone at the end of the
-  // year (each person's share at the age they reach), those living alone now, those who may leave.
-  std::array<double, core::kSexes * kGroups> expected{};
-  std::array<std::int64_t, core::kSexes * kGroups> alone{}, leavers{};
+  // year (each person's share at the age they reach), and who lives alone now and who may leave.
+  constexpr std::size_t kCells = core::kSexes * kGroups;
+  std::array<double, kCells> expected{};
+  thread_local std::array<std::vector<std::uint32_t>, kCells> alone, leavers;
+  for (auto& v : alone) v.clear();
+  for (auto& v : leavers) v.clear();
   for (std::size_t i = 0; i < r.size(); ++i) {
     if (!r.alive(i) || r.nationality(i) != core::Nationality::National || r.ageAtStart(i) + 1 < kAdultAge) continue;
     const auto c = static_cast<std::size_t>(cellOf(r, i));
     expected[c] += alone_share[sexIndex(r, i)][core::ageClass(r.ageAtStart(i) + 1)];
-    alone[c] += now.alone(i);
-    leavers[c] += mayLeave(i);
+    if (now.alone(i))
+      alone[c].push_back(static_cast<std::uint32_t>(i));
+    else if (mayLeave(i))
+      leavers[c].push_back(static_cast<std::uint32_t>(i));
   }
-  // The gap closes in expectation: by leavers where too few live alone, by persons living alone
-  // moving in with others where too many do.
-  std::array<double, core::kSexes * kGroups> leave{}, join{};
-  for (std::size_t c = 0; c < expected.size(); ++c) {
-    const double gap = expected[c] - static_cast<double>(alone[c]);
-    if (gap > 0.0 && leavers[c] > 0) leave[c] = std::min(1.0, gap / static_cast<double>(leavers[c]));
-    if (gap < 0.0 && alone[c] > 0) join[c] = std::min(1.0, -gap / static_cast<double>(alone[c]));
+  // The gap closes: where too few live alone, that many leavers (rounded without bias, at most
+  // all of them) are a simple random sample of the group's; where too many do, that many persons
+  // living alone move in with others. The samples come from the region's stream, so no person
+  // needs a draw of their own.
+  const core::Stream rounding(r.seed, core::regionEntity(r.region_code), r.year, Event::LeaveHome);
+  const core::Stream sampling(r.seed, core::regionEntity(r.region_code), r.year, Event::ElderlyMove);
+  std::uint32_t draw = 0;
+  std::vector<std::uint32_t> leaving, joiners;
+  for (std::size_t c = 0; c < kCells; ++c) {
+    const double gap = expected[c] - static_cast<double>(alone[c].size());
+    auto& from = gap > 0.0 ? leavers[c] : alone[c];
+    const double wanted = std::min(std::abs(gap), static_cast<double>(from.size()));
+    const double whole = std::floor(wanted);
+    const auto k = static_cast<std::uint32_t>(whole) + (rounding.uniform(static_cast<std::uint32_t>(c)) < wanted - whole ? 1u : 0u);
+    detail::sample(from, k, sampling, draw, gap > 0.0 ? leaving : joiners);
   }
+  std::sort(leaving.begin(), leaving.end());
+  std::sort(joiners.begin(), joiners.end());
 
   // Leaving: to a new one-person household; a household keeps at least one adult.
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    if (!mayLeave(i)) continue;
-    if (r.stream(i, Event::LeaveHome).uniform(0) >= leave[static_cast<std::size_t>(cellOf(r, i))]) continue;
+  for (const auto i : leaving) {
+    if (now.adults(i) < 2) continue;
     const auto h = r.newHousehold();
     r.moveTo(i, h);
     p.flags[r.at(i)] &= static_cast<std::uint8_t>(~(core::kFlagLivesWithMother | core::kFlagLivesWithChild));
@@ -155,30 +166,35 @@ void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
     ++r.left_home;
   }
 
-  // Joining: first who joins, then one scan of the region for their linked mothers and children.
-  std::vector<std::size_t> joiners;
-  for (std::size_t i = 0; i < r.size(); ++i)
-    if (livesAlone(i) && !r.moved[i] &&
-        r.stream(i, Event::ElderlyMove).uniform(0) < join[static_cast<std::size_t>(cellOf(r, i))])
-      joiners.push_back(i);
+  // Joining: one scan of the region for the joiners' linked mothers and children.
   if (joiners.empty()) return;
-  detail::IdTable joiner_of(joiners.size()), mother_of(joiners.size());
+  // Joiners from 60 look for an adult child (someone whose mother they are), younger joiners for
+  // their mother (a woman).
+  detail::IdTable elder_of(joiners.size()), mother_of(joiners.size());
+  bool elders = false, young = false;
   for (std::size_t m = 0; m < joiners.size(); ++m) {
-    joiner_of.insert(p.id[r.at(joiners[m])], m);
-    if (p.mother[r.at(joiners[m])] != core::kNoPerson) mother_of.insert(p.mother[r.at(joiners[m])], m);
+    const auto g = r.at(joiners[m]);
+    if (r.ageAtStart(joiners[m]) + 1 >= 60) {
+      elder_of.insert(p.id[g], m);
+      elders = true;
+    } else if (p.mother[g] != core::kNoPerson) {
+      mother_of.insert(p.mother[g], m);
+      young = true;
+    }
   }
   std::vector<std::int64_t> linked(joiners.size(), -1);
-  for (std::size_t k = 0; k < r.size(); ++k) {
-    if (!r.alive(k) || r.ageAtStart(k) + 1 < kAdultAge) continue;
+  for (std::size_t k = 0; (elders || young) && k < r.size(); ++k) {
     const auto g = r.at(k);
-    // k is the mother of a joiner under 60, or an adult child of a joiner aged 60 or more.
-    if (const auto m = mother_of.find(p.id[g]); m >= 0 && r.ageAtStart(joiners[static_cast<std::size_t>(m)]) + 1 < 60 &&
-                                                 linked[static_cast<std::size_t>(m)] < 0)
-      linked[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
-    if (p.mother[g] == core::kNoPerson) continue;
-    if (const auto m = joiner_of.find(p.mother[g]); m >= 0 && r.ageAtStart(joiners[static_cast<std::size_t>(m)]) + 1 >= 60 &&
-                                                     linked[static_cast<std::size_t>(m)] < 0)
-      linked[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
+    const bool woman = p.sex[g] == core::Sex::Female;
+    const bool has_mother = p.mother[g] != core::kNoPerson;
+    if ((!woman || !young) && (!has_mother || !elders)) continue;
+    if (!r.alive(k) || r.ageAtStart(k) + 1 < kAdultAge) continue;
+    if (young && woman)
+      if (const auto m = mother_of.find(p.id[g]); m >= 0 && linked[static_cast<std::size_t>(m)] < 0)
+        linked[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
+    if (elders && has_mother)
+      if (const auto m = elder_of.find(p.mother[g]); m >= 0 && linked[static_cast<std::size_t>(m)] < 0)
+        linked[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
   }
   for (std::size_t m = 0; m < joiners.size(); ++m) {
     const auto i = joiners[m];

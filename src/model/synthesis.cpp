@@ -598,15 +598,19 @@ class RegionBuilder {
       bucket[to].push_back(head);
     };
     // The change of sum |count - target| if a household of class a loses a member and one of class b gains one.
-    auto gain = [&](int a, int b) {
+    // The change of sum |count - target| if, for each (a, b) of `moves` in turn, a household of
+    // class a loses a member and one of class b gains one.
+    auto gain = [&](std::initializer_list<std::pair<int, int>> moves) {
       std::array<double, K> n{};
       for (int k = 0; k < K; ++k) n[k] = count(k);
       double before = 0.0, after = 0.0;
       for (int k = 1; k < K; ++k) before += std::abs(n[k] - target[k]);
-      --n[a];
-      ++n[a - 1];
-      --n[b];
-      ++n[std::min(b + 1, K - 1)];
+      for (const auto& [a, b] : moves) {
+        --n[a];
+        ++n[a - 1];
+        --n[b];
+        ++n[std::min(b + 1, K - 1)];
+      }
       for (int k = 1; k < K; ++k) after += std::abs(n[k] - target[k]);
       return after - before;
     };
@@ -614,22 +618,37 @@ class RegionBuilder {
     std::uint32_t d = 0;
     std::array<std::array<bool, K>, K> dropped{};
     constexpr int kTries = 64;
+    auto open = [&](int a, int b) { return !dropped[a][b] && !bucket[a].empty() && !bucket[b].empty() && a != b + 1; };
+    // A move that changes nothing is taken only as the first of two that together improve; their
+    // number is bounded so that the search ends.
+    std::int64_t neutral_left = static_cast<std::int64_t>(age_.size());
     for (;;) {
       int best_a = -1, best_b = -1;
       double best = -0.5;  // an improving move lowers the error by at least 1
       for (int a = 2; a < K; ++a)
         for (int b = 1; b < K; ++b)
-          if (!dropped[a][b] && !bucket[a].empty() && !bucket[b].empty() && a != b + 1) {
-            const double g = gain(a, b);
+          if (open(a, b)) {
+            const double g = gain({{a, b}});
             if (g < best) best = g, best_a = a, best_b = b;
           }
+      if (best_a < 0 && neutral_left-- > 0)
+        for (int a = 2; a < K; ++a)
+          for (int b = 1; b < K; ++b)
+            if (open(a, b) && gain({{a, b}}) < 0.5)
+              for (int a2 = 2; a2 < K; ++a2)
+                for (int b2 = 1; b2 < K; ++b2)
+                  if (open(a2, b2)) {
+                    const double g = gain({{a, b}, {a2, b2}});
+                    if (g < best) best = g, best_a = a, best_b = b;
+                  }
       if (best_a < 0) break;
       bool moved = false;
       for (int t = 0; t < kTries && !moved; ++t) {
         const auto& from = bucket[best_a];
         const std::size_t source = from[static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(from.size()))];
         auto& kids = living_with[source];
-        if (kids.empty()) continue;
+        // A household of 8 or more losing a member stays in the class 7+: not the move wanted.
+        if (kids.empty() || sizeOf(source) > K) continue;
         const std::size_t pick = static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(kids.size()));
         const std::size_t c = kids[pick];
         // A child moves to a woman 15-49 years older; an elderly relative to a married woman
@@ -669,7 +688,7 @@ class RegionBuilder {
       }
       // A pair that found no move is dropped; dropped pairs are tried again every 1,000 moves,
       // when the households have changed.
-      if (!moved) dropped[best_a][best_b] = true;
+      if (!moved) { dropped[best_a][best_b] = true; if (getenv("POPSIM_DEBUG") && in_.region == 75) fprintf(stderr, "drop %d %d counts %zu %zu %zu %zu %zu %zu targets %.0f %.0f %.0f %.0f %.0f %.0f\n", best_a, best_b, bucket[1].size(), bucket[2].size(), bucket[3].size(), bucket[4].size(), bucket[5].size(), bucket[6].size(), target[1], target[2], target[3], target[4], target[5], target[6]); }
       else if (stats_.size_moves % 1000 == 0) dropped = {};
     }
 
