@@ -461,7 +461,8 @@ class RegionBuilder {
   // already placed: too many households with several members, and couples without others move
   // in with a parent (wife under 40) or a child's family (from 40): a woman heading a household of
   // two or more, 20-40 years older or younger; too few, and two adult siblings living with a
-  // parent set up a household together (the parent keeps at least one other person).
+  // parent set up a household together (the parent keeps at least one other person), then lone
+  // parents living with their parent move out with their children.
   void calibrateHouseholdCount() {
     std::int64_t excess = householdCount() - in_.target_households;
     if (excess == 0) return;
@@ -483,13 +484,24 @@ class RegionBuilder {
     const Stream draw = regionStream(Event::SizeCalibration);
     std::uint32_t d = 0;
     constexpr int kTries = 64;
-    for (const auto& [key, i] : candidates) {
+    // Hosts of 2-3 persons first (a couple joining them makes 4-5); where they run out, 4-5.
+    int largest_host = 3;
+    for (std::size_t pass = 0; pass < 2 * candidates.size(); ++pass) {
+      if (pass == candidates.size()) {
+        if (excess <= 0) break;
+        largest_host = 5;
+        heads.clear();
+        for (std::size_t i = 0; i < age_.size(); ++i)
+          if (isHead(i) && female(i) && householdSize(i) >= 2 && householdSize(i) <= largest_host) heads.push_back(i);
+      }
+      const std::size_t i = candidates[pass % candidates.size()].second;
       if (excess == 0) break;
       if (excess > 0) {
+        if (dependents_[i] > 0 || host_[i] != kNone) continue;  // she became a host, or joined one
         for (int t = 0; t < kTries && !heads.empty(); ++t) {
           const auto host = heads[static_cast<std::size_t>(draw.uniform(d++) * static_cast<double>(heads.size()))];
           const int gap = age_[i] < 40 ? age_[host] - age_[i] : age_[i] - age_[host];
-          if (host == i || householdSize(host) > 3 || gap < 20 || gap > 40) continue;
+          if (host == i || !isHead(host) || householdSize(host) > largest_host || gap < 20 || gap > 40) continue;
           host_[i] = host;
           dependents_[host] += 2;
           members[host] += 2;
@@ -516,6 +528,20 @@ class RegionBuilder {
         ++excess;
         ++stats_.siblings_together;
       }
+    }
+    // Still too few: a lone parent living with her (or his) parent moves out with the children.
+    for (std::size_t c = 0; c < age_.size() && excess < 0; ++c) {
+      if (role_[c] != Role::Child || age_[c] < kAdultAge || dependents_[c] == 0) continue;
+      const std::size_t holder = holderOf(c);
+      const auto own = 1 + dependents_[c];  // her children (none of whom hosts anyone)
+      if (!isHead(holder) || members[holder] < own + 2) continue;
+      role_[c] = Role::Independent;
+      father_keeps_[c] = 0;
+      --dependents_[holder];
+      members[holder] -= own;
+      members[c] = own;
+      ++excess;
+      ++stats_.siblings_together;
     }
   }
 
@@ -621,7 +647,7 @@ class RegionBuilder {
     auto open = [&](int a, int b) { return !dropped[a][b] && !bucket[a].empty() && !bucket[b].empty() && a != b + 1; };
     // A move that changes nothing is taken only as the first of two that together improve; their
     // number is bounded so that the search ends.
-    std::int64_t neutral_left = static_cast<std::int64_t>(age_.size());
+    std::int64_t neutral_left = 100 + static_cast<std::int64_t>(multi) / 50;
     for (;;) {
       int best_a = -1, best_b = -1;
       double best = -0.5;  // an improving move lowers the error by at least 1
