@@ -409,8 +409,9 @@ int project(const RunOptions& options, MPI_Comm comm) {
   const int first = projection.year() - config.start_year;  // time points already done
   if (restored.empty())
     results.writeYear(first, projection.year(), projection.population().regions, projection.records(), {});
-  else
-    results.restore(restored);
+  else if (const auto missing = results.restore(restored); !missing.empty() && rank == 0)
+    spdlog::warn("the checkpoint holds no results for /{} (written by an older popsim): their years up to {} are zero "
+                 "in {}", fmt::join(missing, ", /"), projection.year(), results_path);
   results.writePerformance(first, {}, projection.population().persons.size(), 0);
 
   const auto loop_start = std::chrono::steady_clock::now();
