@@ -106,6 +106,31 @@ if bad:
     sys.exit("failed: " + "; ".join(bad))
 PY
 expect_exit 0 "popsim results, 2023..2026 \\(3 years\\)" "$POPSIM" info "$work/run-1/results.h5"
+# info: the national household series (households, one-person share, mean size, living alone,
+# children under 6), tables within 100 columns; a file of an older popsim (no indicators) still
+# prints everything else and says the indicators are absent.
+info_out=$("$POPSIM" info "$work/run-2/results.h5")
+grep -qE "^ +year +households +one-person +mean size +65\+ alone +80\+ alone +with child <6$" <<<"$info_out" \
+  || fail "info lacks the household series: $info_out"
+grep -qE "^ +2026 +[0-9,]+ +[0-9.]+% +[0-9]\.[0-9]{2} +[0-9,]+ +[0-9,]+ +[0-9,]+$" <<<"$info_out" \
+  || fail "info's household series has no row for 2026: $info_out"
+wide=$(tail -n +2 <<<"$info_out" | awk 'length > 100')
+[[ -z $wide ]] || fail "info prints lines wider than 100 columns: $wide"
+cp "$work/run-2/results.h5" "$work/older.h5"
+/usr/bin/python3 - "$work/older.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    for k in ("living_alone", "alone_65plus", "alone_80plus", "with_child_under_6", "with_child_under_18", "by_head_age",
+              "foreign", "mixed_nationality"):
+        del f["/households/" + k]
+PY
+info_out=$("$POPSIM" info "$work/older.h5") || fail "info failed on a results file without the household indicators"
+grep -q "the household indicators are absent" <<<"$info_out" || fail "info did not say the household indicators are absent: $info_out"
+grep -qE "^ +2026 +[0-9,]+ +[0-9.]+% +[0-9]\.[0-9]{2}$" <<<"$info_out" || fail "info on an older file lost the household counts: $info_out"
+grep -q "65+ alone" <<<"$info_out" && fail "info on an older file printed a 65+ alone column: $info_out"
+wide=$(tail -n +2 <<<"$info_out" | awk 'length > 100')
+[[ -z $wide ]] || fail "info on an older file prints lines wider than 100 columns: $wide"
+grep -qE "^ +2026 +[0-9,]+ +[0-9,]+ " <<<"$info_out" || fail "info on an older file lost the national series: $info_out"
 h5dump -a /population/units "$work/run-1/results.h5" | grep -q persons || fail "/population has no units attribute"
 h5dump -a /meta/seed "$work/run-1/results.h5" | grep -q 20231231 || fail "/meta lacks the seed"
 # Every dataset but /meta and /performance (which record the decomposition), found in the file so
