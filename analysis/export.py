@@ -11,8 +11,18 @@ migration.csv (year, region_code, in_migrants, out_migrants, immigrants, emigran
 nationals.csv (year, region_code, births, deaths, immigrants, emigrants, naturalisations of nationals),
 households.csv (year, region_code, size, households), extinction.csv (year, region_code, index,
 class) when the run has the outlook, regions.csv (the region table) and README.txt (units, scale).
+When the run has the household indicators (results of an older popsim lack them): living_alone.csv
+(year, region_code, sex, age, persons: persons in one-person households) and
+household_indicators.csv, one row per year and region: households, persons, mean_size (persons /
+households, derived here: results.h5 stores no mean size), one_person, one_person_share (of
+households, 0..1), alone_65plus, alone_80plus, with_child_under_6, with_child_under_18,
+head_age_<group> (households by the age group of their reference person), foreign and
+mixed_nationality households.
 Counts are of simulated agents unless --national-scale divides them by the run's scale. Years
 that were not simulated (a stopped run) are left out.
+
+Exit codes: 0 exported; 2 refused (the results file is missing or not a popsim results file, or
+one of the tables would replace it): nothing is written then.
 """
 import argparse
 import csv
@@ -27,6 +37,46 @@ def text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+TABLES = ["regions", "population", "nationals", "births", "deaths", "migration", "households", "extinction",
+          "living_alone", "household_indicators"]
+# The household indicators of results.h5 (/households/<name>, [year, region]) in household_indicators.csv.
+INDICATORS = ["alone_65plus", "alone_80plus", "with_child_under_6", "with_child_under_18"]
+
+
+def refuse(message):
+    print(f"export: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def head_age_columns(dataset):
+    """Column names of /households/by_head_age's groups, from its attribute `groups`
+    ("0: under 30; 1: 30-39; ...; 6: 80+") -> head_age_under_30, head_age_30_39, ..., head_age_80plus."""
+    labels = [g.split(":", 1)[1].strip() for g in text(dataset.attrs["groups"]).split(";")]
+    if len(labels) != dataset.shape[2]:
+        refuse(f"/households/by_head_age: attribute groups names {len(labels)} groups, the dataset has {dataset.shape[2]}")
+    return ["head_age_" + g.replace("+", "plus").replace("-", "_").replace(" ", "_") for g in labels]
+
+
+def household_indicator_rows(f, done, codes, years, fmt):
+    """household_indicators.csv: one row per year and region, mean size and one-person share derived."""
+    size = f["/households/size"][:done]
+    households = size.sum(axis=2)
+    persons = f["/population"][:done].sum(axis=(2, 3))
+    ind = {k: f[f"/households/{k}"][:done] for k in INDICATORS + ["foreign", "mixed_nationality"]}
+    heads = f["/households/by_head_age"][:done]
+    header = (["year", "region_code", "households", "persons", "mean_size", "one_person", "one_person_share"] + INDICATORS
+              + head_age_columns(f["/households/by_head_age"]) + ["foreign", "mixed_nationality"])
+
+    def ratio(a, b):
+        return f"{a / b:.4f}" if b > 0 else ""
+
+    rows = ((years[t], codes[r], fmt(households[t, r]), fmt(persons[t, r]), ratio(persons[t, r], households[t, r]),
+             fmt(size[t, r, 0]), ratio(size[t, r, 0], households[t, r]), *(fmt(ind[k][t, r]) for k in INDICATORS),
+             *(fmt(x) for x in heads[t, r]), fmt(ind["foreign"][t, r]), fmt(ind["mixed_nationality"][t, r]))
+            for t in range(done) for r in range(len(codes)))
+    return header, rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results")
@@ -36,11 +86,16 @@ def main():
     try:
         f = h5py.File(args.results, "r")
     except OSError as e:
-        sys.exit(f"export: {args.results}: not a readable HDF5 file ({e})")
+        refuse(f"{args.results}: not a readable HDF5 file ({e})")
     if "/population" not in f or "/meta" not in f:
-        sys.exit(f"export: {args.results}: not a popsim results file")
+        refuse(f"{args.results}: not a popsim results file")
     if "/nationals/population" not in f:
-        sys.exit(f"export: {args.results}: no /nationals/population (written by an older popsim); rerun the projection")
+        refuse(f"{args.results}: no /nationals/population (written by an older popsim); rerun the projection")
+    for name in TABLES + ["README"]:
+        out = os.path.join(args.csv, name + (".txt" if name == "README" else ".csv"))
+        if os.path.exists(out) and os.path.samefile(out, args.results):
+            refuse(f"--csv {args.csv}: {os.path.basename(out)} would replace the results file {args.results}")
+    indicators = "/households/living_alone" in f
     os.makedirs(args.csv, exist_ok=True)
     scale = float(f["/meta"].attrs["scale"])
     div = scale if args.national_scale else 1.0
@@ -87,6 +142,16 @@ def main():
           ((years[t], codes[r], f"{k + 1}{'+' if k == h.shape[2] - 1 else ''}", fmt(h[t, r, k]))
            for t in range(done) for r in range(len(codes)) for k in range(h.shape[2])))
     tables = ["regions", "population", "nationals", "births", "deaths", "migration", "households"]
+    if indicators:
+        alone = f["/households/living_alone"][:done]
+        write("living_alone.csv", ["year", "region_code", "sex", "age", "persons"],
+              ((years[t], codes[r], "male" if s == 0 else "female", a, fmt(alone[t, r, s, a]))
+               for t in range(done) for r in range(len(codes)) for s in range(2) for a in range(101)))
+        write("household_indicators.csv", *household_indicator_rows(f, done, codes, years, fmt))
+        tables += ["living_alone", "household_indicators"]
+    else:
+        print(f"export: {args.results} has no household indicators (written by an older popsim): living_alone.csv and "
+              "household_indicators.csv are not written", file=sys.stderr)
     if "/extinction/index" in f:
         x, c = f["/extinction/index"][:done], f["/extinction/class"][:done]
         write("extinction.csv", ["year", "region_code", "index", "class"],
@@ -98,7 +163,12 @@ def main():
                   "States (persons, households, extinction) are at the end of the year; events (births, deaths, migration) "
                   "during it. Ages: completed years, 100 = 100+. persons: everyone resident (Statistics Korea's definition); "
                   "nationals: the registered population. Extinction index (KEIS, on nationals): women 20-39 / persons 65+; class 0 high "
-                  "risk (<0.2) .. 4 low risk (>=1.5).\n")
+                  "risk (<0.2) .. 4 low risk (>=1.5).\n"
+                  "Households (end of the year): living_alone = persons in one-person households; mean_size = persons / "
+                  "households and one_person_share = one-person / households (0..1), both derived; head_age_* = households by "
+                  "the age group of their reference person (the first member aged 18+ in household order, else the first "
+                  "member); foreign = households of foreign residents only, mixed_nationality = of nationals and foreign "
+                  "residents together.\n")
     print(f"export: {len(tables)} tables in {args.csv}: " + ", ".join(t + ".csv" for t in tables))
 
 

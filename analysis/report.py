@@ -15,7 +15,14 @@ Writes to DIR (PNG, 110 dpi) and DIR/summary.md:
 * extinction_map_YEAR.png - the extinction index by region: points at region centroids sized by
   population (a choropleth when --geojson gives si/gun/gu boundaries with a 10-digit code property)
 * net_migration_provinces.png - net internal migration by province over time
+* households.png - national households, the one-person share and persons 65+ and 80+ living alone
+* alone_65plus_growth_START_END.png - the growth of persons 65+ living alone by si/gun/gu from the
+  start year to the last year and to 2050 (if inside the run), drawn like the extinction maps; the
+  summary ranks the si/gun/gu where it grows fastest (results of an older popsim, without the
+  household indicators, get the households figure without them and no growth maps)
 * scaling.png - speed-up and efficiency, when --scaling gives bench/results/scaling.csv
+Exit codes: 0 done; 2 refused (a file that is not what it should be, or a --map-years outside the
+run), checked before anything is written to DIR.
 Needs Debian's /usr/bin/python3 with python3-h5py, python3-numpy, python3-matplotlib.
 """
 import argparse
@@ -33,24 +40,44 @@ import numpy as np  # noqa: E402
 
 CLASS_EDGES = [0.2, 0.5, 1.0, 1.5]
 CLASS_NAMES = ["high risk", "risk", "caution", "normal", "low risk"]
+# Growth of persons 65+ living alone (% from the start year): class edges and names.
+GROWTH_EDGES = [0.0, 50.0, 100.0, 200.0]
+GROWTH_NAMES = ["fewer", "+0-50%", "+50-100%", "+100-200%", "+200% or more"]
+RANKED = 15  # rows of the summary's ranking
 
 
 def text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+def refuse(message):
+    print(f"report: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def households(f, done, scale):
+    """The national household series and the regional persons 65+ living alone (national scale);
+    None for the indicators of a file that predates them. Mean size = persons / households."""
+    size = f["/households/size"][:done].astype(float) / scale
+    h = dict(households=size.sum(axis=2), one_person=size[:, :, 0])
+    if "/households/alone_65plus" in f:
+        for k in ("alone_65plus", "alone_80plus", "with_child_under_6"):
+            h[k] = f[f"/households/{k}"][:done].astype(float) / scale
+    return h
+
+
 def load(path):
     try:
         f = h5py.File(path, "r")
     except OSError as e:
-        sys.exit(f"report: {path}: not a readable HDF5 file ({e})")
+        refuse(f"{path}: not a readable HDF5 file ({e})")
     with f:
         if "/meta" not in f or "/population" not in f:
-            sys.exit(f"report: {path}: not a popsim results file")
+            refuse(f"{path}: not a popsim results file")
         scale = float(f["/meta"].attrs["scale"])
         pop = f["/population"][:].astype(float) / scale  # [Y, R, 2, 101], everyone resident
         if "/nationals/population" not in f:
-            sys.exit(f"report: {path}: no /nationals/population (written by an older popsim); rerun the projection")
+            refuse(f"{path}: no /nationals/population (written by an older popsim); rerun the projection")
         nationals = f["/nationals/population"][:].astype(float) / scale  # registered population
         done = len(pop)
         if "/extinction/class" in f:
@@ -64,6 +91,8 @@ def load(path):
             prov_name=[text(x) for x in f["/provinces/name_en"][:]],
             mig_in=f["/migration/in"][:done].astype(float) / scale, mig_out=f["/migration/out"][:done].astype(float) / scale,
             scenario=text(f["/meta"].attrs.get("scenario_name", b"")), config=text(f["/meta"].attrs["config_path"]),
+            name=[text(x) for x in f["/regions/name_en"][:]],
+            hh=households(f, done, scale),
         )
     return r
 
@@ -179,12 +208,9 @@ def extinction_index(r, t):
     return np.where(old > 0, p[:, 1, 20:40].sum(axis=1) / np.maximum(old, 1e-9), np.inf)
 
 
-def map_figure(r, year, path, geojson=None):
-    t = list(r["years"]).index(year)
-    idx = extinction_index(r, t)
-    cls = np.digitize(idx, CLASS_EDGES)
-    colours = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#2166ac"]
-    fig, ax = plt.subplots(figsize=(6.5, 7.5))
+def draw_regions(ax, r, colour, size, geojson=None):
+    """The si/gun/gu in their colours: a choropleth from the --geojson boundaries, otherwise points at
+    their centroids sized by `size` (one value per region)."""
     drawn = False
     if geojson:
         with open(geojson, encoding="utf-8") as f:
@@ -199,19 +225,113 @@ def map_figure(r, year, path, geojson=None):
             polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
             for poly in polys:
                 ring = np.array(poly[0])
-                ax.fill(ring[:, 0], ring[:, 1], color=colours[cls[index_of[code]]], ec="white", lw=0.2)
+                ax.fill(ring[:, 0], ring[:, 1], color=colour[index_of[code]], ec="white", lw=0.2)
                 drawn = True
     if not drawn:
-        size = r["pop"][t].sum(axis=(1, 2))
-        ax.scatter(r["lon"], r["lat"], s=8 + 400 * size / size.max(), c=[colours[c] for c in cls], ec="k", lw=0.3)
+        ax.scatter(r["lon"], r["lat"], s=8 + 400 * size / max(size.max(), 1e-9), c=colour, ec="k", lw=0.3)
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_aspect(1.2)
+
+
+def map_figure(r, year, path, geojson=None):
+    t = list(r["years"]).index(year)
+    idx = extinction_index(r, t)
+    cls = np.digitize(idx, CLASS_EDGES)
+    colours = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#2166ac"]
+    fig, ax = plt.subplots(figsize=(6.5, 7.5))
+    draw_regions(ax, r, [colours[c] for c in cls], r["pop"][t].sum(axis=(1, 2)), geojson)
     for c in range(5):
         ax.scatter([], [], c=colours[c], label=f"{CLASS_NAMES[c]}: {int(np.sum(cls == c))}")
     ax.legend(title="extinction index class", fontsize=8, loc="lower right")
     ax.set_title(f"Local extinction index, {year} (nationals: women 20-39 / persons 65+)")
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.set_aspect(1.2)
     save(fig, path)
+
+
+def alone_growth(r, t0, t1):
+    """Growth (%) of persons 65+ living alone per region from time point t0 to t1; NaN where there
+    were none at t0."""
+    a = r["hh"]["alone_65plus"]
+    return np.where(a[t0] > 0, 100 * (a[t1] - a[t0]) / np.maximum(a[t0], 1e-9), np.nan)
+
+
+def growth_map_figure(r, year, path, geojson=None):
+    t = list(r["years"]).index(year)
+    growth = alone_growth(r, 0, t)
+    cls = np.digitize(np.nan_to_num(growth, nan=0.0), GROWTH_EDGES)
+    colours = ["#4393c3", "#fee0b6", "#fdb863", "#e08214", "#7f3b08"]
+    colour = ["#bbbbbb" if np.isnan(g) else colours[c] for g, c in zip(growth, cls)]
+    fig, ax = plt.subplots(figsize=(6.5, 7.5))
+    draw_regions(ax, r, colour, r["hh"]["alone_65plus"][t], geojson)
+    for c in range(5):
+        ax.scatter([], [], c=colours[c], label=f"{GROWTH_NAMES[c]}: {int(np.sum((cls == c) & ~np.isnan(growth)))}")
+    if np.isnan(growth).any():
+        ax.scatter([], [], c="#bbbbbb", label=f"none at the start: {int(np.isnan(growth).sum())}")
+    ax.legend(title=f"persons 65+ living alone, {r['years'][0]}-{year}", fontsize=8, loc="lower right")
+    ax.set_title(f"Growth of persons 65+ living alone, {r['years'][0]}-{year} (point size: {year})")
+    save(fig, path)
+
+
+def households_figure(r, path):
+    h = r["hh"]
+    y = r["years"]
+    n = h["households"].sum(axis=1)
+    panels = 3 if "alone_65plus" in h else 2
+    fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 4))
+    axes[0].plot(y, n / 1e6, lw=2)
+    axes[0].set_title("Households")
+    axes[0].set_ylabel("million")
+    axes[1].plot(y, 100 * h["one_person"].sum(axis=1) / n, lw=2)
+    axes[1].set_title("One-person households")
+    axes[1].set_ylabel("% of households")
+    if panels == 3:
+        axes[2].plot(y, h["alone_65plus"].sum(axis=1) / 1e6, lw=2, label="65+")
+        axes[2].plot(y, h["alone_80plus"].sum(axis=1) / 1e6, lw=1.5, label="80+")
+        axes[2].set_title("Persons living alone")
+        axes[2].set_ylabel("million")
+        axes[2].legend(fontsize=8)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("year")
+    save(fig, path)
+
+
+def household_summary(r, years, picks):
+    """The summary's household lines: the national series and the ranking of the si/gun/gu where
+    persons 65+ living alone grow fastest."""
+    h = r["hh"]
+    persons = r["pop"].sum(axis=(1, 2, 3))
+    n = h["households"].sum(axis=1)
+    L = ["", "## Households", "",
+         "Mean size = population / households (derived); one-person share of households; counts at the end of the year.", ""]
+    if "alone_65plus" not in h:
+        return L + ["The household indicators (persons living alone, households with children) are absent from this "
+                    "file: it was written by an older popsim.", ""]
+    L += ["| year | households | mean size | one-person | 65+ living alone | 80+ living alone | with a child under 6 |",
+          "|---|---|---|---|---|---|---|"]
+    for y in picks:
+        t = years.index(y)
+        L.append(f"| {y} | {n[t]:,.0f} | {persons[t] / n[t]:.2f} | {100 * h['one_person'][t].sum() / n[t]:.1f}% | "
+                 f"{h['alone_65plus'][t].sum():,.0f} | {h['alone_80plus'][t].sum():,.0f} | {h['with_child_under_6'][t].sum():,.0f} |")
+    for end in growth_years(years):
+        t = years.index(end)
+        growth = alone_growth(r, 0, t)
+        order = [k for k in np.argsort(-np.nan_to_num(growth, nan=-np.inf), kind="stable") if not np.isnan(growth[k])]
+        L += ["", f"### Where persons 65+ living alone grow fastest, {years[0]}-{end}", "",
+              f"The {min(RANKED, len(order))} si/gun/gu with the highest growth of persons 65+ living alone "
+              f"({int(np.isnan(growth).sum())} with none at the start are not ranked; scale {r['scale']:g}).", "",
+              f"| rank | si/gun/gu | province | code | {years[0]} | {end} | growth |", "|---|---|---|---|---|---|---|"]
+        a = h["alone_65plus"]
+        province = dict(zip(r["prov_code"], r["prov_name"]))
+        for rank, k in enumerate(order[:RANKED], 1):
+            L.append(f"| {rank} | {r['name'][k]} | {province.get(r['province'][k], '')} | {r['code'][k]} | "
+                     f"{a[0, k]:,.0f} | {a[t, k]:,.0f} | {growth[k]:+.0f}% |")
+    return L + [""]
+
+
+def growth_years(years):
+    """The ends of the growth maps and rankings: 2050 if inside the run, and the last year."""
+    return sorted({y for y in (2050, years[-1]) if y in years[1:]})
 
 
 def migration_figure(r, path):
@@ -263,21 +383,42 @@ def main():
     ap.add_argument("--scaling")
     args = ap.parse_args()
     r = load(args.results)
+    years = [int(y) for y in r["years"]]
+    # Every option is checked before anything is written to DIR.
+    try:
+        maps = [int(y) for y in args.map_years.split(",") if y] or sorted({years[0], 2050 if 2050 in years else years[-1], years[-1]})
+    except ValueError:
+        refuse(f"--map-years {args.map_years}: expected years separated by commas")
+    for y in maps:
+        if y not in years:
+            refuse(f"--map-years: {y} is not in the run ({years[0]}..{years[-1]})")
+    for option, path in (("--assumptions", args.assumptions), ("--geojson", args.geojson), ("--scaling", args.scaling)):
+        if path and not os.path.isfile(path):
+            refuse(f"{option} {path}: no such file")
+    ens = None
+    if args.ensemble:
+        try:
+            ens = h5py.File(args.ensemble, "r")
+        except OSError as e:
+            refuse(f"--ensemble {args.ensemble}: not a readable HDF5 file ({e})")
+        if "/summary/national/population/median" not in ens:
+            refuse(f"--ensemble {args.ensemble}: not a popsim ensemble file")
     os.makedirs(args.out, exist_ok=True)
-    ens = h5py.File(args.ensemble, "r") if args.ensemble else None
     made = []
     population_figure(r, ens, os.path.join(args.out, "population.png")); made.append("population.png")
     tfr_figure(r, args.assumptions, os.path.join(args.out, "tfr.png")); made.append("tfr.png")
     pyramids_figure(r, os.path.join(args.out, "pyramids.png")); made.append("pyramids.png")
     share65_figure(r, os.path.join(args.out, "share_65plus.png")); made.append("share_65plus.png")
-    years = [int(y) for y in r["years"]]
-    maps = [int(y) for y in args.map_years.split(",") if y] or sorted({years[0], 2050 if 2050 in years else years[-1], years[-1]})
     for y in maps:
-        if y not in years:
-            sys.exit(f"report: --map-years: {y} is not in the run ({years[0]}..{years[-1]})")
         map_figure(r, y, os.path.join(args.out, f"extinction_map_{y}.png"), args.geojson)
         made.append(f"extinction_map_{y}.png")
     migration_figure(r, os.path.join(args.out, "net_migration_provinces.png")); made.append("net_migration_provinces.png")
+    households_figure(r, os.path.join(args.out, "households.png")); made.append("households.png")
+    if "alone_65plus" in r["hh"]:
+        for y in growth_years(years):
+            name = f"alone_65plus_growth_{years[0]}_{y}.png"
+            growth_map_figure(r, y, os.path.join(args.out, name), args.geojson)
+            made.append(name)
     if args.scaling:
         scaling_figure(args.scaling, os.path.join(args.out, "scaling.png")); made.append("scaling.png")
     total = r["pop"].sum(axis=(1, 2, 3))
@@ -289,11 +430,13 @@ def main():
          "|---|---|---|---|---|---|---|---|"]
     nationals = r["nationals"].sum(axis=(1, 2, 3))
     rates = tfr(r)
-    for y in sorted({years[0], *[v for v in (2030, 2040, 2050, 2060, 2070) if v in years], years[-1]}):
+    picks = sorted({years[0], *[v for v in (2030, 2040, 2050, 2060, 2070) if v in years], years[-1]})
+    for y in picks:
         t = years.index(y)
         L.append(f"| {y} | {total[t]:,.0f} | {nationals[t]:,.0f} | {r['births'][t].sum():,.0f} | {r['deaths'][t].sum():,.0f} | "
                  f"{100 * r['pop'][t, :, :, 65:].sum() / total[t]:.1f}% | "
                  f"{'' if np.isnan(rates[t]) else f'{rates[t]:.2f}'} | {int(np.sum(extinction_index(r, t) < 0.5))} |")
+    L += household_summary(r, years, picks)
     L += ["", "Figures:", ""] + [f"![{m}]({m})" for m in made] + [""]
     with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(L))

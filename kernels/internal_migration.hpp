@@ -37,8 +37,8 @@ struct InternalMigrationModel {
 };
 
 // 8. Internal migration (after the region events): whole households, as they stand at the end
-// of the year, decided by their reference person (the first adult in the year-end order, the
-// first member if none).
+// of the year, decided by their reference person (core::referencePerson: the first adult in the
+// year-end order, the first member if none).
 // With the reference person's stream (seed, id, year, InternalMove), uniform 0 decides whether
 // the household leaves (probability model.leave[age]) and uniform 1 where it goes. `moves` gets
 // the leaving households in resident order.

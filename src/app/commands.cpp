@@ -409,8 +409,9 @@ int project(const RunOptions& options, MPI_Comm comm) {
   const int first = projection.year() - config.start_year;  // time points already done
   if (restored.empty())
     results.writeYear(first, projection.year(), projection.population().regions, projection.records(), {});
-  else
-    results.restore(restored);
+  else if (const auto missing = results.restore(restored); !missing.empty() && rank == 0)
+    spdlog::warn("the checkpoint holds no results for /{} (written by an older popsim): their years up to {} are zero "
+                 "in {}", fmt::join(missing, ", /"), projection.year(), results_path);
   results.writePerformance(first, {}, projection.population().persons.size(), 0);
 
   const auto loop_start = std::chrono::steady_clock::now();
@@ -615,19 +616,50 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
 
 namespace {
 
+// The time points `info` prints: the start, every fifth year and the last.
+bool printedYear(const io::ResultsSummary& s, std::size_t t) {
+  return t == 0 || t + 1 == s.years.size() || s.years[t] % 5 == 0;
+}
+
+// The national household series: households, one-person share, mean size (persons per
+// household, derived: results.h5 stores no mean size), and, in files that have them, persons
+// living alone 65+ and 80+ and households with a child under 6.
+void printHouseholdSeries(const io::ResultsSummary& s) {
+  const bool indicators = !s.alone_65plus.empty();
+  fmt::print("\n  households: one-person = share of one-person households; mean size = population / households\n");
+  fmt::print("  {:>6} {:>12} {:>10} {:>9}", "year", "households", "one-person", "mean size");
+  if (indicators) fmt::print(" {:>11} {:>11} {:>13}", "65+ alone", "80+ alone", "with child <6");
+  fmt::print("\n");
+  for (std::size_t t = 0; t < s.years.size(); ++t) {
+    if (!printedYear(s, t)) continue;
+    std::int64_t persons = 0;
+    for (const auto& by_age : s.population[t]) persons += std::accumulate(by_age.begin(), by_age.end(), std::int64_t{0});
+    const auto households = s.households[t];
+    fmt::print("  {:>6} {:>12} {:>9.1f}% {:>9.2f}", s.years[t], thousands(households), percent(s.one_person[t], households),
+               households == 0 ? 0.0 : static_cast<double>(persons) / static_cast<double>(households));
+    if (indicators)
+      fmt::print(" {:>11} {:>11} {:>13}", thousands(s.alone_65plus[t]), thousands(s.alone_80plus[t]),
+                 thousands(s.with_child_under_6[t]));
+    fmt::print("\n");
+  }
+  if (!indicators)
+    fmt::print("  the household indicators are absent (the file was written by an older popsim): persons living\n"
+               "  alone, households with children, households by the reference person's age and by nationality\n");
+}
+
 int resultsInfo(const std::string& file) {
   const auto s = io::readResultsSummary(file);
-  fmt::print("{}: popsim results, {}..{} ({} years), seed {}, scale {}, {} rank(s) x {} thread(s), config {}\n", file,
+  fmt::print("{}: popsim results, {}..{} ({} years), seed {}, scale {}, {} rank(s) x {} thread(s)\n  config {}\n", file,
              s.years.front(), s.years.back(), s.meta.years, s.meta.seed, s.meta.scale, s.meta.ranks, s.meta.threads,
              s.meta.config_path);
   fmt::print("  counts are of simulated agents{}\n\n",
              s.meta.scale == 1.0 ? "" : fmt::format(" (divide by {} for national figures)", s.meta.scale));
-  fmt::print("  population: everyone resident (Statistics Korea's definition); nationals: the registered population "
-             "(resident registration), on which the extinction index is computed\n\n");
-  fmt::print("  {:>6} {:>12} {:>12} {:>10} {:>10} {:>10} {:>12} {:>6} {:>6} {:>9}\n", "year", "population", "nationals",
+  fmt::print("  population: everyone resident (Statistics Korea's definition); nationals: the registered\n"
+             "  population (resident registration), on which the extinction index is computed\n\n");
+  fmt::print("  {:>6} {:>11} {:>11} {:>9} {:>9} {:>9} {:>11} {:>6} {:>6} {:>9}\n", "year", "population", "nationals",
              "births", "deaths", "net intl", "households", "0-14", "65+", "ext.index");
   for (std::size_t t = 0; t < s.years.size(); ++t) {
-    if (t != 0 && t + 1 != s.years.size() && s.years[t] % 5 != 0) continue;
+    if (!printedYear(s, t)) continue;
     std::int64_t total = 0, young = 0, old = 0, nationals = 0, national_women = 0, national_old = 0;
     for (int x = 0; x < 2; ++x)
       for (int a = 0; a <= 100; ++a) {
@@ -640,11 +672,12 @@ int resultsInfo(const std::string& file) {
         national_old += a >= 65 ? k : 0;
         national_women += x == 1 && a >= 20 && a <= 39 ? k : 0;
       }
-    fmt::print("  {:>6} {:>12} {:>12} {:>10} {:>10} {:>10} {:>12} {:>5.1f}% {:>5.1f}% {:>9.2f}\n", s.years[t],
+    fmt::print("  {:>6} {:>11} {:>11} {:>9} {:>9} {:>9} {:>11} {:>5.1f}% {:>5.1f}% {:>9.2f}\n", s.years[t],
                thousands(total), thousands(nationals), thousands(s.births[t]), thousands(s.deaths[t]),
                thousands(s.immigrants[t] - s.emigrants[t]), thousands(s.households[t]), percent(young, total),
                percent(old, total), model::extinctionIndex(static_cast<double>(national_women), static_cast<double>(national_old)));
   }
+  printHouseholdSeries(s);
   return kExitOk;
 }
 

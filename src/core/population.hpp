@@ -130,6 +130,18 @@ struct Households {
   }
 };
 
+// The reference person of the household whose members are [first, end) in household order: its
+// first member aged kAdultAge or more, else its first member. `age(i)` is member i's age in
+// completed years at the end of a year (the start of the next). The one rule for the member who
+// decides the household's internal migration and heads it in the results
+// (/households/by_head_age).
+template <typename AgeOf>
+std::size_t referencePerson(std::size_t first, std::size_t end, AgeOf age) {
+  for (auto i = first; i < end; ++i)
+    if (age(i) >= kAdultAge) return i;
+  return first;
+}
+
 // The state of one rank: the persons and households of the regions it owns, ordered by region
 // index, plus the id counters that make new ids globally unique.
 struct Population {

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/types.hpp"
 #include "io/files.hpp"
 
 #include "popsim/version.hpp"
@@ -134,6 +135,40 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
     for (std::size_t k = 0; k < kHouseholdTypes.size(); ++k) types += fmt::format("{}{}: {}", k ? "; " : "", k, kHouseholdTypes[k]);
     detail::writeAttribute(d, "types", types);
   }
+  createDataset(file_, "households/living_alone", H5T_NATIVE_INT64, {Y, R, 2, 101}, "persons",
+                "persons living alone (in one-person households) at the end of the year by sex (0 male, 1 female) "
+                "and age 0..100 (100 = 100+)",
+                "year,region,sex,age", tables_);
+  createDataset(file_, "households/alone_65plus", H5T_NATIVE_INT64, {Y, R}, "persons",
+                fmt::format("persons aged {}+ living alone at the end of the year (living_alone summed over sex and "
+                            "those ages)", kAloneOlderAge),
+                "year,region", tables_);
+  createDataset(file_, "households/alone_80plus", H5T_NATIVE_INT64, {Y, R}, "persons",
+                fmt::format("persons aged {}+ living alone at the end of the year (living_alone summed over sex and "
+                            "those ages)", kAloneOldestAge),
+                "year,region", tables_);
+  createDataset(file_, "households/with_child_under_6", H5T_NATIVE_INT64, {Y, R}, "households",
+                fmt::format("households with at least one member aged under {} at the end of the year", kYoungChildAge),
+                "year,region", tables_);
+  createDataset(file_, "households/with_child_under_18", H5T_NATIVE_INT64, {Y, R}, "households",
+                fmt::format("households with at least one member aged under {} at the end of the year", core::kAdultAge),
+                "year,region", tables_);
+  createDataset(file_, "households/by_head_age", H5T_NATIVE_INT64, {Y, R, kHeadAgeGroups.size()}, "households",
+                fmt::format("households at the end of the year by the age group of their reference person (the first "
+                            "member aged {}+ in household order, else the first member: the member who decides the "
+                            "household's internal migration; see attribute groups)", core::kAdultAge),
+                "year,region,head_age_group", tables_);
+  {
+    Handle d(H5Dopen2(file_, "households/by_head_age", H5P_DEFAULT), H5Dclose, "opening households/by_head_age");
+    std::string groups;
+    for (std::size_t k = 0; k < kHeadAgeGroups.size(); ++k) groups += fmt::format("{}{}: {}", k ? "; " : "", k, kHeadAgeGroups[k]);
+    detail::writeAttribute(d, "groups", groups);
+  }
+  createDataset(file_, "households/foreign", H5T_NATIVE_INT64, {Y, R}, "households",
+                "households at the end of the year all of whose members are foreign residents", "year,region", tables_);
+  createDataset(file_, "households/mixed_nationality", H5T_NATIVE_INT64, {Y, R}, "households",
+                "households at the end of the year with both nationals and foreign residents among their members",
+                "year,region", tables_);
   createDataset(file_, "international/immigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
                 "immigrants from abroad during the year", "year,region", tables_);
   createDataset(file_, "international/emigrants", H5T_NATIVE_INT64, {Y, R}, "persons",
@@ -217,6 +252,22 @@ void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionInd
   writeRows(file_, "households/type", t, rows, kHouseholdTypes.size(), gather([](const auto& r, auto& v) {
               v.insert(v.end(), r.household_type.begin(), r.household_type.end());
             }, kHouseholdTypes.size()));
+  writeRows(file_, "households/living_alone", t, rows, 202, gather([](const auto& r, auto& v) {
+              for (const auto& s : r.living_alone) v.insert(v.end(), s.begin(), s.end());
+            }, 202));
+  writeRows(file_, "households/alone_65plus", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.alone_65plus); }, 1));
+  writeRows(file_, "households/alone_80plus", t, rows, 1, gather([](const auto& r, auto& v) { v.push_back(r.alone_80plus); }, 1));
+  writeRows(file_, "households/with_child_under_6", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.with_child_under_6); }, 1));
+  writeRows(file_, "households/with_child_under_18", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.with_child_under_18); }, 1));
+  writeRows(file_, "households/by_head_age", t, rows, kHeadAgeGroups.size(), gather([](const auto& r, auto& v) {
+              v.insert(v.end(), r.by_head_age.begin(), r.by_head_age.end());
+            }, kHeadAgeGroups.size()));
+  writeRows(file_, "households/foreign", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.foreign_households); }, 1));
+  writeRows(file_, "households/mixed_nationality", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.mixed_nationality); }, 1));
   writeRows(file_, "international/immigrants", t, rows, 1,
             gather([](const auto& r, auto& v) { v.push_back(r.immigrants); }, 1));
   writeRows(file_, "international/emigrants", t, rows, 1,
@@ -336,7 +387,7 @@ std::vector<ResultsTable> ResultsWriter::tables(std::uint64_t rows) const {
   return out;
 }
 
-void ResultsWriter::restore(const std::vector<ResultsTable>& tables) {
+std::vector<std::string> ResultsWriter::restore(const std::vector<ResultsTable>& tables) {
   for (const auto& t : tables) {
     if (std::find(tables_.begin(), tables_.end(), t.name) == tables_.end())
       throw core::CollectiveInputError(fmt::format("restoring results: {} has no dataset {}", path_, t.name));
@@ -366,6 +417,11 @@ void ResultsWriter::restore(const std::vector<ResultsTable>& tables) {
     detail::check(H5Dwrite(d, H5T_NATIVE_INT64, mem, space, dxpl, t.values.data()), "writing " + t.name);
   }
   detail::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flushing " + path_);
+  std::vector<std::string> missing;
+  for (const auto& name : tables_)
+    if (std::none_of(tables.begin(), tables.end(), [&](const ResultsTable& t) { return t.name == name; }))
+      missing.push_back(name);
+  return missing;
 }
 
 bool isResultsFile(const std::string& path) {
@@ -443,6 +499,18 @@ ResultsSummary readSummary(const std::string& path) {
   s.immigrants = nationalTotals(file, "international/immigrants", Y, R);
   s.emigrants = nationalTotals(file, "international/emigrants", Y, R);
   s.households = nationalTotals(file, "households/size", Y, R);
+  {
+    const auto size = detail::readWhole<std::int64_t>(file, "households/size", dims, {Y, R, kHouseholdSizes});
+    s.one_person.assign(Y, 0);
+    for (std::size_t t = 0; t < Y; ++t)
+      for (std::size_t r = 0; r < R; ++r) s.one_person[t] += size[(t * R + r) * kHouseholdSizes];
+  }
+  // Files of an older popsim lack the household indicators: the summary then leaves them empty.
+  if (detail::linkExists(file, "households/alone_65plus")) {
+    s.alone_65plus = nationalTotals(file, "households/alone_65plus", Y, R);
+    s.alone_80plus = nationalTotals(file, "households/alone_80plus", Y, R);
+    s.with_child_under_6 = nationalTotals(file, "households/with_child_under_6", Y, R);
+  }
   return s;
 }
 

@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -18,6 +19,19 @@ namespace popsim::io {
 inline constexpr int kHouseholdSizes = 7;  // 1..7+
 inline constexpr std::array<const char*, 5> kHouseholdTypes = {"one person", "couple", "couple with others",
                                                                "lone parent with children", "other"};
+// The age groups of a household's reference person (core::referencePerson), in completed years
+// at the end of the year: results.h5 /households/by_head_age and its attribute `groups`.
+inline constexpr std::array<const char*, 7> kHeadAgeGroups = {"under 30", "30-39", "40-49", "50-59",
+                                                              "60-69", "70-79", "80+"};
+inline constexpr std::size_t headAgeGroup(int age) {
+  return age < 30 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(age - 20) / 10, kHeadAgeGroups.size() - 1);
+}
+// The age thresholds of the household indicators (completed years at the end of the year):
+// persons living alone aged 65+ and 80+, households with a child under 6 (below school age);
+// "under 18" is core::kAdultAge.
+inline constexpr int kAloneOlderAge = 65;
+inline constexpr int kAloneOldestAge = 80;
+inline constexpr int kYoungChildAge = 6;
 // The timed phases of a year (results.h5 /performance/seconds), by name.
 enum class Phase : std::size_t { Rates, Kernels, Rebuild, Exchange, Accounting, Checks, Output };
 inline constexpr std::array<const char*, 7> kPhases = {"rates", "kernels", "rebuild", "exchange",
@@ -41,6 +55,15 @@ struct RegionYearRecord {
   std::int64_t migrants_out = 0;  // internal migrants leaving for other regions
   std::array<std::int64_t, 101> migrants_in_by_age{};   // by age 0..100+ at the end of the year
   std::array<std::int64_t, 101> migrants_out_by_age{};
+  // Household indicators at the end of the year (Projection::countHouseholds).
+  std::array<std::array<std::int64_t, 101>, 2> living_alone{};  // persons in one-person households, sex x age
+  std::int64_t alone_65plus = 0;         // living_alone summed over ages kAloneOlderAge+
+  std::int64_t alone_80plus = 0;         // and kAloneOldestAge+
+  std::int64_t with_child_under_6 = 0;   // households with a member aged under kYoungChildAge
+  std::int64_t with_child_under_18 = 0;  // households with a member aged under core::kAdultAge
+  std::array<std::int64_t, kHeadAgeGroups.size()> by_head_age{};  // households by the reference person's age group
+  std::int64_t foreign_households = 0;   // every member a foreign resident
+  std::int64_t mixed_nationality = 0;    // nationals and foreign residents together
   std::int64_t left_home = 0;
   std::int64_t elderly_moved = 0;
   std::int64_t orphans_placed = 0;
@@ -51,6 +74,8 @@ struct RegionYearRecord {
   std::int64_t national_immigrants = 0;
   std::int64_t national_emigrants = 0;
   std::int64_t naturalisations = 0;  // foreign residents who became nationals
+
+  bool operator==(const RegionYearRecord&) const = default;
 };
 
 struct RunMeta {
@@ -108,8 +133,9 @@ class ResultsWriter {
   // collective.
   std::vector<ResultsTable> tables(std::uint64_t rows) const;
   // Writes such tables back (time points 0..rows-1); each must exist here with the same
-  // trailing axes and at least `rows` time points. Collective.
-  void restore(const std::vector<ResultsTable>& tables);
+  // trailing axes and at least `rows` time points. Returns the time-indexed datasets the tables
+  // lack (a checkpoint of an older popsim): their time points 0..rows-1 stay zero. Collective.
+  std::vector<std::string> restore(const std::vector<ResultsTable>& tables);
 
  private:
   std::string path_;
@@ -129,6 +155,9 @@ struct ResultsSummary {
   std::vector<std::array<std::array<std::int64_t, 101>, 2>> population;  // national, per time point
   std::vector<std::array<std::array<std::int64_t, 101>, 2>> nationals;   // the same, nationals only
   std::vector<std::int64_t> births, deaths, immigrants, emigrants, households;
+  std::vector<std::int64_t> one_person;  // one-person households (/households/size, size 1)
+  // The household indicators; empty when the file predates them (an older popsim's).
+  std::vector<std::int64_t> alone_65plus, alone_80plus, with_child_under_6;
 };
 bool isResultsFile(const std::string& path);
 ResultsSummary readResultsSummary(const std::string& path);

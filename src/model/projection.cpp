@@ -1058,8 +1058,9 @@ void Projection::countPersons(std::size_t k) {
     }
 }
 
-// Households by size and type; with `checks`, the household invariants of check() on the same
-// pass (the first failure is kept for check() to report).
+// Households by size and type and the household indicators (persons living alone, households
+// with children, by the reference person's age, by nationality); with `checks`, the household
+// invariants of check() on the same pass (the first failure is kept for check() to report).
 void Projection::countHouseholds(std::size_t k, bool checks) {
   const auto& pop = population_;
   const auto& p = pop.persons;
@@ -1073,17 +1074,30 @@ void Projection::countHouseholds(std::size_t k, bool checks) {
                                                inputs_.regions[pop.regions[k]].code, inputs_.regions[pop.regions[k]].name_en, detail);
   };
   const auto e = pop.person_offset[k + 1];
+  auto age_of = [&](std::size_t x) { return pop.year - p.birth_year[x]; };
   for (auto i = pop.person_offset[k]; i < e;) {
     auto j = i;
-    bool couple = false, child_with_mother = false, adult = false;
+    bool couple = false, child_with_mother = false, young_child = false, minor = false;
+    std::size_t foreign = 0;
     for (; j < e && p.household[j] == p.household[i]; ++j) {
       couple |= p.partner[j] != core::kNoPerson;
       child_with_mother |= (p.flags[j] & core::kFlagLivesWithMother) != 0;
-      adult |= pop.year - p.birth_year[j] >= kernels::kAdultAge;
+      const int age = age_of(j);
+      young_child |= age < io::kYoungChildAge;
+      minor |= age < core::kAdultAge;
+      foreign += core::nationalityOf(p.flags[j]) == core::Nationality::Foreign;
     }
     const auto size = j - i;
     ++rec.household_size[std::min<std::size_t>(size, io::kHouseholdSizes) - 1];
     ++rec.household_type[size == 1 ? 0 : couple ? (size == 2 ? 1 : 2) : child_with_mother ? 3 : 4];
+    if (size == 1) ++rec.living_alone[static_cast<std::size_t>(p.sex[i])][static_cast<std::size_t>(core::ageClass(age_of(i)))];
+    rec.with_child_under_6 += young_child;
+    rec.with_child_under_18 += minor;
+    const int head_age = age_of(core::referencePerson(i, j, age_of));
+    ++rec.by_head_age[io::headAgeGroup(head_age)];
+    rec.foreign_households += foreign == size;
+    rec.mixed_nationality += foreign > 0 && foreign < size;
+    const bool adult = head_age >= core::kAdultAge;  // the reference person is an adult if anyone is
     if (checks && failure.empty()) {
       if (j < e && p.household[j] < p.household[i])
         fail("one household per person", fmt::format("household {} is not contiguous", p.household[j]));
@@ -1098,6 +1112,10 @@ void Projection::countHouseholds(std::size_t k, bool checks) {
       }
     }
     i = j;
+  }
+  for (const auto& by_age : rec.living_alone) {
+    rec.alone_65plus += std::accumulate(by_age.begin() + io::kAloneOlderAge, by_age.end(), std::int64_t{0});
+    rec.alone_80plus += std::accumulate(by_age.begin() + io::kAloneOldestAge, by_age.end(), std::int64_t{0});
   }
 }
 

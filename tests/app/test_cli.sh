@@ -77,17 +77,73 @@ for entry in "/years Dataset {4}" "/population Dataset {4, 229, 2, 101}" "/birth
              "/deaths Dataset {4, 229, 2, 101}" "/households/size Dataset {4, 229, 7}" \
              "/households/type Dataset {4, 229, 5}" "/international/immigrants Dataset {4, 229}" \
              "/nationals/population Dataset {4, 229, 2, 101}" "/nationals/naturalisations Dataset {4, 229}" \
-             "/regions/code Dataset {229}" "/performance/seconds Dataset {4, 1, 7}" "/meta Group"; do
+             "/regions/code Dataset {229}" "/performance/seconds Dataset {4, 1, 7}" "/meta Group" \
+             "/households/living_alone Dataset {4, 229, 2, 101}" "/households/alone_65plus Dataset {4, 229}" \
+             "/households/alone_80plus Dataset {4, 229}" "/households/with_child_under_6 Dataset {4, 229}" \
+             "/households/with_child_under_18 Dataset {4, 229}" "/households/by_head_age Dataset {4, 229, 7}" \
+             "/households/foreign Dataset {4, 229}" "/households/mixed_nationality Dataset {4, 229}"; do
   grep -qxF -- "$entry" <<<"$listing" || fail "results.h5 lacks $entry"
 done
+# The household indicators agree with each other and with /households/size in every year and region.
+/usr/bin/python3 - "$work/run-2/results.h5" <<'PY' || fail "the household indicators of results.h5 are inconsistent"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+h = {k: f["/households/" + k][:] for k in ("size", "living_alone", "alone_65plus", "alone_80plus", "with_child_under_6",
+                                           "with_child_under_18", "by_head_age", "foreign", "mixed_nationality")}
+households = h["size"].sum(axis=2)
+checks = {
+    "living_alone = one-person households": np.array_equal(h["living_alone"].sum(axis=(2, 3)), h["size"][:, :, 0]),
+    "alone_65plus = living_alone 65+": np.array_equal(h["alone_65plus"], h["living_alone"][:, :, :, 65:].sum(axis=(2, 3))),
+    "alone_80plus = living_alone 80+": np.array_equal(h["alone_80plus"], h["living_alone"][:, :, :, 80:].sum(axis=(2, 3))),
+    "with_child_under_18 >= with_child_under_6": bool((h["with_child_under_18"] >= h["with_child_under_6"]).all()),
+    "by_head_age sums to households": np.array_equal(h["by_head_age"].sum(axis=2), households),
+    "foreign + mixed <= households": bool((h["foreign"] + h["mixed_nationality"] <= households).all()),
+    "the indicators are not all zero": all(h[k].sum() > 0 for k in h),
+    "by_head_age names its groups": "0: under 30" in str(f["/households/by_head_age"].attrs["groups"]),
+}
+bad = [name for name, ok in checks.items() if not ok]
+if bad:
+    sys.exit("failed: " + "; ".join(bad))
+PY
 expect_exit 0 "popsim results, 2023..2026 \\(3 years\\)" "$POPSIM" info "$work/run-1/results.h5"
+# info: the national household series (households, one-person share, mean size, living alone,
+# children under 6), tables within 100 columns; a file of an older popsim (no indicators) still
+# prints everything else and says the indicators are absent.
+info_out=$("$POPSIM" info "$work/run-2/results.h5")
+grep -qE "^ +year +households +one-person +mean size +65\+ alone +80\+ alone +with child <6$" <<<"$info_out" \
+  || fail "info lacks the household series: $info_out"
+grep -qE "^ +2026 +[0-9,]+ +[0-9.]+% +[0-9]\.[0-9]{2} +[0-9,]+ +[0-9,]+ +[0-9,]+$" <<<"$info_out" \
+  || fail "info's household series has no row for 2026: $info_out"
+wide=$(tail -n +2 <<<"$info_out" | awk 'length > 100')
+[[ -z $wide ]] || fail "info prints lines wider than 100 columns: $wide"
+cp "$work/run-2/results.h5" "$work/older.h5"
+/usr/bin/python3 - "$work/older.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    for k in ("living_alone", "alone_65plus", "alone_80plus", "with_child_under_6", "with_child_under_18", "by_head_age",
+              "foreign", "mixed_nationality"):
+        del f["/households/" + k]
+PY
+info_out=$("$POPSIM" info "$work/older.h5") || fail "info failed on a results file without the household indicators"
+grep -q "the household indicators are absent" <<<"$info_out" || fail "info did not say the household indicators are absent: $info_out"
+grep -qE "^ +2026 +[0-9,]+ +[0-9.]+% +[0-9]\.[0-9]{2}$" <<<"$info_out" || fail "info on an older file lost the household counts: $info_out"
+grep -q "65+ alone" <<<"$info_out" && fail "info on an older file printed a 65+ alone column: $info_out"
+wide=$(tail -n +2 <<<"$info_out" | awk 'length > 100')
+[[ -z $wide ]] || fail "info on an older file prints lines wider than 100 columns: $wide"
+grep -qE "^ +2026 +[0-9,]+ +[0-9,]+ " <<<"$info_out" || fail "info on an older file lost the national series: $info_out"
 h5dump -a /population/units "$work/run-1/results.h5" | grep -q persons || fail "/population has no units attribute"
 h5dump -a /meta/seed "$work/run-1/results.h5" | grep -q 20231231 || fail "/meta lacks the seed"
-for dataset in years population nationals/population nationals/births nationals/births_by_mother_age nationals/deaths nationals/immigrants \
-               nationals/emigrants nationals/naturalisations births deaths households/size households/type international/immigrants \
-               international/emigrants unions/marriages unions/divorces migration/in migration/out migration/in_by_age migration/out_by_age migration/flows; do
-  h5diff -q "$work/run-1/results.h5" "$work/run-2/results.h5" /$dataset /$dataset \
-    || fail "/$dataset differs between 1 and 2 ranks"
+# Every dataset but /meta and /performance (which record the decomposition), found in the file so
+# that none is left out; the two files hold the same datasets.
+datasets() { h5ls -r "$1" | awk '$2 == "Dataset" {print $1}' | grep -vE '^/(meta|performance)/' | sort; }
+mapfile -t compared < <(datasets "$work/run-1/results.h5")
+[[ "$(datasets "$work/run-2/results.h5")" == "$(printf '%s\n' "${compared[@]}")" ]] \
+  || fail "results.h5 on 1 and 2 ranks hold different datasets"
+[[ ${#compared[@]} -ge 60 ]] && printf '%s\n' "${compared[@]}" | grep -qx /households/living_alone \
+  || fail "the rank comparison found only ${#compared[@]} datasets: ${compared[*]}"
+for dataset in "${compared[@]}"; do
+  h5diff -q "$work/run-1/results.h5" "$work/run-2/results.h5" "$dataset" "$dataset" \
+    || fail "$dataset differs between 1 and 2 ranks"
 done
 
 # Nothing already written is lost: results, populations and ensembles are never replaced unless

@@ -28,11 +28,19 @@ run_popsim() {
     "$POPSIM" run "$config" --years "$years" --scale "$scale" --out "$out" "$@" >"$out.log" 2>&1
 }
 
-# same_results A B WHAT: every dataset but /meta and /performance is identical.
+# datasets FILE: every dataset of a results file but those of /meta and /performance (which record
+# the decomposition and the timings), sorted.
+datasets() { h5ls -r "$1" | awk '$2 == "Dataset" {print $1}' | grep -vE '^/(meta|performance)/' | sort; }
+# same_results A B WHAT: both hold the same datasets (read from the files, so that a new one is
+# compared too), every one of them identical.
 same_results() {
-  local a=$1 b=$2 what=$3 object
-  for object in years regions provinces population nationals births deaths households international unions migration extinction aggregates; do
-    h5diff -q "$a" "$b" "/$object" "/$object" >/dev/null 2>&1 || { fail "$what: /$object differs"; return; }
+  local a=$1 b=$2 what=$3 dataset
+  local -a list
+  mapfile -t list < <(datasets "$a")
+  [[ ${#list[@]} -ge 60 ]] || { fail "$what: $a holds only ${#list[@]} datasets"; return; }
+  [[ "$(datasets "$b")" == "$(printf '%s\n' "${list[@]}")" ]] || { fail "$what: the results hold different datasets"; return; }
+  for dataset in "${list[@]}"; do
+    h5diff -q "$a" "$b" "$dataset" "$dataset" >/dev/null 2>&1 || { fail "$what: $dataset differs"; return; }
   done
 }
 
@@ -40,6 +48,12 @@ same_results() {
 run_popsim 2 "$work/ref" || fail "the reference run failed: $(tail -5 "$work/ref.log")"
 run_popsim 2 "$work/ck" --checkpoint-every 4 --checkpoint-keep 2 || fail "the checkpointing run failed"
 same_results "$work/ref/results.h5" "$work/ck/results.h5" "a run writing checkpoints"
+# The checkpoints carry every time-indexed dataset of results.h5 but /performance, the household
+# indicators among them.
+for name in households.living_alone households.alone_65plus households.alone_80plus households.with_child_under_6 \
+            households.with_child_under_18 households.by_head_age households.foreign households.mixed_nationality; do
+  h5ls "$work/ck/checkpoints/ckpt-2043.h5/results/$name" >/dev/null 2>&1 || fail "the checkpoint lacks /results/$name"
+done
 mapfile -t kept < <(cd "$work/ck/checkpoints" && ls)
 [[ "${kept[*]}" == "ckpt-2039.h5 ckpt-2043.h5" ]] || fail "kept checkpoints: '${kept[*]}', expected ckpt-2039.h5 ckpt-2043.h5"
 

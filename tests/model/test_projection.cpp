@@ -1,5 +1,6 @@
 // The projection agrees with the cohort-component oracle in expectation, keeps its invariants
 // every year, and is bit-identical for any number of threads and ranks.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -7,6 +8,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <sstream>
 
@@ -195,6 +197,108 @@ TEST(Projection, KeepsItsInvariantsEveryYear) {
   }
 }
 
+// The household indicators of a region recounted from its persons, household by household
+// (members in household order), independently of Projection::countHouseholds.
+struct HouseholdRecount {
+  std::array<std::array<std::int64_t, 101>, 2> living_alone{};
+  std::int64_t households = 0, one_person = 0, child_under_6 = 0, child_under_18 = 0, foreign = 0, mixed = 0;
+  std::array<std::int64_t, 7> by_head_age{};
+};
+
+std::vector<HouseholdRecount> recountHouseholds(const core::Population& pop) {
+  const auto& p = pop.persons;
+  std::vector<HouseholdRecount> out(pop.regions.size());
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    std::map<core::HouseholdId, std::vector<std::size_t>> members;
+    for (auto i = pop.person_offset[k]; i < pop.person_offset[k + 1]; ++i) members[p.household[i]].push_back(i);
+    auto& c = out[k];
+    for (const auto& [id, m] : members) {
+      auto age = [&](std::size_t i) { return pop.year - p.birth_year[i]; };
+      ++c.households;
+      if (m.size() == 1) {
+        ++c.one_person;
+        ++c.living_alone[static_cast<int>(p.sex[m[0]])][std::min(age(m[0]), 100)];
+      }
+      std::size_t foreign = 0;
+      bool under_6 = false, under_18 = false;
+      int head = -1;
+      for (const auto i : m) {
+        under_6 |= age(i) <= 5;
+        under_18 |= age(i) <= 17;
+        foreign += (p.flags[i] & core::kFlagForeign) != 0;
+        if (head < 0 && age(i) >= 18) head = age(i);  // the first adult in household order
+      }
+      if (head < 0) head = age(m[0]);
+      c.child_under_6 += under_6;
+      c.child_under_18 += under_18;
+      c.foreign += foreign == m.size();
+      c.mixed += foreign > 0 && foreign < m.size();
+      ++c.by_head_age[head < 30 ? 0 : head < 40 ? 1 : head < 50 ? 2 : head < 60 ? 3 : head < 70 ? 4 : head < 80 ? 5 : 6];
+    }
+  }
+  return out;
+}
+
+// Each region's household indicators against a recount, and their identities: living alone =
+// one-person households, 65+ / 80+ alone = sums of living alone, children under 18 >= under 6,
+// households by head age sum to households, foreign + mixed <= households.
+void expectHouseholdIndicators(const Projection& projection) {
+  const auto& pop = projection.population();
+  const auto recount = recountHouseholds(pop);
+  std::int64_t alone = 0, foreign = 0, mixed = 0, old_heads = 0;
+  for (std::size_t k = 0; k < pop.regions.size(); ++k) {
+    const auto& r = projection.records()[k];
+    const auto& c = recount[k];
+    const std::string where = fmt::format("year {}, region {}", pop.year, pop.regions[k]);
+    EXPECT_EQ(r.living_alone, c.living_alone) << where;
+    EXPECT_EQ(r.with_child_under_6, c.child_under_6) << where;
+    EXPECT_EQ(r.with_child_under_18, c.child_under_18) << where;
+    EXPECT_EQ(r.foreign_households, c.foreign) << where;
+    EXPECT_EQ(r.mixed_nationality, c.mixed) << where;
+    EXPECT_EQ(std::vector<std::int64_t>(r.by_head_age.begin(), r.by_head_age.end()),
+              std::vector<std::int64_t>(c.by_head_age.begin(), c.by_head_age.end())) << where;
+    std::int64_t living_alone = 0, alone_65 = 0, alone_80 = 0;
+    for (const auto& by_age : r.living_alone)
+      for (int a = 0; a <= 100; ++a) {
+        living_alone += by_age[a];
+        alone_65 += a >= 65 ? by_age[a] : 0;
+        alone_80 += a >= 80 ? by_age[a] : 0;
+      }
+    const auto households = std::accumulate(r.household_size.begin(), r.household_size.end(), std::int64_t{0});
+    EXPECT_EQ(households, c.households) << where;
+    EXPECT_EQ(living_alone, r.household_size[0]) << where;
+    EXPECT_EQ(living_alone, c.one_person) << where;
+    EXPECT_EQ(r.alone_65plus, alone_65) << where;
+    EXPECT_EQ(r.alone_80plus, alone_80) << where;
+    EXPECT_GE(r.with_child_under_18, r.with_child_under_6) << where;
+    EXPECT_EQ(std::accumulate(r.by_head_age.begin(), r.by_head_age.end(), std::int64_t{0}), households) << where;
+    EXPECT_LE(r.foreign_households + r.mixed_nationality, households) << where;
+    alone += r.alone_80plus;
+    foreign += r.foreign_households;
+    mixed += r.mixed_nationality;
+    old_heads += r.by_head_age[6];
+  }
+  // The indicators are not trivially zero at this scale. The start state has no mixed households
+  // (foreign spouses of nationals are synthesised in foreign households, docs/model.md); children
+  // of a national and a foreign parent make them in the first year.
+  EXPECT_GT(alone, 0);
+  EXPECT_GT(foreign, 0);
+  EXPECT_GT(old_heads, 0);
+  if (pop.year > test::baseline().start_year) {
+    EXPECT_GT(mixed, 0);
+  }
+}
+
+TEST(Projection, CountsTheHouseholdIndicatorsOfEveryHousehold) {
+  if (test::rank() != 0) return;
+  auto projection = start(scaled(0.003), MPI_COMM_SELF);
+  expectHouseholdIndicators(projection);  // the start state
+  for (int t = 1; t <= 4; ++t) {
+    projection.step();
+    expectHouseholdIndicators(projection);
+  }
+}
+
 TEST(Projection, IsIdenticalWhenRegionsMoveBetweenRanks) {
   // Load balancing at the tightest threshold moves regions between ranks every year.
   auto config = scaled(0.003);
@@ -279,6 +383,17 @@ TEST(Projection, EmigrationWhenNetMigrationIsNegative) {
 
 void expectSameRecords(const io::RegionYearRecord& a, const io::RegionYearRecord& b, const std::string& where) {
   EXPECT_EQ(a.population, b.population) << where;
+  EXPECT_EQ(a.nationals, b.nationals) << where;
+  EXPECT_EQ(a.living_alone, b.living_alone) << where;
+  EXPECT_EQ(a.alone_65plus, b.alone_65plus) << where;
+  EXPECT_EQ(a.alone_80plus, b.alone_80plus) << where;
+  EXPECT_EQ(a.with_child_under_6, b.with_child_under_6) << where;
+  EXPECT_EQ(a.with_child_under_18, b.with_child_under_18) << where;
+  EXPECT_EQ(a.by_head_age, b.by_head_age) << where;
+  EXPECT_EQ(a.foreign_households, b.foreign_households) << where;
+  EXPECT_EQ(a.mixed_nationality, b.mixed_nationality) << where;
+  // Every field, also those added later and not named above.
+  EXPECT_TRUE(a == b) << where << ": the records differ";
   EXPECT_EQ(a.births, b.births) << where;
   EXPECT_EQ(a.deaths, b.deaths) << where;
   EXPECT_EQ(a.household_size, b.household_size) << where;
