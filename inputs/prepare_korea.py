@@ -917,7 +917,6 @@ FIRST_MARRIAGE_ORIGIN = {"M": 22.0, "F": 19.5}   # UNCONFIRMED lognormal origins
 #                                                   grooms' age groups; F = M - 2.5, the first-marriage age gap)
 MIN_UNION_AGE = 18
 
-LEAVE_MAX = 0.5
 
 
 def _event_groups(counts, lo, hi):
@@ -1032,50 +1031,6 @@ def table_unions(pop1, liv):
     return df, rep
 
 
-def table_leaving_home(pop1, liv, urep):
-    """leave(x) = 1 - wp(x+1) / (wp(x) (1 - marriage_rate(x))): the cross-sectional decline of the
-    with-parent share between ages x and x+1 net of the exits through marriage; clipped to [0, 0.5],
-    smoothed with a 1-2-3-2-1 moving average and clipped again."""
-    ages = np.arange(MAXAGE + 1)
-    leave, lrep = {}, {}
-    for s in ("M", "F"):
-        wp = liv[liv.sex == s].sort_values("age").with_parent_share.to_numpy(float)
-        r = urep["mar_rate"][s]
-        raw = np.full(MAXAGE + 1, LEAVE_MAX)
-        for a in range(MIN_UNION_AGE, MAXAGE):
-            if wp[a] > 1e-9:
-                raw[a] = 1 - wp[a + 1] / (wp[a] * (1 - r[a]))
-        raw = np.clip(raw, 0.0, LEAVE_MAX)
-        w = np.array([1, 2, 3, 2, 1], float)
-        sm = raw.copy()
-        for a in range(MIN_UNION_AGE, MAXAGE + 1):
-            idx = np.arange(a - 2, a + 3)
-            keep = (idx >= MIN_UNION_AGE) & (idx <= MAXAGE)
-            sm[a] = (raw[idx[keep]] * w[keep]).sum() / w[keep].sum()
-        sm = np.clip(sm, 0.0, LEAVE_MAX)
-        sm[ages < MIN_UNION_AGE] = 0.0
-        leave[s] = sm
-        # check: one-year projection of the with-parent share with the rates (cross-sectional)
-        pred = wp[MIN_UNION_AGE:MAXAGE] * (1 - r[MIN_UNION_AGE:MAXAGE]) * (1 - sm[MIN_UNION_AGE:MAXAGE])
-        obs = wp[MIN_UNION_AGE + 1:]
-        P = pop1[pop1.sex == s][[f"age_{a}" for a in ages]].sum().to_numpy(float)
-        wgt = P[MIN_UNION_AGE + 1:]
-        lrep[s] = dict(max_abs_err=np.abs(pred - obs).max(),
-                       persons_err=((pred - obs) * wgt).sum(), persons_wp=(obs * wgt).sum(),
-                       l18=sm[18], l20=sm[20], l25=sm[25], l30=sm[30], l40=sm[40], l50=sm[50], l60=sm[60],
-                       n_clip=int(((raw >= LEAVE_MAX) & (ages >= MIN_UNION_AGE) & (ages < MAXAGE)).sum()))
-    rows = []
-    for s in ("M", "F"):
-        for a in ages:
-            rows.append(dict(age=a, sex=s, leave_rate=leave[s][a], status="UNCONFIRMED"))
-    df = pd.DataFrame(rows)
-    assert df.leave_rate.between(0, LEAVE_MAX).all()
-    return df, lrep
-
-
-# ----------------------------------------------------------------------------------------
-# main
-# ----------------------------------------------------------------------------------------
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("raw_dir")
@@ -1270,15 +1225,8 @@ def main(argv=None):
     ], uni, floatfmt=dict(marriage_rate="%.6f", divorce_rate="%.6f"))
 
     # 13 leaving the parental home
-    lh, lhrep = table_leaving_home(pop1, liv, urep)
-    R["lhrep"] = lhrep
-    write_table(out, "leaving_home.csv", [
-        "Leaving the parental home: annual probability that an unmarried adult (18+) living in a parent's household leaves it (to live on their own), by age and sex",
-        "source: DERIVED from living_arrangements.csv (with_parent_share, itself UNCONFIRMED) and unions.csv (marriage_rate)",
-        f"method: leave(x) = 1 - wp(x+1) / (wp(x) (1 - marriage_rate(x))) (cross-sectional decline of the with-parent share net of exits by marriage), clipped to [0, {LEAVE_MAX}], smoothed with a 1-2-3-2-1 moving average over ages 18-100 and clipped again; {LEAVE_MAX} where nobody lives with a parent (wp = 0, ages 80+)",
-        "status: UNCONFIRMED (period/cohort stationarity assumed; the with-parent curve is an assumption)",
-        f"note: one-year check wp(x) (1 - marriage) (1 - leave) vs wp(x+1), 18-99: max abs error M {lhrep['M']['max_abs_err']:.4f} F {lhrep['F']['max_abs_err']:.4f} (smoothing); 0 below age {MIN_UNION_AGE}",
-    ], lh, floatfmt=dict(leave_rate="%.6f"))
+    # Leaving home and the other household transitions are aligned to the living-alone shares of
+    # inputs/prep_households.py (living_alone*.csv); no leaving-home table is written.
 
     # 14 international migration by nationality, age and sex; naturalisation
     im, R["imrep"] = prep_foreign.international_migration_by_nationality(raw, pop1)
@@ -1333,7 +1281,6 @@ def write_readme(out, R, regions, prov, pop1):
     a("| migration_age.csv | 101 | move probability by age, between-province and cross-sigungu shares |")
     a("| living_arrangements.csv | 202 | married share and with-parent share by sex and age |")
     a("| unions.csv | 202 | marriage probability (unmarried) and divorce probability (married) by sex and age |")
-    a("| leaving_home.csv | 202 | probability of leaving the parental home (unmarried adults) by sex and age |")
     a("| international_migration_age.csv | 404 | age-sex shares of each nationality's net international migration |\n")
 
     a("## regions.csv\n")
@@ -1485,7 +1432,7 @@ def write_readme(out, R, regions, prov, pop1):
     a(f"* with_parent_share = 0.95 below 18 (UNCONFIRMED), then never-married share x a co-residence curve falling "
       f"from 0.92 at 18 to 0 at 80 (UNCONFIRMED); implied share of 19-34 year-olds living with a parent "
       f"{100 * lrep['wp19_34']:.1f} % (surveys of young adults report roughly half to 57 %).\n")
-    u, lh, im = R["urep"], R["lhrep"], R["imrep"]
+    u, im = R["urep"], R["imrep"]
     um, ud = u["m"], u["d"]
     a("## unions.csv\n")
     a("marriage_rate = annual probability that a currently unmarried person (never married, divorced or widowed) aged x "
@@ -1536,22 +1483,6 @@ def write_readme(out, R, regions, prov, pop1):
       "sexes to the total overstates Korean residents' rates slightly; (2) the lognormal cannot reproduce both the "
       "men's mean age 34.0 and the 36.3 % concentration at 30-34 (the fit puts 34.5 %); (3) men's first-marriage rate is "
       "~0 below 22 by the origin choice (a few hundred marriages in reality); (4) the exposure is the 2023-12-31 stock.\n")
-
-    a("## leaving_home.csv\n")
-    a("leave_rate = annual probability that an unmarried adult living in a parent's household leaves it (to live on their "
-      f"own); 0 below {MIN_UNION_AGE}. Derived from the with-parent shares wp(x) of living_arrangements.csv and the marriage "
-      "rates of unions.csv: wp(x+1) = wp(x) (1 - marriage_rate(x)) (1 - leave(x)), so leave(x) = 1 - wp(x+1) / "
-      f"(wp(x) (1 - marriage_rate(x))); clipped to [0, {LEAVE_MAX}], smoothed with weights 1-2-3-2-1 over ages 18-100 and "
-      f"clipped again; ages where wp = 0 (80+) get {LEAVE_MAX}. The cross-sectional decline is read as a cohort transition "
-      "(stationarity assumed). Status UNCONFIRMED: wp is itself an assumed curve (never-married share x co-residence curve "
-      "0.92 at 18 -> 0 at 80), so the rates mostly inherit that assumption.\n")
-    a(f"Values: M 18/20/25/30/40/50/60: {lh['M']['l18']:.3f}/{lh['M']['l20']:.3f}/{lh['M']['l25']:.3f}/{lh['M']['l30']:.3f}/"
-      f"{lh['M']['l40']:.3f}/{lh['M']['l50']:.3f}/{lh['M']['l60']:.3f}; F {lh['F']['l18']:.3f}/{lh['F']['l20']:.3f}/{lh['F']['l25']:.3f}/"
-      f"{lh['F']['l30']:.3f}/{lh['F']['l40']:.3f}/{lh['F']['l50']:.3f}/{lh['F']['l60']:.3f}. One-year consistency check "
-      f"(wp(x)(1 - marriage)(1 - leave) vs wp(x+1), ages 18-99): max abs error M {lh['M']['max_abs_err']:.4f}, F {lh['F']['max_abs_err']:.4f} "
-      f"(from smoothing); persons living with a parent at 19-100 predicted minus table: M {lh['M']['persons_err']:+,.0f} of "
-      f"{lh['M']['persons_wp']:,.0f}, F {lh['F']['persons_err']:+,.0f} of {lh['F']['persons_wp']:,.0f}. The rise after 45 and the "
-      "0.5 cap near 78-80 come from the assumed co-residence curve reaching 0 at 80 (parents die).\n")
 
     a("## international_migration_age.csv and naturalisation\n")
     a(_body(R["imrep"]))

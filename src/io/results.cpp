@@ -193,9 +193,14 @@ ResultsWriter::ResultsWriter(const std::string& path, const core::RegionTable& r
                 "order; the diagonal counts moves between regions of one province)",
                 "year,origin_province,destination_province", tables_);
   createDataset(file_, "households/left_home", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "unmarried adults who left a parent's or guardian's household during the year", "year,region", tables_);
+                "unpartnered national adults who left a shared household to live alone during the year (young "
+                "adults leaving the parental home, and others)", "year,region", tables_);
+  createDataset(file_, "households/returned_home", H5T_NATIVE_INT64, {Y, R}, "persons",
+                "national adults under 60 living alone who moved in with their mother or a household of their "
+                "parents' generation during the year", "year,region", tables_);
   createDataset(file_, "households/elderly_moved", H5T_NATIVE_INT64, {Y, R}, "persons",
-                "women 75+ living alone who moved in with a child's family during the year", "year,region", tables_);
+                "nationals 60+ living alone who moved in with a child's family (a linked child or a couple of "
+                "their children's generation) during the year", "year,region", tables_);
   createDataset(file_, "households/orphans_placed", H5T_NATIVE_INT64, {Y, R}, "persons",
                 "minors left without an adult who were placed with kin or a foster household", "year,region", tables_);
   const auto P = static_cast<hsize_t>(ranks_);
@@ -291,6 +296,8 @@ void ResultsWriter::writeYear(int t, int year, const std::vector<core::RegionInd
   }
   writeRows(file_, "households/left_home", t, rows, 1,
             gather([](const auto& r, auto& v) { v.push_back(r.left_home); }, 1));
+  writeRows(file_, "households/returned_home", t, rows, 1,
+            gather([](const auto& r, auto& v) { v.push_back(r.returned_home); }, 1));
   writeRows(file_, "households/elderly_moved", t, rows, 1,
             gather([](const auto& r, auto& v) { v.push_back(r.elderly_moved); }, 1));
   writeRows(file_, "households/orphans_placed", t, rows, 1,

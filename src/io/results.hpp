@@ -65,6 +65,7 @@ struct RegionYearRecord {
   std::int64_t foreign_households = 0;   // every member a foreign resident
   std::int64_t mixed_nationality = 0;    // nationals and foreign residents together
   std::int64_t left_home = 0;
+  std::int64_t returned_home = 0;
   std::int64_t elderly_moved = 0;
   std::int64_t orphans_placed = 0;
   // Events of nationals (the registered population's accounts).

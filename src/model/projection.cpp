@@ -1140,6 +1140,7 @@ void Projection::copyEvents(std::size_t k) {
   rec.migrants_in = std::accumulate(rec.migrants_in_by_age.begin(), rec.migrants_in_by_age.end(), std::int64_t{0});
   rec.migrants_out = std::accumulate(rec.migrants_out_by_age.begin(), rec.migrants_out_by_age.end(), std::int64_t{0});
   rec.left_home = w.left_home;
+  rec.returned_home = w.returned_home;
   rec.elderly_moved = w.elderly_moved;
   rec.orphans_placed = w.orphans_placed;
 }

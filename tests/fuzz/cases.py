@@ -38,7 +38,8 @@ TOML_VALUES = [("nan", "nan"), ("inf", "inf"), ("neg-inf", "-inf"), ("minus-one"
 KEY_COLUMNS = {
     "fertility.csv": ["asfr", "share_order1"], "mortality.csv": ["qx_male", "mx_female"],
     "fertility_regions.csv": ["tfr"], "mortality_regions.csv": ["multiplier_female"],
-    "migration_age.csv": ["move_rate"], "unions.csv": ["marriage_rate"], "leaving_home.csv": ["leave_rate"],
+    "migration_age.csv": ["move_rate"], "unions.csv": ["marriage_rate"], "living_alone.csv": ["share"],
+    "living_alone_national.csv": ["trend_logit"], "households_by_size.csv": ["size_2"],
     "living_arrangements.csv": ["married_share"], "households.csv": ["households"],
     "population.csv": ["age_30"], "population_age5.csv": ["age_30_34"], "population_foreign.csv": ["age_30"],
     "assumptions_medium.csv": ["tfr", "e0_female"], "assumptions_low.csv": ["tfr"],
@@ -71,7 +72,8 @@ CONFIG_KEYS = [
     ("lone_mother_share", "1.5"), ("marital_birth_share", "0"), ("marital_birth_share", "1"),
     ("mortality_rotation_end_e0", "80.0"), ("mortality_rotation_start_e0", "nan"),
     ("region_constant_half_life_years", "0"), ("regional_fertility_half_life_years", "-1"),
-    ("foreign_fertility_ratio", "1e308"), ("elderly_join_child_rate", "1"),
+    ("foreign_fertility_ratio", "1e308"), ("living_alone_trend_half_life_years", "-1"),
+    ("living_alone_max_share", "0"), ("living_alone_max_share", "nan"),
     # Input paths: a directory, a device, a missing file, nothing, the configuration itself,
     # another table, a file of procfs.
     ("regions", '"."'), ("regions", '"/dev/zero"'), ("regions", '"missing.csv"'), ("regions", '""'),

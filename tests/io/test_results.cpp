@@ -151,7 +151,8 @@ TEST_F(ResultsTest, CheckpointTablesCarryTheHouseholdIndicators) {
   const auto missing = writer_->restore(older);
   std::vector<std::string> names;
   for (const auto& e : indicators()) names.push_back(e.name);
-  for (const auto* other : {"households/left_home", "households/elderly_moved", "households/orphans_placed"}) names.emplace_back(other);
+  for (const auto* other : {"households/left_home", "households/returned_home", "households/elderly_moved",
+                             "households/orphans_placed"}) names.emplace_back(other);
   std::sort(names.begin(), names.end());
   auto sorted = missing;
   std::sort(sorted.begin(), sorted.end());

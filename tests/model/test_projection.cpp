@@ -407,6 +407,7 @@ void expectSameRecords(const io::RegionYearRecord& a, const io::RegionYearRecord
   EXPECT_EQ(a.migrants_in_by_age, b.migrants_in_by_age) << where;
   EXPECT_EQ(a.migrants_out_by_age, b.migrants_out_by_age) << where;
   EXPECT_EQ(a.left_home, b.left_home) << where;
+  EXPECT_EQ(a.returned_home, b.returned_home) << where;
   EXPECT_EQ(a.elderly_moved, b.elderly_moved) << where;
   EXPECT_EQ(a.orphans_placed, b.orphans_placed) << where;
 }
