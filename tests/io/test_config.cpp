@@ -69,6 +69,18 @@ TEST_F(ConfigTest, ModelOptionsOutOfRangeAreRejected) {
   EXPECT_TRUE(std::regex_search(e, std::regex(R"(bad\.toml:\d+:\d+: \[model\] mortality_rotation_end_e0 must be above)"))) << e;
 }
 
+TEST_F(ConfigTest, HouseholdOptionsOutOfRangeAreRejected) {
+  EXPECT_NE(errorWith("living_alone_trend_half_life_years = 5.0", "living_alone_trend_half_life_years = -1")
+                .find("[households] living_alone_trend_half_life_years must be in"),
+            std::string::npos);
+  EXPECT_NE(errorWith("living_alone_max_share = 0.8", "living_alone_max_share = 1.5").find("[households] living_alone_max_share must be in"),
+            std::string::npos);
+  EXPECT_NE(errorWith("living_alone_max_share = 0.8", "living_alone_max_share = 0.8\nelderly_join_child_rate = 0.02")
+                .find("unknown key 'elderly_join_child_rate' in [households]"),
+            std::string::npos);
+  EXPECT_NE(errorWith("living_alone = \"living_alone.csv\"", "").find("lacks the required key 'living_alone'"), std::string::npos);
+}
+
 TEST_F(ConfigTest, SyntaxErrorNamesLineAndColumn) {
   const auto e = errorWith("[synthesis]", "[synthesis");
   EXPECT_TRUE(std::regex_search(e, std::regex(R"(bad\.toml:\d+:\d+: invalid TOML)"))) << e;

@@ -231,6 +231,45 @@ TEST_F(BadInput, LivingArrangementSharesAboveOne) {
   EXPECT_HAS(error(), where("living_arrangements.csv", 30, "with_parent_share") + "married_share + with_parent_share must not exceed 1");
 }
 
+TEST_F(BadInput, LivingAloneShareAboveTheCeiling) {
+  setCell("living_alone.csv", 25, "share", "0.99");
+  EXPECT_HAS(error(), where("living_alone.csv", 25, "share") + "expected a share living alone in [0, 0.95], found 0.99");
+}
+
+TEST_F(BadInput, LivingAloneRowsOutOfTheRegionOrder) {
+  // Row 22 is the second region's first row; the first region's code there breaks the order.
+  const auto second = cell("living_alone.csv", 22, "region");
+  setCell("living_alone.csv", 22, "region", cell("living_alone.csv", 0, "region"));
+  EXPECT_HAS(error(), where("living_alone.csv", 22, "region") + "expected region " + second);
+}
+
+TEST_F(BadInput, LivingAloneNationalShareThatDiffersBetweenRegions) {
+  setCell("living_alone.csv", 25, "national_share", "0.5");
+  const auto e = error();
+  EXPECT_HAS(e, where("living_alone.csv", 25, "national_share") + "expected ");
+  EXPECT_HAS(e, "(the nation's share of this sex and age group, as on the first region's row)");
+}
+
+TEST_F(BadInput, LivingAloneAgeGroupOutOfPlace) {
+  setCell("living_alone.csv", 4, "age_from", "45");
+  EXPECT_HAS(error(), where("living_alone.csv", 4, "age_from") + "expected 40 (groups 0-9, 10-19, ..., 90-99, 100-100)");
+}
+
+TEST_F(BadInput, LivingAloneTrendOutOfRange) {
+  setCell("living_alone_national.csv", 30, "trend_logit", "0.9");
+  EXPECT_HAS(error(), where("living_alone_national.csv", 30, "trend_logit") + "expected a yearly change of the logit in [-0.5, 0.5]");
+}
+
+TEST_F(BadInput, HouseholdSizesThatDoNotAddUpToTheHouseholds) {
+  setCell("households_by_size.csv", 0, "size_2", std::to_string(std::stoll(cell("households_by_size.csv", 0, "size_2")) + 1));
+  EXPECT_HAS(error(), where("households_by_size.csv", 0, "size_1") + "the sizes sum to");
+}
+
+TEST_F(BadInput, HouseholdSizesOfAnUnknownProvince) {
+  setCell("households_by_size.csv", 3, "province", "99");
+  EXPECT_HAS(error(), where("households_by_size.csv", 3, "province") + "unknown province code 99");
+}
+
 TEST_F(BadInput, ForeignPersonsDisagreeWithTheForeignPopulation) {
   setCell("households.csv", 2, "foreign_persons", "7");
   EXPECT_HAS(error(), where("households.csv", 2, "foreign_persons") + "expected");

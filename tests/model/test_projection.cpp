@@ -175,14 +175,16 @@ TEST(Projection, KeepsItsInvariantsEveryYear) {
   const auto& in = test::baselineInputs();
   for (int t = 1; t <= 12; ++t) {
     // Expected marriages: half the expected entrants of both sexes among the unmarried adults
-    // who survive (about 1% die first); expected divorces: the wives' rates.
+    // who survive (about 1% die first; married persons living apart from their spouse are not in
+    // the market); expected divorces: the wives' rates.
     const auto& p = projection.population().persons;
     double marriages = 0.0, divorces = 0.0;
     for (std::size_t i = 0; i < p.size(); ++i) {
       const int a = projection.year() - p.birth_year[i];
       const int s = static_cast<int>(p.sex[i]);
       if (a < 18) continue;
-      if (p.partner[i] == core::kNoPerson) marriages += 0.5 * in.unions.marriage[s][core::ageClass(a)];
+      if (p.partner[i] == core::kNoPerson && !(p.flags[i] & core::kFlagMarriedApart))
+        marriages += 0.5 * in.unions.marriage[s][core::ageClass(a)];
       else if (s == 1) divorces += in.unions.divorce[1][core::ageClass(a)];
     }
     ASSERT_NO_THROW(projection.step()) << "year " << projection.year() + 1;
