@@ -70,7 +70,7 @@ TEST_F(ConfigTest, ModelOptionsOutOfRangeAreRejected) {
 }
 
 TEST_F(ConfigTest, HouseholdOptionsOutOfRangeAreRejected) {
-  EXPECT_NE(errorWith("living_alone_trend_half_life_years = 5.0", "living_alone_trend_half_life_years = -1")
+  EXPECT_NE(errorWith("living_alone_trend_half_life_years = 0.0", "living_alone_trend_half_life_years = -1")
                 .find("[households] living_alone_trend_half_life_years must be in"),
             std::string::npos);
   EXPECT_NE(errorWith("living_alone_max_share = 0.8", "living_alone_max_share = 1.5").find("[households] living_alone_max_share must be in"),
