@@ -28,7 +28,8 @@ years ("no change" = the latest observed year before Y; "last change repeated" =
 Household mode (--households).  OBSERVED_DIR holds, as inputs/korea/observed/ does (written by
 inputs/prep_households.py):
   * households_sgg_*.csv: region,households_YYYY,... registered households (세대, 거주자 basis) by
-    si/gun/gu; scored against popsim's /households/size [year, region, size 1..7+] summed over sizes;
+    si/gun/gu; scored against popsim's /households/size [year, region, size 1..7+] summed over sizes,
+    less /households/foreign (households of foreign residents only) where the file has it;
   * living_alone_sido_*.csv: province,sex,age_from,age_to,one_person_YYYY,...,population_YYYY,...
     one-person 세대 (all registrations, as published) by province x sex x 10-year group (0-9 ...
     90-99, 100-100 = 100+); scored against popsim's /households/living_alone [year, region, sex,
@@ -276,7 +277,12 @@ def read_household_results(path, years_needed):
                                      "the household scoring needs the year scored and the last observed year "
                                      "before it (popsim's change between them is applied to the observed level)")
                 t = int(hit[0])
-                out[y] = dict(households=np.asarray(f["/households/size"][t], dtype=float).sum(axis=1),
+                households = np.asarray(f["/households/size"][t], dtype=float).sum(axis=1)
+                # The register counts the nationals' 세대: households of foreign residents only are
+                # left out where the results say which they are (/households/foreign).
+                if "/households/foreign" in f:
+                    households = households - np.asarray(f["/households/foreign"][t], dtype=float).reshape(-1)
+                out[y] = dict(households=households,
                               alone=np.asarray(f["/households/living_alone"][t], dtype=float),
                               nationals=np.asarray(f["/nationals/population"][t], dtype=float))
     except ScoreError:
@@ -515,7 +521,7 @@ def score_households(a):
                 observed_one_person={str(y1): float(o["one"][y1].sum())},
                 regions_without_popsim_households=zero_h, cells_without_popsim_one_person=zero_o)
     print(f"popsim's own households {own[y1].sum():,.0f} -> {own[Y].sum():,.0f} "
-          f"({100 * (own[Y].sum() / own[y1].sum() - 1):+.2f}%; every household, foreign residents' included), "
+          f"({100 * (own[Y].sum() / own[y1].sum() - 1):+.2f}%; households with a national member), "
           f"observed {o['households'][y1].sum():,.0f} -> {Oh.sum():,.0f} ({100 * (Oh.sum() / o['households'][y1].sum() - 1):+.2f}%)")
     print(f"popsim's own persons living alone {alone[y1].sum():,.0f} -> {alone[Y].sum():,.0f} "
           f"({100 * (alone[Y].sum() / max(alone[y1].sum(), 1e-9) - 1):+.2f}%), observed one-person 세대 "

@@ -647,7 +647,7 @@ class RegionBuilder {
     auto open = [&](int a, int b) { return !dropped[a][b] && !bucket[a].empty() && !bucket[b].empty() && a != b + 1; };
     // A move that changes nothing is taken only as the first of two that together improve; their
     // number is bounded so that the search ends.
-    std::int64_t neutral_left = 100 + static_cast<std::int64_t>(multi) / 50;
+    std::int64_t neutral_left = 100 + static_cast<std::int64_t>(multi) / 4;
     for (;;) {
       int best_a = -1, best_b = -1;
       double best = -0.5;  // an improving move lowers the error by at least 1
@@ -714,7 +714,7 @@ class RegionBuilder {
       }
       // A pair that found no move is dropped; dropped pairs are tried again every 1,000 moves,
       // when the households have changed.
-      if (!moved) { dropped[best_a][best_b] = true; if (getenv("POPSIM_DEBUG") && in_.region == 75) fprintf(stderr, "drop %d %d counts %zu %zu %zu %zu %zu %zu targets %.0f %.0f %.0f %.0f %.0f %.0f\n", best_a, best_b, bucket[1].size(), bucket[2].size(), bucket[3].size(), bucket[4].size(), bucket[5].size(), bucket[6].size(), target[1], target[2], target[3], target[4], target[5], target[6]); }
+      if (!moved) dropped[best_a][best_b] = true;
       else if (stats_.size_moves % 1000 == 0) dropped = {};
     }
 
