@@ -21,9 +21,11 @@ constexpr std::uint32_t kHostTries = 2048;
 // Households as they stand after the year's earlier events (deaths, births, unions): a key per
 // household (start households by their position, this year's new households after them) and its
 // members: the living persons and the year's newborns, who join their mother's household.
+// Its arrays are the calling thread's, kept between regions and years (large regions would
+// otherwise fault in fresh pages every year).
 class CurrentHouseholds {
  public:
-  explicit CurrentHouseholds(const RegionYear& r) : r_(r) {
+  explicit CurrentHouseholds(const RegionYear& r) : r_(r), key_(pooled_key), members_(pooled_members), adults_(pooled_adults) {
     const auto start = r.household_id.size();
     members_.assign(start + r.new_households, 0);
     adults_.assign(members_.size(), 0);
@@ -63,10 +65,14 @@ class CurrentHouseholds {
     const auto it = std::lower_bound(r_.household_id.begin(), r_.household_id.end(), h);
     return static_cast<std::uint32_t>(it - r_.household_id.begin());
   }
+  static thread_local std::vector<std::uint32_t> pooled_key, pooled_members, pooled_adults;
   const RegionYear& r_;
-  std::vector<std::uint32_t> key_;
-  std::vector<std::uint32_t> members_, adults_;
+  std::vector<std::uint32_t>& key_;
+  std::vector<std::uint32_t>& members_;
+  std::vector<std::uint32_t>& adults_;
 };
+thread_local std::vector<std::uint32_t> CurrentHouseholds::pooled_key, CurrentHouseholds::pooled_members,
+    CurrentHouseholds::pooled_adults;
 
 int cellOf(const RegionYear& r, std::size_t i) {
   return sexIndex(r, i) * kGroups + std::min(r.ageAtStart(i), core::kOpenAge) / kGroupYears;
@@ -185,14 +191,14 @@ void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
   std::vector<std::int64_t> linked(joiners.size(), -1);
   for (std::size_t k = 0; (elders || young) && k < r.size(); ++k) {
     const auto g = r.at(k);
-    const bool woman = p.sex[g] == core::Sex::Female;
-    const bool has_mother = p.mother[g] != core::kNoPerson;
-    if ((!woman || !young) && (!has_mother || !elders)) continue;
+    const bool has_mother = elders && p.mother[g] != core::kNoPerson;
+    const bool woman = young && p.sex[g] == core::Sex::Female;
+    if (!woman && !has_mother) continue;
     if (!r.alive(k) || r.ageAtStart(k) + 1 < kAdultAge) continue;
-    if (young && woman)
+    if (woman)
       if (const auto m = mother_of.find(p.id[g]); m >= 0 && linked[static_cast<std::size_t>(m)] < 0)
         linked[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
-    if (elders && has_mother)
+    if (has_mother)
       if (const auto m = elder_of.find(p.mother[g]); m >= 0 && linked[static_cast<std::size_t>(m)] < 0)
         linked[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
   }
