@@ -115,21 +115,22 @@ std::int64_t hostFor(const RegionYear& r, const CurrentHouseholds& now, std::siz
   return -1;
 }
 
-}  // namespace
+constexpr std::size_t kCells = core::kSexes * kGroups;
 
-void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
-  auto& p = r.p();
-  CurrentHouseholds now(r);
-  // Who may set up a one-person household: a national adult (checked by the caller) without a
-  // partner who lives with others, is not the mother of co-resident minors and is not the
-  // household's only adult.
-  auto mayLeave = [&](std::size_t i) {
-    return p.partner[r.at(i)] == core::kNoPerson && !now.alone(i) && now.adults(i) >= 2 && !motherOfMinor(r, i);
-  };
+// Who moves this year: the leavers and the joiners of every sex x 5-year group of nationals,
+// each list in ascending local index.
+struct Movers {
+  std::vector<std::uint32_t> leaving, joining;
+};
 
-  // Per sex and 5-year group of nationals: the expected persons living alone at the end of the
-  // year (each person's share at the age they reach), and who lives alone now and who may leave.
-  constexpr std::size_t kCells = core::kSexes * kGroups;
+// Per group: the expected persons living alone at the end of the year (each person's share at
+// the age they reach), who lives alone now and who may leave (an adult without a partner who lives
+// with others, is not the mother of co-resident minors and not the household's only adult). The
+// gap closes: where too few live alone, that many leavers (rounded without bias, at most all of
+// them) are a simple random sample of the group's; where too many do, that many persons living
+// alone join others. The samples come from the region's stream: no person needs a draw of their own.
+Movers chooseMovers(const RegionYear& r, const CurrentHouseholds& now, const BySexAge& alone_share) {
+  const auto& p = r.p();
   std::array<double, kCells> expected{};
   thread_local std::array<std::vector<std::uint32_t>, kCells> alone, leavers;
   for (auto& v : alone) v.clear();
@@ -140,29 +141,29 @@ void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
     expected[c] += alone_share[sexIndex(r, i)][core::ageClass(r.ageAtStart(i) + 1)];
     if (now.alone(i))
       alone[c].push_back(static_cast<std::uint32_t>(i));
-    else if (mayLeave(i))
+    else if (p.partner[r.at(i)] == core::kNoPerson && now.adults(i) >= 2 && !motherOfMinor(r, i))
       leavers[c].push_back(static_cast<std::uint32_t>(i));
   }
-  // The gap closes: where too few live alone, that many leavers (rounded without bias, at most
-  // all of them) are a simple random sample of the group's; where too many do, that many persons
-  // living alone move in with others. The samples come from the region's stream, so no person
-  // needs a draw of their own.
   const core::Stream rounding(r.seed, core::regionEntity(r.region_code), r.year, Event::LeaveHome);
   const core::Stream sampling(r.seed, core::regionEntity(r.region_code), r.year, Event::ElderlyMove);
   std::uint32_t draw = 0;
-  std::vector<std::uint32_t> leaving, joiners;
+  Movers m;
   for (std::size_t c = 0; c < kCells; ++c) {
     const double gap = expected[c] - static_cast<double>(alone[c].size());
     auto& from = gap > 0.0 ? leavers[c] : alone[c];
     const double wanted = std::min(std::abs(gap), static_cast<double>(from.size()));
     const double whole = std::floor(wanted);
     const auto k = static_cast<std::uint32_t>(whole) + (rounding.uniform(static_cast<std::uint32_t>(c)) < wanted - whole ? 1u : 0u);
-    detail::sample(from, k, sampling, draw, gap > 0.0 ? leaving : joiners);
+    detail::sample(from, k, sampling, draw, gap > 0.0 ? m.leaving : m.joining);
   }
-  std::sort(leaving.begin(), leaving.end());
-  std::sort(joiners.begin(), joiners.end());
+  std::sort(m.leaving.begin(), m.leaving.end());
+  std::sort(m.joining.begin(), m.joining.end());
+  return m;
+}
 
-  // Leaving: to a new one-person household; a household keeps at least one adult.
+// Each leaver moves to a new one-person household, unless the household would keep no adult.
+void leave(RegionYear& r, CurrentHouseholds& now, const std::vector<std::uint32_t>& leaving) {
+  auto& p = r.p();
   for (const auto i : leaving) {
     if (now.adults(i) < 2) continue;
     const auto h = r.newHousehold();
@@ -171,16 +172,17 @@ void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
     now.move(i, h, i);
     ++r.left_home;
   }
+}
 
-  // Joining: one scan of the region for the joiners' linked mothers and children.
-  if (joiners.empty()) return;
-  // Joiners from 60 look for an adult child (someone whose mother they are), younger joiners for
-  // their mother (a woman).
-  detail::IdTable elder_of(joiners.size()), mother_of(joiners.size());
+// The joiners' linked relatives, in one scan of the region: for a joiner from 60 an adult child
+// (someone whose mother they are), for a younger one their mother; -1 where none lives here.
+std::vector<std::int64_t> linkedRelatives(const RegionYear& r, const std::vector<std::uint32_t>& joining) {
+  const auto& p = r.p();
+  detail::IdTable elder_of(joining.size()), mother_of(joining.size());
   bool elders = false, young = false;
-  for (std::size_t m = 0; m < joiners.size(); ++m) {
-    const auto g = r.at(joiners[m]);
-    if (r.ageAtStart(joiners[m]) + 1 >= 60) {
+  for (std::size_t m = 0; m < joining.size(); ++m) {
+    const auto g = r.at(joining[m]);
+    if (r.ageAtStart(joining[m]) + 1 >= 60) {
       elder_of.insert(p.id[g], m);
       elders = true;
     } else if (p.mother[g] != core::kNoPerson) {
@@ -188,7 +190,7 @@ void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
       young = true;
     }
   }
-  std::vector<std::int64_t> linked(joiners.size(), -1);
+  std::vector<std::int64_t> linked(joining.size(), -1);
   for (std::size_t k = 0; (elders || young) && k < r.size(); ++k) {
     const auto g = r.at(k);
     const bool has_mother = elders && p.mother[g] != core::kNoPerson;
@@ -202,16 +204,23 @@ void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
       if (const auto m = elder_of.find(p.mother[g]); m >= 0 && linked[static_cast<std::size_t>(m)] < 0)
         linked[static_cast<std::size_t>(m)] = static_cast<std::int64_t>(k);
   }
-  for (std::size_t m = 0; m < joiners.size(); ++m) {
-    const auto i = joiners[m];
+  return linked;
+}
+
+// Each joiner moves into the household of their host (hostFor).
+void join(RegionYear& r, CurrentHouseholds& now, const std::vector<std::uint32_t>& joining) {
+  if (joining.empty()) return;
+  auto& p = r.p();
+  const auto linked = linkedRelatives(r, joining);
+  for (std::size_t m = 0; m < joining.size(); ++m) {
+    const auto i = joining[m];
     const auto host = hostFor(r, now, i, linked[m]);
     if (host < 0) continue;
     const auto k = static_cast<std::size_t>(host);
     const auto h = p.household[r.at(k)];
     r.moveTo(i, h);
     now.move(i, h, k);
-    const bool elder = r.ageAtStart(i) + 1 >= 60;
-    if (elder) {
+    if (r.ageAtStart(i) + 1 >= 60) {
       p.flags[r.at(i)] |= core::kFlagLivesWithChild;
       ++r.elderly_moved;
     } else {
@@ -219,6 +228,15 @@ void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
       ++r.returned_home;
     }
   }
+}
+
+}  // namespace
+
+void householdTransitions(RegionYear& r, const BySexAge& alone_share) {
+  CurrentHouseholds now(r);
+  const auto movers = chooseMovers(r, now, alone_share);
+  leave(r, now, movers.leaving);
+  join(r, now, movers.joining);
 }
 
 }  // namespace popsim::kernels
