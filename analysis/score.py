@@ -409,6 +409,19 @@ def _ratio_forecast(obs_y1, own_y, own_y1):
     return np.where(ok, obs_y1 * own_y / np.where(ok, own_y1, 1.0), obs_y1), int((~ok).sum())
 
 
+def _print_table(rows, error_label, prefix, error_key):
+    """One table of the household scores: total, national error and `error_key` per forecast."""
+    head = f"{'forecast':<38}{'total':>14}{'nat. error':>12}{'%':>9}{error_label:>12}"
+    print(head)
+    print("-" * len(head))
+    for label, m in rows:
+        if not m["available"]:
+            print(f"{label:<38}not available: {m['why']}")
+            continue
+        print(f"{label:<38}{m[prefix + '_forecast_total']:>14,.0f}{m[prefix + '_national_error']:>+12,.0f}"
+              f"{m[prefix + '_national_error_pct']:>+9.3f}{m[error_key]:>12.3f}")
+
+
 def _hh_metrics(F, O):
     ok = O > 0
     return dict(households_forecast_total=float(F.sum()), households_observed_total=float(O.sum()),
@@ -490,26 +503,10 @@ def score_households(a):
                                          **_hh_metrics(n["hh"], Oh), **_one_metrics(n["one"], Oo))))
     print(f"\n(a) registered households (세대) by si/gun/gu: observed {Oh.sum():,.0f} in {len(codes)} regions "
           f"({os.path.basename(o['hpath'])})")
-    head = f"{'forecast':<38}{'total':>14}{'nat. error':>12}{'%':>9}{'MAPE reg %':>12}"
-    print(head)
-    print("-" * len(head))
-    for label, m in rows:
-        if not m["available"]:
-            print(f"{label:<38}not available: {m['why']}")
-            continue
-        print(f"{label:<38}{m['households_forecast_total']:>14,.0f}{m['households_national_error']:>+12,.0f}"
-              f"{m['households_national_error_pct']:>+9.3f}{m['households_region_mape_pct']:>12.3f}")
+    _print_table(rows, "MAPE reg %", "households", "households_region_mape_pct")
     print(f"\n(b) one-person households by province x sex x 10-year group ({len(units)} units: Daegu and "
           f"Gyeongbuk as one): observed {Oo.sum():,.0f} ({os.path.basename(o['lpath'])})")
-    head = f"{'forecast':<38}{'total':>14}{'nat. error':>12}{'%':>9}{'WAPE cell %':>12}"
-    print(head)
-    print("-" * len(head))
-    for label, m in rows:
-        if not m["available"]:
-            print(f"{label:<38}not available: {m['why']}")
-            continue
-        print(f"{label:<38}{m['one_person_forecast_total']:>14,.0f}{m['one_person_national_error']:>+12,.0f}"
-              f"{m['one_person_national_error_pct']:>+9.3f}{m['one_person_cell_wape_pct']:>12.3f}")
+    _print_table(rows, "WAPE cell %", "one_person", "one_person_cell_wape_pct")
     result["forecasts"] = [m for _, m in rows]
     print("\npopsim = observed " + str(y1) + " x popsim's own " + f"{Y}/{y1}" + " ratio per region (a) or cell (b); "
           "MAPE reg = mean |F-O|/O of the regions; WAPE cell = sum|F-O| / sum O over the cells")
