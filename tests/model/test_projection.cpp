@@ -293,7 +293,8 @@ void expectHouseholdIndicators(const Projection& projection) {
 
 TEST(Projection, CountsTheHouseholdIndicatorsOfEveryHousehold) {
   if (test::rank() != 0) return;
-  auto projection = start(scaled(0.003), MPI_COMM_SELF);
+  const auto config = scaled(0.003);  // the projection keeps a reference to it
+  auto projection = start(config, MPI_COMM_SELF);
   expectHouseholdIndicators(projection);  // the start state
   for (int t = 1; t <= 4; ++t) {
     projection.step();
