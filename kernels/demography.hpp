@@ -39,7 +39,8 @@ void unions(RegionYear& r, const BySexAge& marriage, const BySexAge& divorce);
 // sex and 5-year age group the gap between the expected and the present number living alone
 // (after the year's deaths, births and unions) closes in expectation: where too few live alone,
 // unpartnered adults who live with others (not mothers of co-resident minors, not a household's
-// last adult) leave to live alone; where too many do, persons living alone move in with others:
+// last adult) leave to live alone; where too many do (only under 35 and from 75: in between a
+// cohort keeps its level), persons living alone move in with others:
 // under 60 with their linked mother or a person of their parents' generation, from 60 with a
 // linked adult child or a couple of their children's generation.
 void householdTransitions(RegionYear& r, const BySexAge& alone_share);

@@ -17,6 +17,12 @@ namespace {
 constexpr int kGroupYears = 5;
 constexpr int kGroups = core::kOpenAge / kGroupYears + 1;  // start ages 0-4, ..., 95-99, 100+
 constexpr std::uint32_t kHostTries = 2048;
+// Between these ages (at the start of the year) nobody is made to stop living alone: the fall of
+// the cross-sectional share living alone across them (men: 0.35 at 31-34, 0.20 at 40-49) records
+// older cohorts that married more, not persons who stop living alone, so a cohort keeps its level
+// there and leaves living alone by marriage, death or a move away (docs/model.md).
+constexpr int kStickyFrom = 35;
+constexpr int kStickyTo = 75;
 
 // Households as they stand after the year's earlier events (deaths, births, unions): a key per
 // household (start households by their position, this year's new households after them) and its
@@ -149,7 +155,9 @@ Movers chooseMovers(const RegionYear& r, const CurrentHouseholds& now, const ByS
   std::uint32_t draw = 0;
   Movers m;
   for (std::size_t c = 0; c < kCells; ++c) {
-    const double gap = expected[c] - static_cast<double>(alone[c].size());
+    double gap = expected[c] - static_cast<double>(alone[c].size());
+    const int first_age = static_cast<int>(c % kGroups) * kGroupYears;
+    if (gap < 0.0 && first_age >= kStickyFrom && first_age < kStickyTo) gap = 0.0;
     auto& from = gap > 0.0 ? leavers[c] : alone[c];
     const double wanted = std::min(std::abs(gap), static_cast<double>(from.size()));
     const double whole = std::floor(wanted);
