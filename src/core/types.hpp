@@ -30,6 +30,10 @@ inline constexpr int kAgeClasses = kOpenAge + 1;
 
 inline constexpr int ageClass(int age) { return age < kOpenAge ? age : kOpenAge; }
 
+// Household size classes 1..6 and 7+ (index 0..6): the results' /households/size and the
+// register's households by size.
+inline constexpr int kHouseholdSizes = 7;
+
 // The age of majority: every household has a member this old; marriage starts here.
 inline constexpr int kAdultAge = 18;
 

@@ -557,7 +557,7 @@ std::vector<HouseholdSizes> readHouseholdSizes(const std::string& path, const Co
     if (line[*p] != 0) t.fail(row, 0, fmt::format("duplicate row for province {} (first given on line {})", code, line[*p]));
     line[*p] = t.line(row);
     std::int64_t sum = 0;
-    for (int k = 0; k < kHouseholdSizeClasses; ++k) sum += sizes[*p][k] = t.count(row, 1 + k);
+    for (int k = 0; k < core::kHouseholdSizes; ++k) sum += sizes[*p][k] = t.count(row, 1 + k);
     if (sum != households[*p])
       t.fail(row, 1, fmt::format("the sizes sum to {} households; expected {} (the province's regions in the "
                                  "households table)", sum, households[*p]));

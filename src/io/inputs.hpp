@@ -123,8 +123,7 @@ struct DestinationModel {
 };
 
 // Registered households by size 1..6, 7+, per province (households_by_size.csv).
-inline constexpr int kHouseholdSizeClasses = 7;
-using HouseholdSizes = std::array<std::int64_t, kHouseholdSizeClasses>;
+using HouseholdSizes = std::array<std::int64_t, core::kHouseholdSizes>;
 
 struct CountryInputs {
   core::RegionTable regions;

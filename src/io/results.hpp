@@ -16,7 +16,7 @@
 
 namespace popsim::io {
 
-inline constexpr int kHouseholdSizes = 7;  // 1..7+
+inline constexpr int kHouseholdSizes = core::kHouseholdSizes;  // 1..7+
 inline constexpr std::array<const char*, 5> kHouseholdTypes = {"one person", "couple", "couple with others",
                                                                "lone parent with children", "other"};
 // The age groups of a household's reference person (core::referencePerson), in completed years

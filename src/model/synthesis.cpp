@@ -26,6 +26,34 @@ constexpr int kMaxFatherAgeAtBirth = 65;
 constexpr int kMaxOldestAge = 110;
 constexpr double kLargestHouseholdMean = 7.3;  // the mean size of households of 7 or more (about; register)
 
+using SizeShares = std::array<double, core::kHouseholdSizes>;
+
+// The persons of a household of size class k (7+ at its assumed mean).
+double sizeOfClass(int k) { return k == core::kHouseholdSizes - 1 ? kLargestHouseholdMean : k + 1.0; }
+
+// The counts of the classes 2..6, 7+ (index 1..6) proportional to weight_k x exp(theta x size_k),
+// summing to `total`, with theta found by bisection (`steps` halvings of [-5, 5]) so that their
+// mean size is `mean`: an exponential tilt, the least change of the weights' distribution that
+// has that mean.
+SizeShares tiltToMean(const SizeShares& weight, double mean, double total, int steps) {
+  auto tilted = [&](double theta) {
+    SizeShares t{};
+    double sum = 0.0;
+    for (int k = 1; k < core::kHouseholdSizes; ++k) sum += t[k] = weight[k] * std::exp(theta * sizeOfClass(k));
+    for (int k = 1; k < core::kHouseholdSizes; ++k) t[k] = sum > 0.0 ? total * t[k] / sum : 0.0;
+    return t;
+  };
+  double lo = -5.0, hi = 5.0;
+  for (int it = 0; it < steps; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    const auto t = tilted(mid);
+    double n = 0.0;
+    for (int k = 1; k < core::kHouseholdSizes; ++k) n += t[k] * sizeOfClass(k);
+    (n / total < mean ? lo : hi) = mid;
+  }
+  return tilted(0.5 * (lo + hi));
+}
+
 // Independent persons live alone unless others live with them; WithRelative: an adult who lives
 // in the household of a relative who is not a parent (a sibling's or a child's family).
 enum class Role : std::uint8_t { Independent, Married, Child, ElderWithRelative, WithRelative };
@@ -571,9 +599,9 @@ class RegionBuilder {
   // to the targets; one-person households are not touched. Random households of the two sizes are
   // tried (region stream) until a child and a mother fit; a pair that finds none is dropped.
   void calibrateSizes() {
-    constexpr int K = io::kHouseholdSizeClasses;  // classes 1..7+, index 0..6
+    constexpr int K = core::kHouseholdSizes;  // classes 1..7+, index 0..6
     if (in_.size_shares == nullptr) return;
-    const auto& register_sizes = *in_.size_shares;
+    const auto& expected_shares = *in_.size_shares;
     auto living_with = dependentsByHost();
     auto members = householdMembers();
     auto sizeOf = [&](std::size_t head) { return static_cast<int>(members[head]); };
@@ -595,23 +623,7 @@ class RegionBuilder {
       for (const auto head : bucket[k]) persons += sizeOf(head);
     }
     if (multi == 0.0) return;
-    auto sizeAt = [&](int k) { return k == K - 1 ? kLargestHouseholdMean : k + 1.0; };
-    auto tilted = [&](double theta) {
-      std::array<double, K> t{};
-      double sum = 0.0;
-      for (int k = 1; k < K; ++k) sum += t[k] = register_sizes[k] * std::exp(theta * sizeAt(k));
-      for (int k = 1; k < K; ++k) t[k] = sum > 0.0 ? multi * t[k] / sum : 0.0;
-      return t;
-    };
-    auto meanOf = [&](const std::array<double, K>& t) {
-      double n = 0.0;
-      for (int k = 1; k < K; ++k) n += t[k] * sizeAt(k);
-      return n / multi;
-    };
-    double lo = -5.0, hi = 5.0;
-    const double mean = persons / multi;
-    for (int it = 0; it < 60; ++it) (meanOf(tilted(0.5 * (lo + hi))) < mean ? lo : hi) = 0.5 * (lo + hi);
-    const auto target = tilted(0.5 * (lo + hi));
+    const auto target = tiltToMean(expected_shares, persons / multi, multi, 60);
     auto count = [&](int k) { return static_cast<double>(bucket[k].size()); };
     auto relocate = [&](std::size_t head, int from, int to) {
       if (from == to) return;
@@ -910,8 +922,8 @@ SynthesisStats& SynthesisStats::operator+=(const SynthesisStats& o) {
   return *this;
 }
 
-std::vector<std::array<double, io::kHouseholdSizeClasses>> householdSizeShares(const io::CountryInputs& inputs) {
-  constexpr int K = io::kHouseholdSizeClasses;
+std::vector<std::array<double, core::kHouseholdSizes>> householdSizeShares(const io::CountryInputs& inputs) {
+  constexpr int K = core::kHouseholdSizes;
   const auto& regions = inputs.regions;
   std::vector<std::array<double, K>> shares(regions.size());
   std::vector<double> multi(regions.size(), 0.0), mean(regions.size(), 0.0);
@@ -924,34 +936,19 @@ std::vector<std::array<double, io::kHouseholdSizeClasses>> householdSizeShares(c
     multi[r] = std::max(1.0, static_cast<double>(inputs.households[r]) - alone);
     mean[r] = std::clamp((static_cast<double>(io::total(counts)) - alone) / multi[r], 2.0, kLargestHouseholdMean);
   }
-  auto sizeAt = [](int k) { return k == K - 1 ? kLargestHouseholdMean : k + 1.0; };
   for (std::size_t p = 0; p < regions.provinces().size(); ++p) {
     std::vector<std::size_t> members;
     for (std::size_t r = 0; r < regions.size(); ++r)
       if (*regions.findProvince(regions[static_cast<core::RegionIndex>(r)].province_code) == p) members.push_back(r);
     const auto& registered = inputs.household_sizes[p];
-    std::array<double, K> factor{};
+    SizeShares factor{};
     factor.fill(1.0);
     for (int iteration = 0; iteration < 100; ++iteration) {
-      std::array<double, K> fitted{};
+      SizeShares fitted{};
       for (const auto r : members) {
-        // theta_r by bisection: the tilted shares' mean size is the region's.
-        auto tilted = [&](double theta) {
-          std::array<double, K> t{};
-          double sum = 0.0;
-          for (int k = 1; k < K; ++k) sum += t[k] = static_cast<double>(registered[k]) * factor[k] * std::exp(theta * sizeAt(k));
-          for (int k = 1; k < K; ++k) t[k] = sum > 0.0 ? t[k] / sum : 0.0;
-          return t;
-        };
-        double lo = -5.0, hi = 5.0;
-        for (int it = 0; it < 50; ++it) {
-          const double mid = 0.5 * (lo + hi);
-          const auto t = tilted(mid);
-          double m = 0.0;
-          for (int k = 1; k < K; ++k) m += t[k] * sizeAt(k);
-          (m < mean[r] ? lo : hi) = mid;
-        }
-        shares[r] = tilted(0.5 * (lo + hi));
+        SizeShares weight{};
+        for (int k = 1; k < K; ++k) weight[k] = static_cast<double>(registered[k]) * factor[k];
+        shares[r] = tiltToMean(weight, mean[r], 1.0, 50);
         for (int k = 1; k < K; ++k) fitted[k] += multi[r] * shares[r][k];
       }
       for (int k = 1; k < K; ++k)

@@ -74,7 +74,7 @@ struct RegionSynthesisInput {
   double alone_max_share = 1.0;        // [households] living_alone_max_share
   // The expected shares of the region's households of 2+ members by size 2..6, 7+ (index 1..6;
   // householdSizeShares); nationals only.
-  const std::array<double, io::kHouseholdSizeClasses>* size_shares = nullptr;
+  const std::array<double, core::kHouseholdSizes>* size_shares = nullptr;
   core::PersonId first_person_id = 1;  // ids first_person_id .. + persons - 1
 };
 
@@ -83,7 +83,7 @@ struct RegionSynthesisInput {
 // exp(theta_r x size_k)) so that their mean size is the region's own, (registered persons - those
 // living alone) / (registered households - one-person households), both from the inputs, with
 // size factors c_k that make the regions of a province add up to its registered sizes (raking).
-std::vector<std::array<double, io::kHouseholdSizeClasses>> householdSizeShares(const io::CountryInputs& inputs);
+std::vector<std::array<double, core::kHouseholdSizes>> householdSizeShares(const io::CountryInputs& inputs);
 
 // The synthesis input of region r with the configuration's parameters, seed and base year.
 RegionSynthesisInput regionInput(const io::Config& config, const io::CountryInputs& inputs, core::RegionIndex r,
