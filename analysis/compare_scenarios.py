@@ -2,7 +2,8 @@
 """Compare popsim scenario runs: figures and a Markdown summary.
 
 Usage:
-    /usr/bin/python3 analysis/compare_scenarios.py RESULTS.h5 [RESULTS.h5 ...] --out DIR
+    /usr/bin/python3 analysis/compare_scenarios.py RESULTS.h5 [RESULTS.h5 ...] --out DIR [--years Y,Y,...]
+                                                   [--overwrite] [--check-outputs]
 
 The first file is the reference (normally the baseline). Writes to DIR:
 
@@ -11,56 +12,62 @@ The first file is the reference (normally the baseline). Writes to DIR:
 * summary.md - headline tables (population, births, 65+ share, capital-region share, regions at
   risk at selected years) and the regions whose extinction class differs most from the reference
 
-Counts are divided by each run's scale (national figures). Needs h5py, numpy, matplotlib
-(Debian's /usr/bin/python3 with python3-h5py, python3-numpy, python3-matplotlib).
+Counts are divided by each run's scale (national figures). The runs must be of one region set
+and finished (a run stopped, killed or still running is refused, naming its last year written).
+--check-outputs checks the options and the outputs (that none exists without --overwrite or is
+being written) only, without reading the results files, and writes nothing
+(analysis/run_scenarios.sh checks so before its runs).
+Exit codes (docs/files.md, "Analysis tools"): 0 done; 2 refused, nothing written: a results file
+missing, damaged, unfinished or of other regions, an output that exists (--overwrite replaces it)
+or is an input, DIR being written by another process; 1 a write failed (a full disk, a read-only
+file system): nothing in DIR replaced.
+Needs h5py, numpy, matplotlib (Debian's /usr/bin/python3 with python3-h5py, python3-numpy,
+python3-matplotlib).
 """
-import argparse
 import os
-import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+import popsim_files  # noqa: E402
+from popsim_files import Outputs, Refused, Results  # noqa: E402
+
 CLASSES = ["high risk (<0.2)", "risk (0.2-0.5)", "caution (0.5-1.0)", "normal (1.0-1.5)", "low risk (>=1.5)"]
 
 
-def load(path):
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        sys.exit(f"compare_scenarios: {path}: not a readable HDF5 file ({e})")
-    with f:
-        for need in ("/meta", "/years", "/population", "/extinction/class", "/aggregates/capital/population"):
-            if need not in f:
-                sys.exit(f"compare_scenarios: {path}: not a popsim results file with the outlook (missing {need})")
-        meta = f["/meta"].attrs
-        scale = float(meta["scale"])
-        name = meta["scenario_name"]
-        name = name.decode() if isinstance(name, bytes) else str(name)
-        years = f["/years"][:]
-        pop = f["/population"][:].astype(float)  # [Y, R, 2, 101]
-        done = int(np.sum(f["/extinction/class"][:, 0] >= 0))  # simulated time points
-        r = dict(
+FIGURES = ["population.png", "births.png", "share_65plus.png", "capital_share.png", "extinction_classes.png"]
+
+
+def load(path, reference=None):
+    """One finished run's national series and extinction outlook; of the reference's regions."""
+    with Results(path) as res:
+        res.require_complete("the comparison")
+        if reference is not None and not np.array_equal(res.codes, reference["region_code"]):
+            raise Refused(f"{path}: its regions differ from those of {reference['path']} ({res.R} against "
+                          f"{len(reference['region_code'])} regions): compare runs of one region set")
+        R, scale = res.R, res.scale
+        pop = res.counts("/population", R, 2, 101).astype(float)  # [Y, R, 2, 101]
+        capital = res.values("/aggregates/capital/population", 2, lo=0)
+        name = res.attribute("/meta", "scenario_name", "text", "")
+        return dict(
             path=path, name=name or os.path.basename(os.path.dirname(os.path.abspath(path))), scale=scale,
-            years=years[:done],
-            population=pop[:done].sum(axis=(1, 2, 3)) / scale,
-            births=f["/births"][:done].sum(axis=(1, 2)) / scale,
-            share65=pop[:done, :, :, 65:].sum(axis=(1, 2, 3)) / pop[:done].sum(axis=(1, 2, 3)),
-            capital=f["/aggregates/capital/population"][:done, 0] / f["/aggregates/capital/population"][:done].sum(axis=1),
-            klass=f["/extinction/class"][:done],
-            index=f["/extinction/index"][:done],
-            by_class=f["/extinction/regions_by_class"][:done],
-            region_name=[x.decode() if isinstance(x, bytes) else str(x) for x in f["/regions/name_en"][:]],
-            region_code=f["/regions/code"][:],
+            years=res.years,
+            population=pop.sum(axis=(1, 2, 3)) / scale,
+            births=res.counts("/births", R, 35).sum(axis=(1, 2)) / scale,
+            share65=pop[:, :, :, 65:].sum(axis=(1, 2, 3)) / pop.sum(axis=(1, 2, 3)),
+            capital=capital[:, 0] / capital.sum(axis=1),
+            klass=res.values("/extinction/class", R, kind="int", lo=-1, hi=4),
+            index=res.values("/extinction/index", R),
+            by_class=res.counts("/extinction/regions_by_class", len(CLASSES)),
+            region_name=res.dataset("/regions/name_en", (R,), kind="text"),
+            region_code=res.codes,
         )
-    return r
 
 
-def series_plot(runs, key, ylabel, title, path, scale=1.0, percent=False):
+def series_plot(runs, key, ylabel, title, scale=1.0, percent=False):
     fig, ax = plt.subplots(figsize=(7, 4))
     for r in runs:
         y = r[key] * (100 if percent else 1) / scale
@@ -71,11 +78,10 @@ def series_plot(runs, key, ylabel, title, path, scale=1.0, percent=False):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
-def classes_plot(runs, path):
+def classes_plot(runs):
     fig, axes = plt.subplots(1, len(CLASSES), figsize=(15, 3.4), sharex=True)
     for k, ax in enumerate(axes):
         for r in runs:
@@ -86,8 +92,7 @@ def classes_plot(runs, path):
     axes[0].set_ylabel("regions (of 229)")
     axes[-1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def at(r, key, year):
@@ -95,23 +100,9 @@ def at(r, key, year):
     return r[key][k[0]] if len(k) else np.nan
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("results", nargs="+", help="results.h5 files; the first is the reference")
-    ap.add_argument("--out", required=True, help="output folder (created)")
-    ap.add_argument("--years", default="2030,2040,2050,2073", help="years of the summary tables")
-    args = ap.parse_args()
-    runs = [load(p) for p in args.results]
-    os.makedirs(args.out, exist_ok=True)
-    series_plot(runs, "population", "million persons", "National population", os.path.join(args.out, "population.png"), 1e6)
-    series_plot(runs, "births", "thousand births", "Births per year", os.path.join(args.out, "births.png"), 1e3)
-    series_plot(runs, "share65", "% of persons", "Share aged 65+", os.path.join(args.out, "share_65plus.png"), percent=True)
-    series_plot(runs, "capital", "% of persons", "Capital region's share of the population (Seoul, Incheon, Gyeonggi)",
-                os.path.join(args.out, "capital_share.png"), percent=True)
-    classes_plot(runs, os.path.join(args.out, "extinction_classes.png"))
-
+def summary_lines(runs, table_years):
     ref = runs[0]
-    years = [int(y) for y in args.years.split(",") if int(y) in set(int(x) for x in ref["years"])]
+    years = [y for y in table_years if y in set(int(x) for x in ref["years"])]
     L = ["# Scenario comparison", "",
          "Generated by `analysis/compare_scenarios.py` from: " + ", ".join(f"`{r['path']}` ({r['name']}, scale {r['scale']:g})"
                                                                        for r in runs) + ".", "",
@@ -136,7 +127,10 @@ def main():
             cells.append(f"{b[0] + b[1]} / {b[0]}" if b is not None else "")
         L.append(f"| {r['name']} | " + " | ".join(cells) + " |")
     L.append("")
-    last = int(min(r["years"][-1] for r in runs))
+    common = set.intersection(*(set(int(y) for y in r["years"]) for r in runs))
+    if not common:
+        raise Refused(f"{runs[-1]['path']}: no year in common with {ref['path']}: compare runs of the same period")
+    last = max(common)
     L += [f"### Regions whose class in {last} differs most from {ref['name']}", "",
           "| scenario | region | code | class (" + ref["name"] + ") | class | index (" + ref["name"] + ") | index |",
           "|---|---|---|---|---|---|---|"]
@@ -157,10 +151,42 @@ def main():
             L.append(f"| {r['name']} | (no region changes class) | | | | | |")
     L += ["", "Figures: ![population](population.png) ![births](births.png) ![65+](share_65plus.png) "
           "![capital](capital_share.png) ![classes](extinction_classes.png)", ""]
-    with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
-        f.write("\n".join(L))
-    print(f"compare_scenarios: {len(runs)} runs -> {args.out}/summary.md and 5 figures")
+    return L
+
+
+def main():
+    ap = popsim_files.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("results", nargs="+", help="results.h5 files; the first is the reference")
+    ap.add_argument("--out", required=True, help="output folder (created)")
+    ap.add_argument("--years", default="2030,2040,2050,2073", help="years of the summary tables")
+    ap.add_argument("--check-outputs", action="store_true",
+                    help="check the options and outputs only (the results files need not exist yet); write nothing")
+    args = ap.parse_args()
+    try:
+        table_years = [int(y) for y in args.years.split(",")]
+    except ValueError:
+        raise Refused(f"--years {args.years}: expected years separated by commas") from None
+    out = Outputs(args.overwrite, args.results)
+    paths = out.folder(args.out, FIGURES + ["summary.md"], "--out")
+    if args.check_outputs:
+        out.check_locks()
+        return 0
+    runs = []
+    for path in args.results:
+        runs.append(load(path, runs[0] if runs else None))
+    lines = summary_lines(runs, table_years)
+    figures = [series_plot(runs, "population", "million persons", "National population", 1e6),
+               series_plot(runs, "births", "thousand births", "Births per year", 1e3),
+               series_plot(runs, "share65", "% of persons", "Share aged 65+", percent=True),
+               series_plot(runs, "capital", "% of persons", "Capital region's share of the population (Seoul, Incheon, "
+                           "Gyeonggi)", percent=True),
+               classes_plot(runs)]
+    with out:
+        for name, fig in zip(FIGURES, figures):
+            out.save_figure(fig, paths[name])
+        out.write_text(paths["summary.md"], "\n".join(lines))
+    print(f"compare_scenarios: {len(runs)} runs -> {args.out}/summary.md and {len(FIGURES)} figures")
 
 
 if __name__ == "__main__":
-    main()
+    popsim_files.run(main)

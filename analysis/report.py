@@ -4,7 +4,7 @@
 Usage:
     /usr/bin/python3 analysis/report.py RESULTS.h5 --out DIR [--ensemble ENSEMBLE.h5]
         [--assumptions inputs/korea/assumptions_medium.csv] [--map-years 2023,2050,2073]
-        [--geojson BOUNDARIES.geojson] [--scaling bench/results/scaling.csv]
+        [--geojson BOUNDARIES.geojson] [--scaling bench/results/scaling.csv] [--overwrite]
 
 Writes to DIR (PNG, 110 dpi) and DIR/summary.md:
 * population.png - national population (and, with --ensemble, its median and 80%/95% intervals)
@@ -21,22 +21,27 @@ Writes to DIR (PNG, 110 dpi) and DIR/summary.md:
   summary ranks the si/gun/gu where it grows fastest (results of an older popsim, without the
   household indicators, get the households figure without them and no growth maps)
 * scaling.png - speed-up and efficiency, when --scaling gives bench/results/scaling.csv
-Exit codes: 0 done; 2 refused (a file that is not what it should be, or a --map-years outside the
-run), checked before anything is written to DIR.
+An unfinished run (stopped, killed or still running) is drawn up to the last year written, and
+the output, every figure's title and the summary say `incomplete run: written up to YEAR of END`.
+Exit codes (docs/files.md, "Analysis tools"): 0 done; 2 refused, checked before anything is
+written: a file that is not what it should be (missing, damaged, another kind of file, an
+ensemble of other regions), a --map-years outside the years written, a figure or summary.md that
+exists (--overwrite replaces them) or is an input, DIR being written by another process; 1 a write
+failed (a full disk, a read-only file system): nothing in DIR replaced.
 Needs Debian's /usr/bin/python3 with python3-h5py, python3-numpy, python3-matplotlib.
 """
-import argparse
 import csv
 import json
 import os
-import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+import popsim_files  # noqa: E402
+from popsim_files import Ensemble, Outputs, Refused, Results  # noqa: E402
 
 CLASS_EDGES = [0.2, 0.5, 1.0, 1.5]
 CLASS_NAMES = ["high risk", "risk", "caution", "normal", "low risk"]
@@ -46,55 +51,40 @@ GROWTH_NAMES = ["fewer", "+0-50%", "+50-100%", "+100-200%", "+200% or more"]
 RANKED = 15  # rows of the summary's ranking
 
 
-def text(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def refuse(message):
-    print(f"report: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def households(f, done, scale):
+def households(res, scale):
     """The national household series and the regional persons 65+ living alone (national scale);
     None for the indicators of a file that predates them. Mean size = persons / households."""
-    size = f["/households/size"][:done].astype(float) / scale
+    size = res.counts("/households/size", res.R, None).astype(float) / scale
     h = dict(households=size.sum(axis=2), one_person=size[:, :, 0])
-    if "/households/alone_65plus" in f:
+    if res.has("/households/alone_65plus"):
         for k in ("alone_65plus", "alone_80plus", "with_child_under_6"):
-            h[k] = f[f"/households/{k}"][:done].astype(float) / scale
+            h[k] = res.counts(f"/households/{k}", res.R).astype(float) / scale
     return h
 
 
-def load(path):
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        refuse(f"{path}: not a readable HDF5 file ({e})")
-    with f:
-        if "/meta" not in f or "/population" not in f:
-            refuse(f"{path}: not a popsim results file")
-        scale = float(f["/meta"].attrs["scale"])
-        pop = f["/population"][:].astype(float) / scale  # [Y, R, 2, 101], everyone resident
-        if "/nationals/population" not in f:
-            refuse(f"{path}: no /nationals/population (written by an older popsim); rerun the projection")
-        nationals = f["/nationals/population"][:].astype(float) / scale  # registered population
-        done = len(pop)
-        if "/extinction/class" in f:
-            done = int(np.sum(f["/extinction/class"][:, 0] >= 0))
-        r = dict(
-            scale=scale, years=f["/years"][:done], pop=pop[:done], nationals=nationals[:done],
-            births=f["/births"][:done].astype(float) / scale, deaths=f["/deaths"][:done].astype(float) / scale,
-            national_births=f["/nationals/births_by_mother_age"][:done].astype(float) / scale,
-            province=f["/regions/province"][:], lon=f["/regions/centroid_lon"][:], lat=f["/regions/centroid_lat"][:],
-            code=f["/regions/code"][:], prov_code=f["/provinces/code"][:],
-            prov_name=[text(x) for x in f["/provinces/name_en"][:]],
-            mig_in=f["/migration/in"][:done].astype(float) / scale, mig_out=f["/migration/out"][:done].astype(float) / scale,
-            scenario=text(f["/meta"].attrs.get("scenario_name", b"")), config=text(f["/meta"].attrs["config_path"]),
-            name=[text(x) for x in f["/regions/name_en"][:]],
-            hh=households(f, done, scale),
-        )
-    return r
+def load(res):
+    """The written years of a results file, checked, at national scale."""
+    if not res.has("/nationals/population"):
+        raise Refused(f"{res.path}: no /nationals/population (written by an older popsim); rerun the projection")
+    R, P = res.R, res.length("/provinces/code")
+    scale = res.scale
+    return dict(
+        scale=scale, years=res.years, status=res.status,
+        pop=res.counts("/population", R, 2, 101).astype(float) / scale,  # [Y, R, 2, 101], everyone resident
+        nationals=res.counts("/nationals/population", R, 2, 101).astype(float) / scale,  # registered population
+        births=res.counts("/births", R, 35).astype(float) / scale,
+        deaths=res.counts("/deaths", R, 2, 101).astype(float) / scale,
+        national_births=res.counts("/nationals/births_by_mother_age", R, 35).astype(float) / scale,
+        province=res.dataset("/regions/province", (R,), kind="int"),
+        lon=res.dataset("/regions/centroid_lon", (R,)), lat=res.dataset("/regions/centroid_lat", (R,)),
+        code=res.codes, prov_code=res.dataset("/provinces/code", (P,), kind="int"),
+        prov_name=res.dataset("/provinces/name_en", (P,), kind="text"),
+        mig_in=res.counts("/migration/in", R).astype(float) / scale,
+        mig_out=res.counts("/migration/out", R).astype(float) / scale,
+        scenario=res.attribute("/meta", "scenario_name", "text", ""), config=res.attribute("/meta", "config_path", "text"),
+        name=res.dataset("/regions/name_en", (R,), kind="text"),
+        hh=households(res, scale),
+    )
 
 
 def tfr(r):
@@ -108,36 +98,50 @@ def tfr(r):
     return np.array(out)
 
 
+def read_table(path, option, columns):
+    """Rows of a CSV input (lines starting with # skipped) as dicts of floats of `columns`."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+        return [{c: float(row[c]) for c in columns} | {k: v for k, v in row.items() if k not in columns}
+                for row in rows]
+    except (OSError, UnicodeDecodeError, KeyError, TypeError, ValueError) as e:
+        raise Refused(f"{option} {path}: expected a CSV table with numeric columns {', '.join(columns)} "
+                      f"({type(e).__name__}: {e})") from e
+
+
 def read_assumptions(path):
-    years, values = [], []
-    with open(path, encoding="utf-8") as f:
-        rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        for row in rows:
-            years.append(int(row["year"]))
-            values.append(float(row["tfr"]))
-    return np.array(years), np.array(values)
+    rows = read_table(path, "--assumptions", ("year", "tfr"))
+    return np.array([int(r["year"]) for r in rows]), np.array([r["tfr"] for r in rows]), os.path.basename(path)
 
 
-def save(fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def read_geojson(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            gj = json.load(f)
+        features = [(feat["properties"], feat["geometry"]) for feat in gj.get("features", [])]
+        for _, geom in features:
+            polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+            for poly in polys:
+                if np.asarray(poly[0], dtype=float).shape[1:] != (2,):
+                    raise ValueError("a ring is not a list of [lon, lat]")
+        return features
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        raise Refused(f"--geojson {path}: expected GeoJSON features with Polygon or MultiPolygon geometries "
+                      f"({type(e).__name__}: {e})") from e
 
 
-def population_figure(r, ens, path):
+def population_figure(r, ens):
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     y = r["years"]
     a.plot(y, r["pop"].sum(axis=(1, 2, 3)) / 1e6, lw=2, label="everyone resident")
     a.plot(y, r["nationals"].sum(axis=(1, 2, 3)) / 1e6, lw=1.5, label="nationals (registered)")
     if ens is not None:
-        ey = ens["/years"][:]
-        m = ens["/summary/national/population/median"][:] / 1e6
-        ok = np.isfinite(m)
-        a.fill_between(ey[ok], ens["/summary/national/population/lo95"][ok] / 1e6,
-                       ens["/summary/national/population/hi95"][ok] / 1e6, alpha=0.2, label="95% interval")
-        a.fill_between(ey[ok], ens["/summary/national/population/lo80"][ok] / 1e6,
-                       ens["/summary/national/population/hi80"][ok] / 1e6, alpha=0.35, label="80% interval")
-        a.plot(ey[ok], m[ok], "k--", lw=1, label=f"median of {int(ens['/meta'].attrs['replicates'])} replicates")
+        ey, q = ens["years"], ens["population"]
+        ok = np.isfinite(q["median"]) & (ey <= y[-1])
+        a.fill_between(ey[ok], q["lo95"][ok] / 1e6, q["hi95"][ok] / 1e6, alpha=0.2, label="95% interval")
+        a.fill_between(ey[ok], q["lo80"][ok] / 1e6, q["hi80"][ok] / 1e6, alpha=0.35, label="80% interval")
+        a.plot(ey[ok], q["median"][ok] / 1e6, "k--", lw=1, label=f"median of {ens['replicates']} replicates")
     a.set_title("National population")
     a.set_ylabel("million persons")
     a.legend(fontsize=8)
@@ -149,24 +153,24 @@ def population_figure(r, ens, path):
     for ax in (a, b):
         ax.grid(alpha=0.3)
         ax.set_xlabel("year")
-    save(fig, path)
+    return fig
 
 
-def tfr_figure(r, assumptions, path):
+def tfr_figure(r, assumptions):
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(r["years"][1:], tfr(r)[1:], lw=2, label="simulated")
     if assumptions:
-        ay, av = read_assumptions(assumptions)
+        ay, av, name = assumptions
         sel = (ay >= r["years"][0]) & (ay <= r["years"][-1])
-        ax.plot(ay[sel], av[sel], "k--", label=f"assumption path ({os.path.basename(assumptions)})")
+        ax.plot(ay[sel], av[sel], "k--", label=f"assumption path ({name})")
     ax.set_title("Total fertility rate")
     ax.set_xlabel("year")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    save(fig, path)
+    return fig
 
 
-def pyramids_figure(r, path):
+def pyramids_figure(r):
     years = list(r["years"])
     picks = [years[0]] + ([2050] if 2050 in years[1:-1] else []) + ([years[-1]] if len(years) > 1 else [])
     fig, axes = plt.subplots(1, len(picks), figsize=(4.2 * len(picks), 4.5), sharey=True)
@@ -182,10 +186,10 @@ def pyramids_figure(r, path):
         ax.set_xlabel("thousand persons")
     axes[0].set_ylabel("age")
     axes[0].legend(fontsize=8)
-    save(fig, path)
+    return fig
 
 
-def share65_figure(r, path):
+def share65_figure(r):
     fig, ax = plt.subplots(figsize=(8, 4.5))
     y = r["years"]
     for k, code in enumerate(r["prov_code"]):
@@ -198,7 +202,7 @@ def share65_figure(r, path):
     ax.set_xlabel("year")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6, ncol=2)
-    save(fig, path)
+    return fig
 
 
 def extinction_index(r, t):
@@ -209,19 +213,15 @@ def extinction_index(r, t):
 
 
 def draw_regions(ax, r, colour, size, geojson=None):
-    """The si/gun/gu in their colours: a choropleth from the --geojson boundaries, otherwise points at
-    their centroids sized by `size` (one value per region)."""
+    """The si/gun/gu in their colours: a choropleth from the --geojson features (read_geojson),
+    otherwise points at their centroids sized by `size` (one value per region)."""
     drawn = False
     if geojson:
-        with open(geojson, encoding="utf-8") as f:
-            gj = json.load(f)
         index_of = {int(c): i for i, c in enumerate(r["code"])}
-        for feat in gj.get("features", []):
-            props = feat.get("properties", {})
-            code = next((int(v) for v in props.values() if str(v).isdigit() and int(v) in index_of), None)
+        for props, geom in geojson:
+            code = next((int(v) for v in (props or {}).values() if str(v).isdigit() and int(v) in index_of), None)
             if code is None:
                 continue
-            geom = feat["geometry"]
             polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
             for poly in polys:
                 ring = np.array(poly[0])
@@ -234,7 +234,7 @@ def draw_regions(ax, r, colour, size, geojson=None):
     ax.set_aspect(1.2)
 
 
-def map_figure(r, year, path, geojson=None):
+def map_figure(r, year, geojson=None):
     t = list(r["years"]).index(year)
     idx = extinction_index(r, t)
     cls = np.digitize(idx, CLASS_EDGES)
@@ -245,7 +245,7 @@ def map_figure(r, year, path, geojson=None):
         ax.scatter([], [], c=colours[c], label=f"{CLASS_NAMES[c]}: {int(np.sum(cls == c))}")
     ax.legend(title="extinction index class", fontsize=8, loc="lower right")
     ax.set_title(f"Local extinction index, {year} (nationals: women 20-39 / persons 65+)")
-    save(fig, path)
+    return fig
 
 
 def alone_growth(r, t0, t1):
@@ -255,7 +255,7 @@ def alone_growth(r, t0, t1):
     return np.where(a[t0] > 0, 100 * (a[t1] - a[t0]) / np.maximum(a[t0], 1e-9), np.nan)
 
 
-def growth_map_figure(r, year, path, geojson=None):
+def growth_map_figure(r, year, geojson=None):
     t = list(r["years"]).index(year)
     growth = alone_growth(r, 0, t)
     cls = np.digitize(np.nan_to_num(growth, nan=0.0), GROWTH_EDGES)
@@ -269,10 +269,10 @@ def growth_map_figure(r, year, path, geojson=None):
         ax.scatter([], [], c="#bbbbbb", label=f"none at the start: {int(np.isnan(growth).sum())}")
     ax.legend(title=f"persons 65+ living alone, {r['years'][0]}-{year}", fontsize=8, loc="lower right")
     ax.set_title(f"Growth of persons 65+ living alone, {r['years'][0]}-{year} (point size: {year})")
-    save(fig, path)
+    return fig
 
 
-def households_figure(r, path):
+def households_figure(r):
     h = r["hh"]
     y = r["years"]
     n = h["households"].sum(axis=1)
@@ -293,7 +293,7 @@ def households_figure(r, path):
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.set_xlabel("year")
-    save(fig, path)
+    return fig
 
 
 def household_summary(r, years, picks):
@@ -334,7 +334,7 @@ def growth_years(years):
     return sorted({y for y in (2050, years[-1]) if y in years[1:]})
 
 
-def migration_figure(r, path):
+def migration_figure(r):
     fig, ax = plt.subplots(figsize=(8, 4.5))
     y = r["years"][1:]
     for k, code in enumerate(r["prov_code"]):
@@ -347,18 +347,21 @@ def migration_figure(r, path):
     ax.set_xlabel("year")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6, ncol=2)
-    save(fig, path)
+    return fig
 
 
-def scaling_figure(path_csv, path):
-    rows = list(csv.DictReader(open(path_csv, encoding="utf-8")))
+def read_scaling(path):
+    return read_table(path, "--scaling", ("ranks", "threads", "agent_years_per_s"))
+
+
+def scaling_figure(rows):
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     for kind, marker in (("strong", "o"), ("weak", "s")):
         sel = [r for r in rows if r.get("kind") == kind]
         if not sel:
             continue
-        cores = np.array([int(r["ranks"]) * int(r["threads"]) for r in sel])
-        rate = np.array([float(r["agent_years_per_s"]) for r in sel])
+        cores = np.array([r["ranks"] * r["threads"] for r in sel])
+        rate = np.array([r["agent_years_per_s"] for r in sel])
         base = rate[np.argmin(cores)] / cores.min()
         a.plot(cores, rate / 1e6, marker, label=f"{kind} scaling")
         b.plot(cores, rate / (cores * base), marker, label=f"{kind} scaling")
@@ -369,65 +372,29 @@ def scaling_figure(path_csv, path):
     for ax in (a, b):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    save(fig, path)
+    return fig
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("results")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--ensemble")
-    ap.add_argument("--assumptions")
-    ap.add_argument("--map-years", default="")
-    ap.add_argument("--geojson")
-    ap.add_argument("--scaling")
-    args = ap.parse_args()
-    r = load(args.results)
-    years = [int(y) for y in r["years"]]
-    # Every option is checked before anything is written to DIR.
-    try:
-        maps = [int(y) for y in args.map_years.split(",") if y] or sorted({years[0], 2050 if 2050 in years else years[-1], years[-1]})
-    except ValueError:
-        refuse(f"--map-years {args.map_years}: expected years separated by commas")
-    for y in maps:
-        if y not in years:
-            refuse(f"--map-years: {y} is not in the run ({years[0]}..{years[-1]})")
-    for option, path in (("--assumptions", args.assumptions), ("--geojson", args.geojson), ("--scaling", args.scaling)):
-        if path and not os.path.isfile(path):
-            refuse(f"{option} {path}: no such file")
-    ens = None
-    if args.ensemble:
-        try:
-            ens = h5py.File(args.ensemble, "r")
-        except OSError as e:
-            refuse(f"--ensemble {args.ensemble}: not a readable HDF5 file ({e})")
-        if "/summary/national/population/median" not in ens:
-            refuse(f"--ensemble {args.ensemble}: not a popsim ensemble file")
-    os.makedirs(args.out, exist_ok=True)
-    made = []
-    population_figure(r, ens, os.path.join(args.out, "population.png")); made.append("population.png")
-    tfr_figure(r, args.assumptions, os.path.join(args.out, "tfr.png")); made.append("tfr.png")
-    pyramids_figure(r, os.path.join(args.out, "pyramids.png")); made.append("pyramids.png")
-    share65_figure(r, os.path.join(args.out, "share_65plus.png")); made.append("share_65plus.png")
-    for y in maps:
-        map_figure(r, y, os.path.join(args.out, f"extinction_map_{y}.png"), args.geojson)
-        made.append(f"extinction_map_{y}.png")
-    migration_figure(r, os.path.join(args.out, "net_migration_provinces.png")); made.append("net_migration_provinces.png")
-    households_figure(r, os.path.join(args.out, "households.png")); made.append("households.png")
-    if "alone_65plus" in r["hh"]:
-        for y in growth_years(years):
-            name = f"alone_65plus_growth_{years[0]}_{y}.png"
-            growth_map_figure(r, y, os.path.join(args.out, name), args.geojson)
-            made.append(name)
-    if args.scaling:
-        scaling_figure(args.scaling, os.path.join(args.out, "scaling.png")); made.append("scaling.png")
+def read_ensemble(path, res):
+    """The national population quantiles of an ensemble of runs like RESULTS (same regions and start)."""
+    with Ensemble(path) as ens:
+        if not np.array_equal(ens.codes, res.codes) or ens.years[0] != res.start:
+            raise Refused(f"--ensemble {path}: not an ensemble of runs like {res.path} (other regions or start year: "
+                          f"{len(ens.codes)} regions from {ens.years[0]}, against {res.R} from {res.start})")
+        return dict(years=ens.years, replicates=ens.replicates,
+                    population={q: ens.national("population", q, lo=0) for q in ("median", "lo80", "hi80", "lo95", "hi95")})
+
+
+def summary(args, r, years, made):
     total = r["pop"].sum(axis=(1, 2, 3))
-    L = [f"# popsim run: {args.results}", "",
-         f"Configuration {r['config']}, scenario '{r['scenario'] or 'none'}', scale {r['scale']:g}; {years[0]}..{years[-1]}.", "",
-         "Population: everyone resident (Statistics Korea's definition); nationals: the registered population, on "
-         "which the extinction index is computed.", "",
-         "| year | population | nationals | births | deaths | 65+ share | TFR | regions at risk (index < 0.5) |",
-         "|---|---|---|---|---|---|---|---|"]
+    L = [f"# popsim run: {args.results}", ""]
+    if r["status"]:
+        L += [f"**{r['status']}**: every table and figure stops at {years[-1]}.", ""]
+    L += [f"Configuration {r['config']}, scenario '{r['scenario'] or 'none'}', scale {r['scale']:g}; {years[0]}..{years[-1]}.", "",
+          "Population: everyone resident (Statistics Korea's definition); nationals: the registered population, on "
+          "which the extinction index is computed.", "",
+          "| year | population | nationals | births | deaths | 65+ share | TFR | regions at risk (index < 0.5) |",
+          "|---|---|---|---|---|---|---|---|"]
     nationals = r["nationals"].sum(axis=(1, 2, 3))
     rates = tfr(r)
     picks = sorted({years[0], *[v for v in (2030, 2040, 2050, 2060, 2070) if v in years], years[-1]})
@@ -437,11 +404,58 @@ def main():
                  f"{100 * r['pop'][t, :, :, 65:].sum() / total[t]:.1f}% | "
                  f"{'' if np.isnan(rates[t]) else f'{rates[t]:.2f}'} | {int(np.sum(extinction_index(r, t) < 0.5))} |")
     L += household_summary(r, years, picks)
-    L += ["", "Figures:", ""] + [f"![{m}]({m})" for m in made] + [""]
-    with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
-        f.write("\n".join(L))
+    return "\n".join(L + ["", "Figures:", ""] + [f"![{m}]({m})" for m in made] + [""])
+
+
+def main():
+    ap = popsim_files.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("results")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--ensemble")
+    ap.add_argument("--assumptions")
+    ap.add_argument("--map-years", default="")
+    ap.add_argument("--geojson")
+    ap.add_argument("--scaling")
+    args = ap.parse_args()
+    # Every input and option is read and checked, and every output named, before anything is written.
+    with Results(args.results) as res:
+        r = load(res)
+        years = [int(y) for y in r["years"]]
+        try:
+            maps = [int(y) for y in args.map_years.split(",") if y.strip()]
+        except ValueError:
+            raise Refused(f"--map-years {args.map_years}: expected years separated by commas") from None
+        for y in maps:
+            res.row(y, "--map-years")
+        maps = maps or sorted({years[0], 2050 if 2050 in years else years[-1], years[-1]})
+        ens = read_ensemble(args.ensemble, res) if args.ensemble else None
+    assumptions = read_assumptions(args.assumptions) if args.assumptions else None
+    geojson = read_geojson(args.geojson) if args.geojson else None
+    scaling = read_scaling(args.scaling) if args.scaling else None
+    figures = [("population.png", lambda: population_figure(r, ens)), ("tfr.png", lambda: tfr_figure(r, assumptions)),
+               ("pyramids.png", lambda: pyramids_figure(r)), ("share_65plus.png", lambda: share65_figure(r))]
+    figures += [(f"extinction_map_{y}.png", lambda y=y: map_figure(r, y, geojson)) for y in maps]
+    figures += [("net_migration_provinces.png", lambda: migration_figure(r)), ("households.png", lambda: households_figure(r))]
+    if "alone_65plus" in r["hh"]:
+        figures += [(f"alone_65plus_growth_{years[0]}_{y}.png", lambda y=y: growth_map_figure(r, y, geojson))
+                    for y in growth_years(years)]
+    if scaling is not None:
+        figures.append(("scaling.png", lambda: scaling_figure(scaling)))
+    made = [name for name, _ in figures]
+    out = Outputs(args.overwrite, [args.results, args.ensemble, args.assumptions, args.geojson, args.scaling])
+    paths = out.folder(args.out, made + ["summary.md"], "--out")
+    with out:
+        for name, draw in figures:
+            fig = draw()
+            if r["status"]:
+                fig.suptitle(r["status"], color="firebrick", fontsize=10)
+            fig.tight_layout()
+            out.save_figure(fig, paths[name])
+        out.write_text(paths["summary.md"], summary(args, r, years, made))
+    if r["status"]:
+        print(f"report: {args.results}: {r['status']}; figures and summary stop at {years[-1]}")
     print(f"report: {len(made)} figures and summary.md in {args.out}")
 
 
 if __name__ == "__main__":
-    main()
+    popsim_files.run(main)

@@ -5,8 +5,9 @@ the registered households.
 Usage
 -----
     /usr/bin/python3 analysis/score.py RESULTS.h5 --observed OBSERVED_LONG.csv --year Y
-                                       [--population nationals|everyone] [--json OUT.json]
+                                       [--population nationals|everyone] [--json OUT.json] [--overwrite]
     /usr/bin/python3 analysis/score.py RESULTS.h5 --households OBSERVED_DIR --year Y [--json OUT.json]
+                                       [--overwrite]
 
 OBSERVED_LONG.csv has the layout of the MOIS table shipped in
 inputs/korea/observed/mois_resident_sgg_sex_age5_2022_2023_long.csv: ref_date,year,adm_code,name,level,sex,age_group,pop
@@ -50,28 +51,31 @@ above ("no change" = y1; "last change repeated" = y1 + (y1 - y0) per year, floor
 previous change repeated).  Printed: households by region (national error, region MAPE) and
 one-person households (national error, cell WAPE over unit x sex x group).
 
-Exit codes: 0 scored (also when the observed table lacks year Y: a warning, nothing scored);
-2 a file is missing or not as expected (the message names the file and what was expected).
-The JSON output may not be one of the input files.  Needs h5py, numpy and pandas only.
+A year needed (Y, and y1 in household mode) that an unfinished run (stopped, killed or still
+running) has not written yet is refused, naming the last year written.
+
+Exit codes (docs/files.md, "Analysis tools"): 0 scored (also when the observed table lacks year
+Y: a warning, nothing scored); 2 refused, nothing written: a file is missing or not as expected
+(the message names the file and what was expected), a year is not written, or the JSON output
+exists (--overwrite replaces it), is one of the input files or is being written by another
+process; 1 writing the JSON output failed (a full disk, a read-only file system).
+Needs h5py, numpy and pandas only.
 """
-import argparse
 import glob
 import json
 import math
 import os
 import re
-import sys
 
 import numpy as np
 import pandas as pd
 
+import popsim_files
+from popsim_files import Outputs, Refused, Results
+
 AGE5 = [f"{a}-{a + 4}" for a in range(0, 100, 5)] + ["100+"]
 SEXES = ("M", "F")
 OBS_COLS = ["year", "adm_code", "level", "sex", "age_group", "pop"]
-
-
-class ScoreError(Exception):
-    """A file is missing or not as expected."""
 
 
 def recode(code):
@@ -87,79 +91,46 @@ def recode(code):
 # ----------------------------------------------------------------------------------------
 # reading
 # ----------------------------------------------------------------------------------------
-def read_results(path, year, population):
+def read_results(res, year, population):
     """Forecast cells (R, 2, 21) at `year`, region codes, base year, scale."""
-    try:
-        import h5py
-    except ImportError as exc:
-        raise ScoreError(f"h5py is needed to read {path} ({exc})") from exc
-    if not os.path.isfile(path):
-        raise ScoreError(f"{path}: file not found (expected a popsim results.h5)")
     dset = "/nationals/population" if population == "nationals" else "/population"
-    try:
-        with h5py.File(path, "r") as f:
-            for name in (dset, "/years", "/regions/code", "/meta"):
-                if name not in f:
-                    raise ScoreError(f"{path}: no {name} (expected a popsim results file with {dset} "
-                                     "[year, region, sex, age 0..100], /years, /regions/code and /meta)")
-            years = np.asarray(f["/years"][:]).astype(int)
-            codes = [str(int(c)) if np.issubdtype(np.asarray(c).dtype, np.integer) else
-                     (c.decode() if isinstance(c, bytes) else str(c)) for c in f["/regions/code"][:]]
-            if "scale" not in f["/meta"].attrs:
-                raise ScoreError(f"{path}: /meta has no attribute 'scale'")
-            scale = float(f["/meta"].attrs["scale"])
-            ds = f[dset]
-            if ds.ndim != 4 or ds.shape[0] != len(years) or ds.shape[1] != len(codes) or ds.shape[2] != 2 \
-                    or ds.shape[3] != 101:
-                raise ScoreError(f"{path}: {dset} has shape {ds.shape}; expected "
-                                 f"[{len(years)} years, {len(codes)} regions, 2 sexes, 101 ages]")
-            hit = np.where(years == year)[0]
-            if len(hit) == 0:
-                raise ScoreError(f"{path}: year {year} is not in /years (it holds "
-                                 f"{years.min()}..{years.max()})")
-            pop = np.asarray(ds[int(hit[0])], dtype=float)
-    except ScoreError:
-        raise
-    except Exception as exc:  # noqa: BLE001  (unreadable or not HDF5)
-        raise ScoreError(f"{path}: cannot read as a popsim results file (HDF5): {exc}") from exc
-    if not scale > 0:
-        raise ScoreError(f"{path}: /meta scale is {scale}; expected > 0")
-    pop = pop / scale
-    g = pop[:, :, :100].reshape(len(codes), 2, 20, 5).sum(axis=3)
+    t = res.row(year, f"scoring {dset}")
+    pop = res.counts(dset, res.R, 2, 101)[t].astype(float) / res.scale
+    g = pop[:, :, :100].reshape(res.R, 2, 20, 5).sum(axis=3)
     cells = np.concatenate([g, pop[:, :, 100:101]], axis=2)
-    return cells, codes, int(years[0]), scale
+    return cells, [str(int(c)) for c in res.codes], res.start, res.scale
 
 
 def read_observed(path):
     if not os.path.isfile(path):
-        raise ScoreError(f"{path}: file not found (expected an observed table with columns "
-                         f"{','.join(OBS_COLS)})")
+        raise Refused(f"{path}: file not found (expected an observed table with columns "
+                      f"{','.join(OBS_COLS)})")
     try:
         d = pd.read_csv(path, dtype={"adm_code": str})
     except Exception as exc:  # noqa: BLE001
-        raise ScoreError(f"{path}: cannot read as CSV: {exc}") from exc
+        raise Refused(f"{path}: cannot read as CSV: {exc}") from exc
     d.columns = [str(c).lstrip("\ufeff") for c in d.columns]
     miss = [c for c in OBS_COLS if c not in d.columns]
     if miss:
-        raise ScoreError(f"{path}: missing columns {miss} (expected the layout "
-                         "ref_date,year,adm_code,name,level,sex,age_group,pop)")
+        raise Refused(f"{path}: missing columns {miss} (expected the layout "
+                      "ref_date,year,adm_code,name,level,sex,age_group,pop)")
     d = d[d.level.astype(str) == "sgg"].copy()
     if d.empty:
-        raise ScoreError(f"{path}: no rows with level 'sgg' (the si/gun/gu-level units)")
+        raise Refused(f"{path}: no rows with level 'sgg' (the si/gun/gu-level units)")
     d["age_group"] = d.age_group.astype(str).str.strip().str.replace("~", "-", regex=False)
     bad = sorted(set(d.age_group) - set(AGE5))
     if bad:
-        raise ScoreError(f"{path}: unknown age groups {bad[:5]}; expected 0~4 ... 95~99, 100+")
+        raise Refused(f"{path}: unknown age groups {bad[:5]}; expected 0~4 ... 95~99, 100+")
     d = d[d.sex.isin(SEXES)]
     if d.empty:
-        raise ScoreError(f"{path}: no rows with sex M or F")
+        raise Refused(f"{path}: no rows with sex M or F")
     try:
         d["year"] = d.year.astype(int)
         d["pop"] = pd.to_numeric(d["pop"], errors="raise").astype(float)
     except Exception as exc:  # noqa: BLE001
-        raise ScoreError(f"{path}: year and pop must be numbers ({exc})") from exc
-    if (d["pop"] < 0).any():
-        raise ScoreError(f"{path}: negative counts in pop")
+        raise Refused(f"{path}: year and pop must be numbers ({exc})") from exc
+    if (d["pop"] < 0).any() or d["pop"].isna().any():
+        raise Refused(f"{path}: negative or missing counts in pop")
     d["code"] = d.adm_code.map(recode)
     return d
 
@@ -169,21 +140,21 @@ def observed_cells(d, year, codes, path):
     x = d[d.year == year]
     unknown = sorted(set(x.code) - set(codes))
     if unknown:
-        raise ScoreError(f"{path}: year {year} has codes not in the results file's /regions/code "
-                         f"(after the Gangwon and Gunwi recodes): {unknown[:5]}"
-                         + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""))
+        raise Refused(f"{path}: year {year} has codes not in the results file's /regions/code "
+                      f"(after the Gangwon and Gunwi recodes): {unknown[:5]}"
+                      + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""))
     missing = sorted(set(codes) - set(x.code))
     if missing:
-        raise ScoreError(f"{path}: year {year} lacks {len(missing)} of the results file's {len(codes)} "
-                         f"regions, e.g. {missing[:5]}")
+        raise Refused(f"{path}: year {year} lacks {len(missing)} of the results file's {len(codes)} "
+                      f"regions, e.g. {missing[:5]}")
     if x.duplicated(["code", "sex", "age_group"]).any():
-        raise ScoreError(f"{path}: year {year} has more than one row per region x sex x age group")
+        raise Refused(f"{path}: year {year} has more than one row per region x sex x age group")
     w = x.pivot_table(index=["code", "sex"], columns="age_group", values="pop", aggfunc="sum")
     w = w.reindex(columns=AGE5)
     idx = pd.MultiIndex.from_product([codes, SEXES])
     w = w.reindex(idx)
     if w.isna().any().any():
-        raise ScoreError(f"{path}: year {year} lacks some region x sex x age group cells")
+        raise Refused(f"{path}: year {year} lacks some region x sex x age group cells")
     return w.to_numpy(float).reshape(len(codes), 2, len(AGE5))
 
 
@@ -231,77 +202,40 @@ GROUPS10 = [(a, a + 9) for a in range(0, 100, 10)] + [(100, 100)]
 MERGED_UNITS = {"27": "27+47", "47": "27+47"}   # Gunwi-gun moved from Gyeongbuk to Daegu on 2023-07-01
 
 
-def _codes(values):
-    return [str(int(c)) if np.issubdtype(np.asarray(c).dtype, np.integer) else
-            (c.decode() if isinstance(c, bytes) else str(c)) for c in values]
-
-
-def read_household_results(path, years_needed):
+def read_household_results(res, years_needed):
     """popsim's households by region and persons living alone by region x sex x age, unscaled,
-    at each year of years_needed; region codes, their provinces, all years, scale."""
-    try:
-        import h5py
-    except ImportError as exc:
-        raise ScoreError(f"h5py is needed to read {path} ({exc})") from exc
-    if not os.path.isfile(path):
-        raise ScoreError(f"{path}: file not found (expected a popsim results.h5)")
-    try:
-        with h5py.File(path, "r") as f:
-            for name in ("/households/size", "/households/living_alone", "/nationals/population", "/years",
-                         "/regions/code", "/meta"):
-                if name not in f:
-                    raise ScoreError(f"{path}: no {name} (the household scoring needs /households/size "
-                                     "[year, region, size 1..7+], /households/living_alone [year, region, sex, age "
-                                     "0..100], /nationals/population, /years, /regions/code and /meta)")
-            years = np.asarray(f["/years"][:]).astype(int)
-            codes = _codes(f["/regions/code"][:])
-            if "/regions/province" in f:
-                prov = [f"{int(x):02d}" for x in np.asarray(f["/regions/province"][:])]
-            else:
-                prov = [c[:2] for c in codes]
-            if "scale" not in f["/meta"].attrs:
-                raise ScoreError(f"{path}: /meta has no attribute 'scale'")
-            scale = float(f["/meta"].attrs["scale"])
-            shapes = {"/households/size": (len(years), len(codes), HH_SIZES),
-                      "/households/living_alone": (len(years), len(codes), 2, 101),
-                      "/nationals/population": (len(years), len(codes), 2, 101)}
-            for name, shape in shapes.items():
-                if tuple(f[name].shape) != shape:
-                    raise ScoreError(f"{path}: {name} has shape {tuple(f[name].shape)}; expected {list(shape)} "
-                                     f"({len(years)} years, {len(codes)} regions)")
-            out = {}
-            for y in years_needed:
-                hit = np.where(years == y)[0]
-                if len(hit) == 0:
-                    raise ScoreError(f"{path}: year {y} is not in /years (it holds {years.min()}..{years.max()}); "
-                                     "the household scoring needs the year scored and the last observed year "
-                                     "before it (popsim's change between them is applied to the observed level)")
-                t = int(hit[0])
-                households = np.asarray(f["/households/size"][t], dtype=float).sum(axis=1)
-                # The register counts the nationals' 세대: households of foreign residents only are
-                # left out where the results say which they are (/households/foreign).
-                if "/households/foreign" in f:
-                    households = households - np.asarray(f["/households/foreign"][t], dtype=float).reshape(-1)
-                out[y] = dict(households=households,
-                              alone=np.asarray(f["/households/living_alone"][t], dtype=float),
-                              nationals=np.asarray(f["/nationals/population"][t], dtype=float))
-    except ScoreError:
-        raise
-    except Exception as exc:  # noqa: BLE001  (unreadable or not HDF5)
-        raise ScoreError(f"{path}: cannot read as a popsim results file (HDF5): {exc}") from exc
-    if not scale > 0:
-        raise ScoreError(f"{path}: /meta scale is {scale}; expected > 0")
-    for v in out.values():
-        if (v["households"] < 0).any() or (v["alone"] < 0).any():
-            raise ScoreError(f"{path}: negative counts in /households")
-    return out, codes, prov, years, scale
+    at each year of years_needed; region codes, their provinces, all years written, scale."""
+    R = res.R
+    codes = [str(int(c)) for c in res.codes]
+    if res.has("/regions/province"):
+        prov = [f"{int(x):02d}" for x in res.dataset("/regions/province", (R,), kind="int", lo=0, hi=99)]
+    else:
+        prov = [c[:2] for c in codes]
+    if not res.has("/households/living_alone"):
+        raise Refused(f"{res.path}: no /households/living_alone (written by an older popsim): the household scoring "
+                      "needs it; rerun the projection")
+    need = "the household scoring (the year scored and the last observed year before it)"
+    rows = {y: res.row(y, need) for y in years_needed}
+    size = res.counts("/households/size", R, HH_SIZES)
+    alone = res.counts("/households/living_alone", R, 2, 101)
+    nationals = res.counts("/nationals/population", R, 2, 101)
+    # The register counts the nationals' 세대: households of foreign residents only are left out
+    # where the results say which they are (/households/foreign).
+    foreign = res.counts("/households/foreign", R) if res.has("/households/foreign") else np.zeros(size.shape[:2])
+    out = {}
+    for y, t in rows.items():
+        households = size[t].sum(axis=1).astype(float) - foreign[t]
+        if (households < 0).any():
+            raise Refused(f"{res.path}: /households/foreign exceeds the households of /households/size in {y}")
+        out[y] = dict(households=households, alone=alone[t].astype(float), nationals=nationals[t].astype(float))
+    return out, codes, prov, res.years, res.scale
 
 
 def _find_one(folder, pattern):
     hits = sorted(glob.glob(os.path.join(folder, pattern)))
     if len(hits) != 1:
-        raise ScoreError(f"{folder}: expected one file {pattern}, found {len(hits)}"
-                         + (f" ({', '.join(os.path.basename(h) for h in hits)})" if hits else ""))
+        raise Refused(f"{folder}: expected one file {pattern}, found {len(hits)}"
+                      + (f" ({', '.join(os.path.basename(h) for h in hits)})" if hits else ""))
     return hits[0]
 
 
@@ -309,27 +243,27 @@ def _read_table(path, required):
     try:
         d = pd.read_csv(path, comment="#", dtype={"region": str, "province": str})
     except Exception as exc:  # noqa: BLE001
-        raise ScoreError(f"{path}: cannot read as CSV: {exc}") from exc
+        raise Refused(f"{path}: cannot read as CSV: {exc}") from exc
     d.columns = [str(c).lstrip("\ufeff") for c in d.columns]
     miss = [c for c in required if c not in d.columns]
     if miss:
-        raise ScoreError(f"{path}: missing columns {miss}")
+        raise Refused(f"{path}: missing columns {miss}")
     if d.empty:
-        raise ScoreError(f"{path}: no rows")
+        raise Refused(f"{path}: no rows")
     return d
 
 
 def _year_columns(d, prefix, path):
     ys = sorted(int(m.group(1)) for c in d.columns for m in [re.fullmatch(prefix + r"(\d{4})", c)] if m)
     if not ys:
-        raise ScoreError(f"{path}: no {prefix}YYYY columns")
+        raise Refused(f"{path}: no {prefix}YYYY columns")
     for y in ys:
         try:
             v = pd.to_numeric(d[f"{prefix}{y}"], errors="raise").astype(float)
         except Exception as exc:  # noqa: BLE001
-            raise ScoreError(f"{path}: {prefix}{y} must be numbers ({exc})") from exc
+            raise Refused(f"{path}: {prefix}{y} must be numbers ({exc})") from exc
         if v.isna().any() or (v < 0).any():
-            raise ScoreError(f"{path}: {prefix}{y} has missing or negative values")
+            raise Refused(f"{path}: {prefix}{y} has missing or negative values")
         d[f"{prefix}{y}"] = v
     return ys
 
@@ -338,19 +272,19 @@ def read_household_observed(folder, codes, prov):
     """Observed households by region (results order) and one-person households by unit x sex x
     group, per year."""
     if not os.path.isdir(folder):
-        raise ScoreError(f"{folder}: folder not found (expected the observed household tables, e.g. "
-                         "inputs/korea/observed)")
+        raise Refused(f"{folder}: folder not found (expected the observed household tables, e.g. "
+                      "inputs/korea/observed)")
     hpath = _find_one(folder, "households_sgg_*.csv")
     h = _read_table(hpath, ["region"])
     hyears = _year_columns(h, "households_", hpath)
     h["code"] = h.region.astype(str).str.strip().map(recode)
     if h.code.duplicated().any():
-        raise ScoreError(f"{hpath}: more than one row per region")
+        raise Refused(f"{hpath}: more than one row per region")
     if sorted(h.code) != sorted(codes):
         unknown = sorted(set(h.code) - set(codes))
         missing = sorted(set(codes) - set(h.code))
-        raise ScoreError(f"{hpath}: its regions differ from the results file's /regions/code (unknown "
-                         f"{unknown[:5]}, missing {missing[:5]})")
+        raise Refused(f"{hpath}: its regions differ from the results file's /regions/code (unknown "
+                      f"{unknown[:5]}, missing {missing[:5]})")
     h = h.set_index("code").loc[codes]
     households = {y: h[f"households_{y}"].to_numpy(float) for y in hyears}
 
@@ -363,21 +297,21 @@ def read_household_observed(folder, codes, prov):
     try:
         groups = list(zip(d.age_from.astype(int), d.age_to.astype(int)))
     except Exception as exc:  # noqa: BLE001
-        raise ScoreError(f"{lpath}: age_from and age_to must be whole numbers ({exc})") from exc
+        raise Refused(f"{lpath}: age_from and age_to must be whole numbers ({exc})") from exc
     if sorted(set(groups)) != GROUPS10:
-        raise ScoreError(f"{lpath}: age groups {sorted(set(groups))[:4]}...; expected 0-9, 10-19, ..., 90-99, 100-100")
+        raise Refused(f"{lpath}: age groups {sorted(set(groups))[:4]}...; expected 0-9, 10-19, ..., 90-99, 100-100")
     d["g"] = [GROUPS10.index(x) for x in groups]
     if d.duplicated(["province", "sex", "g"]).any():
-        raise ScoreError(f"{lpath}: more than one row per province x sex x age group")
+        raise Refused(f"{lpath}: more than one row per province x sex x age group")
     provinces = sorted(set(prov))
     if sorted(set(d.province)) != provinces:
-        raise ScoreError(f"{lpath}: provinces {sorted(set(d.province))} differ from the results file's "
-                         f"{provinces}")
+        raise Refused(f"{lpath}: provinces {sorted(set(d.province))} differ from the results file's "
+                      f"{provinces}")
     units = sorted(set(MERGED_UNITS.get(p, p) for p in provinces))
     d["unit"] = d.province.map(lambda p: MERGED_UNITS.get(p, p))
     if len(d) != len(provinces) * 2 * len(GROUPS10):
-        raise ScoreError(f"{lpath}: expected {len(provinces) * 2 * len(GROUPS10)} rows (each province x sex M, F "
-                         f"x 11 age groups), found {len(d)}")
+        raise Refused(f"{lpath}: expected {len(provinces) * 2 * len(GROUPS10)} rows (each province x sex M, F "
+                      f"x 11 age groups), found {len(d)}")
 
     def cube(col):
         x = np.zeros((len(units), 2, len(GROUPS10)))
@@ -437,33 +371,32 @@ def _one_metrics(F, O):
                 one_person_cell_wape_pct=100.0 * float(np.abs(F - O).sum() / O.sum()))
 
 
-def score_households(a):
-    obs_probe = a.households
-    if not os.path.isdir(obs_probe):
-        raise ScoreError(f"{obs_probe}: folder not found (expected the observed household tables, e.g. "
-                         "inputs/korea/observed)")
-    # which years are needed from the results: Y and the last observed year before it
-    hpath = _find_one(obs_probe, "households_sgg_*.csv")
-    lpath = _find_one(obs_probe, "living_alone_sido_*.csv")
-    for path in (hpath, lpath):
-        _refuse_overwrite(a.json, path)
-    _refuse_overwrite(a.json, a.results)
+def household_tables(folder):
+    """The observed household tables of OBSERVED_DIR: (households by region, one-person households)."""
+    if not os.path.isdir(folder):
+        raise Refused(f"{folder}: folder not found (expected the observed household tables, e.g. "
+                      "inputs/korea/observed)")
+    return _find_one(folder, "households_sgg_*.csv"), _find_one(folder, "living_alone_sido_*.csv")
+
+
+def score_households(a, res):
+    """Household mode: prints the scores and returns them (the JSON output)."""
+    hpath, lpath = household_tables(a.households)
     # the year must be in the results (as in the population mode) before the observed tables are asked
-    read_household_results(a.results, [a.year])
+    res.row(a.year, "the household scoring")
     hy = _year_columns(_read_table(hpath, ["region"]), "households_", hpath)
     ly = _year_columns(_read_table(lpath, ["province"]), "one_person_", lpath)
     if a.year not in hy or a.year not in ly:
         msg = (f"warning: the observed tables have no year {a.year} (households: {hy}, one-person: {ly}); "
                "nothing scored")
         print(msg)
-        _write_json(a.json, dict(results=a.results, households=a.households, year=a.year, warning=msg, forecasts=[]))
-        return 0
+        return dict(results=a.results, households=a.households, year=a.year, warning=msg, forecasts=[])
     earlier = sorted(set(y for y in hy if y < a.year) & set(y for y in ly if y < a.year))
     if not earlier:
-        raise ScoreError(f"{obs_probe}: the observed tables have no year before {a.year}; the household scoring "
-                         "applies popsim's change since the last observed year")
+        raise Refused(f"{a.households}: the observed tables have no year before {a.year}; the household scoring "
+                      "applies popsim's change since the last observed year")
     y1 = earlier[-1]
-    R, codes, prov, years, scale = read_household_results(a.results, [y1, a.year])
+    R, codes, prov, years, scale = read_household_results(res, [y1, a.year])
     o = read_household_observed(a.households, codes, prov)
     units = o["units"]
     Y = a.year
@@ -544,15 +477,7 @@ def score_households(a):
     diag["popsim_one_person_age_group_error"] = {f"{lo}-{hi}": float(ge[g]) for g, (lo, hi) in enumerate(GROUPS10)}
     diag["popsim_households_region_error_pct"] = {codes[i]: float(rh[i]) for i in range(len(codes))}
     result["diagnostics"] = diag
-    _write_json(a.json, result)
-    return 0
-
-
-def _refuse_overwrite(out, path):
-    if out and os.path.exists(path) and os.path.exists(out) and os.path.samefile(out, path):
-        raise ScoreError(f"{out}: is an input of the scoring ({path}); choose another JSON output file")
-    if out and os.path.abspath(out) == os.path.abspath(path):
-        raise ScoreError(f"{out}: is an input of the scoring ({path}); choose another JSON output file")
+    return result
 
 
 def _fmt_row(name, m):
@@ -560,26 +485,9 @@ def _fmt_row(name, m):
             f"{m['national_error_pct']:>+9.3f}{m['region_mape_pct']:>12.3f}{m['cell_wape_pct']:>12.3f}")
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description="Score a popsim results file against an observed population table.")
-    ap.add_argument("results", help="results.h5 of popsim run")
-    mode = ap.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--observed", help="observed long table (mois_resident_sgg_sex_age5 layout)")
-    mode.add_argument("--households", help="folder of the observed household tables (inputs/korea/observed): "
-                      "score households by region and one-person households")
-    ap.add_argument("--year", required=True, type=int, help="calendar year to score (a /years entry)")
-    ap.add_argument("--population", choices=("nationals", "everyone"), default="nationals",
-                    help="forecast: /nationals/population (default) or /population (nationals + foreign)")
-    ap.add_argument("--json", help="write the numbers to this JSON file")
-    a = ap.parse_args(argv)
-    if a.json and not os.path.isdir(os.path.dirname(os.path.abspath(a.json))):
-        raise ScoreError(f"{a.json}: its folder does not exist (cannot write the JSON output)")
-    if a.households:
-        return score_households(a)
-    _refuse_overwrite(a.json, a.results)
-    _refuse_overwrite(a.json, a.observed)
-
-    F, codes, base, scale = read_results(a.results, a.year, a.population)
+def score_population(a, res):
+    """Population mode: prints the scores and returns them (the JSON output)."""
+    F, codes, base, scale = read_results(res, a.year, a.population)
     d = read_observed(a.observed)
     years_obs = sorted(int(y) for y in d.year.unique())
     result = dict(results=a.results, observed=a.observed, year=a.year, population=a.population,
@@ -597,8 +505,7 @@ def main(argv=None):
         print(msg)
         print(f"popsim forecast total {F.sum():,.0f}")
         result.update(warning=msg, forecast_total=float(F.sum()))
-        _write_json(a.json, result)
-        return 0
+        return result
     O = observed_cells(d, a.year, codes, a.observed)
     n_cells = O.size
     print(f"observed total {O.sum():,.0f}: {len(codes)} regions, {n_cells:,} region x sex x 5-year cells")
@@ -632,36 +539,44 @@ def main(argv=None):
           + " ".join(f"{AGE5[g]}:{ga[g]:+,.0f}" for g in range(len(AGE5))))
     result["popsim_region_error_pct"] = {codes[i]: float(pe[i]) for i in range(len(codes))}
     result["popsim_age_group_error"] = {AGE5[g]: float(ga[g]) for g in range(len(AGE5))}
-    _write_json(a.json, result)
-    return 0
+    return result
 
 
-def _write_json(path, result):
-    if not path:
-        return
-    def clean(v):
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [clean(x) for x in v]
-        return v
-    try:
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(clean(result), f, indent=1, ensure_ascii=False)
-            f.write("\n")
-    except OSError as exc:
-        raise ScoreError(f"{path}: cannot write the JSON output ({exc})") from exc
-    print(f"wrote {path}")
+def main():
+    ap = popsim_files.ArgumentParser(description="Score a popsim results file against an observed population table.")
+    ap.add_argument("results", help="results.h5 of popsim run")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--observed", help="observed long table (mois_resident_sgg_sex_age5 layout)")
+    mode.add_argument("--households", help="folder of the observed household tables (inputs/korea/observed): "
+                      "score households by region and one-person households")
+    ap.add_argument("--year", required=True, type=int, help="calendar year to score (a /years entry)")
+    ap.add_argument("--population", choices=("nationals", "everyone"), default="nationals",
+                    help="forecast: /nationals/population (default) or /population (nationals + foreign)")
+    ap.add_argument("--json", help="write the numbers to this JSON file")
+    a = ap.parse_args()
+    inputs = [a.results] + (list(household_tables(a.households)) if a.households else [a.observed])
+    out = Outputs(a.overwrite, inputs)
+    json_path = out.file(a.json, "--json") if a.json else None
+    with Results(a.results) as res, out:
+        result = score_households(a, res) if a.households else score_population(a, res)
+        if json_path:
+            with out.open(json_path) as f:
+                json.dump(_finite(result), f, indent=1, ensure_ascii=False)
+                f.write("\n")
+    if json_path:
+        print(f"wrote {a.json}")
+
+
+def _finite(v):
+    """JSON has no NaN or infinity: null instead."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_finite(x) for x in v]
+    return v
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ScoreError as exc:
-        print(f"score.py: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except BrokenPipeError:      # output piped into head etc.
-        sys.stderr.close()
-        sys.exit(0)
+    popsim_files.run(main)

@@ -19,6 +19,7 @@
 #include "io/ensemble.hpp"
 #include "io/files.hpp"
 #include "io/inputs.hpp"
+#include "io/output.hpp"
 #include "io/results.hpp"
 #include "model/initial_population.hpp"
 #include "model/outlook.hpp"
@@ -309,12 +310,27 @@ void logEventSeconds(const model::Projection& projection, int years, MPI_Comm co
 
 namespace {
 
+// Whether the results file or checkpoint `what` at `path` records this run: the same configuration,
+// scenario, seed, scale and start year. Throws core::InputError naming what differs otherwise.
+void requireThisRun(const std::string& what, const std::string& path, const io::RunMeta& recorded,
+                    const io::Config& config) {
+  if (recorded.config_text != config.text || recorded.scenario_text != config.scenario.text ||
+      recorded.seed != config.seed || recorded.scale != config.scale || recorded.start_year != config.start_year)
+    throw core::InputError(fmt::format("{} {}: holds {} of another run (configuration {}, seed {}, scale {}, start year "
+                                       "{}); a restart continues only its own run: give another --out or "
+                                       "--checkpoint-dir, or --overwrite to replace them",
+                                       what, path, what == "--out" ? "the results" : "checkpoints",
+                                       recorded.config_path, recorded.seed, recorded.scale, recorded.start_year));
+}
+
 // Checks, before anything is written, that a run may write to its output and checkpoint
 // directories: a new run never replaces the results or checkpoints of an earlier one unless
 // --overwrite is given (then it deletes the earlier checkpoints, whose years would otherwise
-// be mistaken for this run's); a restart continues them. Rank 0 creates the directories.
+// be mistaken for this run's); a restart continues them, and only its own run's. Rank 0 creates
+// the directories and takes their locks (io::OutputLock, held in `locks` while the run writes).
 // Throws core::InputError.
-void requireFreshOutput(const RunOptions& options, const std::string& checkpoint_dir, int rank) {
+void requireFreshOutput(const RunOptions& options, const std::string& checkpoint_dir, const io::Config& config,
+                        int rank, std::vector<io::OutputLock>& locks) {
   const auto results = std::filesystem::path(options.out) / "results.h5";
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::symlink_status(options.out, ec)) && !std::filesystem::is_directory(options.out, ec))
@@ -333,9 +349,37 @@ void requireFreshOutput(const RunOptions& options, const std::string& checkpoint
                                          "this run another --checkpoint-dir (or --out), or --overwrite to delete them",
                                          checkpoint_dir, checkpoint_dir));
   }
+  if (!options.restart.empty() && !options.overwrite) {
+    // A restart replaces results.h5 and prunes the checkpoint directory: both must be its run's.
+    // A results file that cannot be read is what a killed attempt leaves (it died while creating
+    // it): the restart replaces it.
+    std::optional<io::RunMeta> recorded;
+    try {
+      if (earlier_results) recorded = io::readResultsMeta(results.string());
+    } catch (const core::InputError& e) {
+      if (rank == 0) spdlog::warn("replacing {}, which cannot be read: {}", results.string(), e.what());
+    }
+    if (recorded) requireThisRun("--out", options.out, *recorded, config);
+    for (const auto& [year, path] : earlier_checkpoints) {
+      const auto index = io::readCheckpointIndex(path);
+      io::RunMeta recorded;
+      recorded.config_path = index.meta.config_path;
+      recorded.config_text = index.meta.config_text;
+      recorded.scenario_text = index.meta.year > index.meta.base_year ? index.meta.scenario_text : config.scenario.text;
+      recorded.seed = index.meta.seed;
+      recorded.scale = index.meta.scale;
+      recorded.start_year = index.meta.base_year;
+      requireThisRun(options.checkpoint_dir.empty() ? "--out" : "--checkpoint-dir", checkpoint_dir, recorded, config);
+    }
+  }
   if (rank != 0) return;
+  const auto checkpoint_option = options.checkpoint_dir.empty() ? "--out" : "--checkpoint-dir";
   io::prepareOutputDirectory(options.out, "--out");
-  io::prepareOutputDirectory(checkpoint_dir, options.checkpoint_dir.empty() ? "--out" : "--checkpoint-dir");
+  io::prepareOutputDirectory(checkpoint_dir, checkpoint_option);
+  locks.push_back(io::OutputLock::acquire(options.out, true, "--out"));
+  std::error_code same_ec;
+  if (!std::filesystem::equivalent(options.out, checkpoint_dir, same_ec))
+    locks.push_back(io::OutputLock::acquire(checkpoint_dir, true, checkpoint_option));
   if (options.restart.empty() && options.overwrite)
     for (const auto& [year, path] : earlier_checkpoints) {
       std::filesystem::remove(path, ec);
@@ -356,6 +400,7 @@ int project(const RunOptions& options, MPI_Comm comm) {
   const auto checkpoint_dir = options.checkpoint_dir.empty()
                                   ? (std::filesystem::path(options.out) / "checkpoints").string()
                                   : options.checkpoint_dir;
+  std::vector<io::OutputLock> locks;  // rank 0's, on the output and checkpoint directories
   const auto inputs = parallel::agreeing(comm, [&] {
     auto in = io::loadInputs(config);
     const int last = config.start_year + options.years;
@@ -366,7 +411,7 @@ int project(const RunOptions& options, MPI_Comm comm) {
     if (options.checkpoint_every < 0 || options.checkpoint_keep < 1)
       throw core::InputError(fmt::format("--checkpoint-every must be >= 0 and --checkpoint-keep >= 1, found {} and {}",
                                          options.checkpoint_every, options.checkpoint_keep));
-    requireFreshOutput(options, checkpoint_dir, rank);
+    requireFreshOutput(options, checkpoint_dir, config, rank, locks);
     return in;
   });
   const auto results_path = (std::filesystem::path(options.out) / "results.h5").string();
@@ -404,7 +449,8 @@ int project(const RunOptions& options, MPI_Comm comm) {
   int threads = omp_get_max_threads();  // attributes must be the same on every rank
   MPI_Allreduce(MPI_IN_PLACE, &threads, 1, MPI_INT, MPI_MAX, comm);
   io::RunMeta meta{config.path, config.text, config.scenario.name, config.scenario.text, config.seed, config.scale,
-                   config.start_year, options.years, ranks, threads, config.outlook.population_threshold};
+                   config.start_year, options.years, ranks, threads, config.outlook.population_threshold,
+                   config.input_fingerprints};
   io::ResultsWriter results(results_path, inputs.regions, meta, comm);
   const int first = projection.year() - config.start_year;  // time points already done
   if (restored.empty())
@@ -476,6 +522,31 @@ int project(const RunOptions& options, MPI_Comm comm) {
 
 }  // namespace
 
+namespace {
+
+// Rank 0 summarises the replicates' results in `out` (io::summariseReplicates), holding its lock:
+// bad replicates are every rank's input error (exit 2), a failure to write every rank's output
+// error (exit 1).
+void summarise(const std::vector<std::string>& files, const std::string& out, bool overwrite, MPI_Comm comm) {
+  std::optional<std::string> failure;
+  parallel::agreeing(comm, [&] {
+    if (rankOf(comm) != 0) return 0;
+    io::requireOutputFile(out, "--out", overwrite, files);
+    const auto lock = io::OutputLock::acquire(out, false, "--out");
+    try {
+      io::summariseReplicates(files, out, overwrite);
+    } catch (const core::InputError&) {
+      throw;
+    } catch (const std::exception& e) {
+      failure = io::writeFailureMessage(out, e.what());
+    }
+    return 0;
+  });
+  io::agreeOnWrite(comm, failure);
+}
+
+}  // namespace
+
 int run(const RunOptions& options, MPI_Comm comm) {
   if (options.replicates <= 1) return project(options, comm);
   // An ensemble: contiguous groups of ranks, one replicate each (seed + k), then the summary.
@@ -513,6 +584,9 @@ int run(const RunOptions& options, MPI_Comm comm) {
   } catch (const core::CollectiveInputError& e) {
     if (rankOf(group) == 0) fmt::print(stderr, "popsim: error: replicate {}: {}\n", k, e.what());
     rc = kExitInvalidInput;
+  } catch (const core::CollectiveOutputError& e) {
+    if (rankOf(group) == 0) fmt::print(stderr, "popsim: error: replicate {}: {}\n", k, e.what());
+    rc = kExitFailure;
   }
   MPI_Comm_free(&group);
   MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm);
@@ -521,25 +595,20 @@ int run(const RunOptions& options, MPI_Comm comm) {
   for (int j = 0; j < replicates; ++j)
     files.push_back((std::filesystem::path(options.out) / fmt::format("replicate-{}", j) / "results.h5").string());
   const auto out = (std::filesystem::path(options.out) / "ensemble.h5").string();
-  parallel::agreeing(comm, [&] {
-    if (rank == 0) io::summariseReplicates(files, out, options.overwrite);
-    return 0;
-  });
+  summarise(files, out, options.overwrite, comm);
   if (rank == 0) fmt::print("popsim run: {} replicates summarised in {}\n", replicates, out);
   return kExitOk;
 }
 
 int merge(const std::vector<std::string>& replicates, const std::string& out, bool overwrite, MPI_Comm comm) {
-  parallel::agreeing(comm, [&] {
-    if (rankOf(comm) == 0) io::summariseReplicates(replicates, out, overwrite);
-    return 0;
-  });
+  summarise(replicates, out, overwrite, comm);
   if (rankOf(comm) == 0) fmt::print("popsim merge: {} replicates summarised in {}\n", replicates.size(), out);
   return kExitOk;
 }
 
 int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
   const auto start = std::chrono::steady_clock::now();
+  io::OutputLock lock;  // rank 0's, on the output file while it is written
   const auto config = parallel::agreeing(comm, [&] {
     auto c = io::readConfig(options.config);
     if (options.scale) {
@@ -551,6 +620,7 @@ int synthesize(const SynthesizeOptions& options, MPI_Comm comm) {
     if (std::filesystem::path(options.out).extension() != ".h5")
       throw core::InputError(fmt::format("--out {}: expected a file name ending in .h5", options.out));
     io::requireOutputFile(options.out, "--out", options.overwrite);
+    if (rankOf(comm) == 0) lock = io::OutputLock::acquire(options.out, false, "--out");
     return c;
   });
   const auto inputs = parallel::agreeing(comm, [&] { return io::loadInputs(config); });
@@ -649,9 +719,18 @@ void printHouseholdSeries(const io::ResultsSummary& s) {
 
 int resultsInfo(const std::string& file) {
   const auto s = io::readResultsSummary(file);
+  const int end = s.meta.start_year + s.meta.years;
   fmt::print("{}: popsim results, {}..{} ({} years), seed {}, scale {}, {} rank(s) x {} thread(s)\n  config {}\n", file,
-             s.years.front(), s.years.back(), s.meta.years, s.meta.seed, s.meta.scale, s.meta.ranks, s.meta.threads,
+             s.meta.start_year, end, s.meta.years, s.meta.seed, s.meta.scale, s.meta.ranks, s.meta.threads,
              s.meta.config_path);
+  if (s.complete)
+    fmt::print("  status: complete\n");
+  else if (s.years.empty())
+    fmt::print("  status: incomplete: nothing written (the run stopped before its start state was recorded)\n");
+  else
+    fmt::print("  status: incomplete: written up to {} of {} (the run was stopped, killed or failed; continue it "
+               "with --restart from its checkpoints)\n", s.last_year, end);
+  if (s.years.empty()) return kExitOk;
   fmt::print("  counts are of simulated agents{}\n\n",
              s.meta.scale == 1.0 ? "" : fmt::format(" (divide by {} for national figures)", s.meta.scale));
   fmt::print("  population: everyone resident (Statistics Korea's definition); nationals: the registered\n"

@@ -2,16 +2,58 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <hdf5.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "io/output.hpp"
 #include "parallel/mpi_environment.hpp"
 #include "popsim/version.hpp"
 
 #ifdef __GLIBC__
 #include <malloc.h>  // mallopt
 #endif
+
+namespace {
+
+// Runs a subcommand and turns its errors into exit codes and one message.
+template <typename Command>
+int command(int rank, int ranks, Command&& run) {
+  try {
+    return run();
+  } catch (const popsim::core::CollectiveOutputError& e) {
+    // Every rank has the same failure to write: one message, every rank exits with 1.
+    if (rank == 0) fmt::print(stderr, "popsim: error: {}\n", e.what());
+    return popsim::app::kExitFailure;
+  } catch (const popsim::core::CollectiveInputError& e) {
+    // Every rank has the same error: one message, every rank exits with 2.
+    if (rank == 0) fmt::print(stderr, "popsim: error: {}\n", e.what());
+    return popsim::app::kExitInvalidInput;
+  } catch (const popsim::core::InputError& e) {
+    // One rank's error while the others may wait in a collective: this rank reports it and ends
+    // the job with the same exit code.
+    if (ranks == 1) {
+      fmt::print(stderr, "popsim: error: {}\n", e.what());
+      return popsim::app::kExitInvalidInput;
+    }
+    fmt::print(stderr, "popsim: error: (rank {}) {}\n", rank, e.what());
+    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitInvalidInput);
+  } catch (const std::exception& e) {
+    if (ranks == 1) {
+      fmt::print(stderr, "popsim: internal error: {}\n", e.what());
+      return popsim::app::kExitFailure;
+    }
+    fmt::print(stderr, "popsim: internal error: (rank {}) {}\n", rank, e.what());
+    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitFailure);
+  }
+  return popsim::app::kExitFailure;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
 #ifdef __GLIBC__
@@ -21,6 +63,9 @@ int main(int argc, char** argv) {
   // peak grew by about 2 bytes per agent over ten years of the full population.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
+  // A write beyond the file size limit (ulimit -f) fails with EFBIG and is reported like any other
+  // write failure, instead of killing the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   popsim::parallel::MpiEnvironment mpi(argc, argv);
   // HDF5 failures are reported in popsim's own words (exceptions naming the file and dataset);
   // HDF5's own error stacks on stderr would only bury them.
@@ -81,6 +126,7 @@ int main(int argc, char** argv) {
   merge->add_option("RESULTS", merge_inputs, "the replicates' results.h5 files")->required()->expected(2, 100000);
 
   int rank = mpi.rank();
+  popsim::io::setCommandLine(argc, argv);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -93,32 +139,23 @@ int main(int argc, char** argv) {
     return popsim::app::kExitInvalidInput;
   }
 
-  try {
+  const int code = command(rank, mpi.size(), [&] {
     if (*check) return popsim::app::check(check_config, check_scenario, MPI_COMM_WORLD);
     if (*run) return popsim::app::run(run_options, MPI_COMM_WORLD);
     if (*synthesize) return popsim::app::synthesize(synth, MPI_COMM_WORLD);
     if (*info) return popsim::app::info(info_file, MPI_COMM_WORLD);
     if (*merge) return popsim::app::merge(merge_inputs, merge_out, merge_overwrite, MPI_COMM_WORLD);
-  } catch (const popsim::core::CollectiveInputError& e) {
-    // Every rank has the same error: one message, every rank exits with 2.
-    if (rank == 0) fmt::print(stderr, "popsim: error: {}\n", e.what());
-    return popsim::app::kExitInvalidInput;
-  } catch (const popsim::core::InputError& e) {
-    // One rank's error while the others may wait in a collective: this rank reports it and ends
-    // the job with the same exit code.
-    if (mpi.size() == 1) {
-      fmt::print(stderr, "popsim: error: {}\n", e.what());
-      return popsim::app::kExitInvalidInput;
-    }
-    fmt::print(stderr, "popsim: error: (rank {}) {}\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitInvalidInput);
-  } catch (const std::exception& e) {
-    if (mpi.size() == 1) {
-      fmt::print(stderr, "popsim: internal error: {}\n", e.what());
-      return popsim::app::kExitFailure;
-    }
-    fmt::print(stderr, "popsim: internal error: (rank {}) {}\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitFailure);
+    return popsim::app::kExitFailure;
+  });
+  // A file whose writing failed cannot be closed: HDF5's clean-up at exit (and inside
+  // MPI_Finalize) would crash on it. Every rank ends here without that clean-up, together.
+  int failed = popsim::io::writeFailed() ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (failed != 0) {
+    spdlog::default_logger()->flush();
+    std::fflush(nullptr);
+    MPI_Barrier(MPI_COMM_WORLD);
+    std::_Exit(code);
   }
-  return popsim::app::kExitFailure;
+  return code;
 }

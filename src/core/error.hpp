@@ -20,6 +20,14 @@ class CollectiveInputError : public InputError {
   using InputError::InputError;
 };
 
+// Writing an output failed (a full disk, an exceeded quota, the file size limit, an I/O error, a
+// read-only file system), on every rank of a communicator together (io::collectiveWrite): one
+// rank reports it and every rank exits with code 1. The message names the file and the reason.
+class CollectiveOutputError : public std::runtime_error {
+ public:
+  explicit CollectiveOutputError(const std::string& message) : std::runtime_error(message) {}
+};
+
 // Formats "FILE:LINE:COL: column 'NAME': MESSAGE" (the form editors and compilers use);
 // "FILE:LINE: MESSAGE" without a column, "FILE: MESSAGE" without a line (line <= 0).
 std::string locate(const std::string& file, long line, const std::string& column, int column_number,

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "io/files.hpp"
+#include "io/output.hpp"
 #include "io/detail/hdf5.hpp"
 #include "popsim/version.hpp"
 
@@ -58,13 +59,6 @@ void fsyncPath(const std::string& path) {
   const int rc = ::fsync(fd);
   ::close(fd);
   if (rc != 0) throw std::runtime_error(fmt::format("flushing {} to disk failed", path));
-}
-
-// True on every rank if `ok` is true on every rank.
-bool allRanks(bool ok, MPI_Comm comm) {
-  int flag = ok ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_LAND, comm);
-  return flag != 0;
 }
 
 // A checksum of everything in a checkpoint that is not a checksummed numeric column: the
@@ -127,8 +121,14 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
   const auto person_ranges = regionRanges(population.regions, person_offset);
   const auto household_ranges = regionRanges(population.regions, household_offset);
 
+  // Written as PATH.partial and renamed once complete and on disk: a failure (a full disk, a quota,
+  // the file size limit) leaves the earlier checkpoints as they were and no partial file.
   const std::string partial = path + ".partial";
-  try {
+  auto remove_partial = [&] {  // on every rank (a rank that gives up waiting removes it alone)
+    std::error_code ec;
+    std::filesystem::remove(partial, ec);
+  };
+  collectiveWrite(comm, partial, [&] {
     Handle file = openParallel(partial, comm, true);
     {  // every group and dataset is closed before the file (MPI-IO files close "semi")
       detail::writeAttribute(file, "format", std::string(kCheckpointFormat));
@@ -193,34 +193,16 @@ void writeCheckpoint(const std::string& path, const core::RegionTable& regions, 
         }
       }
     }
-    detail::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + partial);
-    bool closed = true;
-    try {
-      file.close("closing " + partial);
-    } catch (const std::runtime_error&) {
-      closed = false;
-    }
-    if (!allRanks(closed, comm)) throw std::runtime_error("closing " + partial + " failed on some rank");
-  } catch (const std::runtime_error& e) {
-    // A failure inside a collective write fails on every rank (or the job is aborted).
-    if (rank == 0) std::filesystem::remove(partial);
-    throw std::runtime_error(fmt::format("writing {}: {}", path, e.what()));
-  }
-  bool renamed = true;
-  std::string failure;
-  if (rank == 0) {
-    try {
-      fsyncPath(partial);
-      std::filesystem::rename(partial, path);
-      const auto dir = std::filesystem::path(path).parent_path();
-      fsyncPath(dir.empty() ? std::string(".") : dir.string());
-    } catch (const std::exception& e) {
-      renamed = false;
-      failure = e.what();
-    }
-  }
-  if (!allRanks(renamed, comm))
-    throw std::runtime_error(fmt::format("writing {}: {}", path, rank == 0 ? failure : "failed on rank 0"));
+    detail::checkAll(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + partial, file, comm);
+    file.close("closing " + partial);
+  }, remove_partial);
+  collectiveWrite(comm, path, [&] {
+    if (rank != 0) return;
+    fsyncPath(partial);
+    std::filesystem::rename(partial, path);
+    const auto dir = std::filesystem::path(path).parent_path();
+    fsyncPath(dir.empty() ? std::string(".") : dir.string());
+  }, remove_partial);
 }
 
 namespace {

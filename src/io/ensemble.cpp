@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "io/detail/hdf5.hpp"
+#include "io/config.hpp"
 #include "io/files.hpp"
 
 namespace popsim::io {
@@ -23,6 +24,7 @@ struct Replicate {
   std::uint64_t seed = 0;
   double scale = 1.0;
   std::string config;
+  std::string inputs;  // fingerprints of the input tables (empty in files of an older popsim)
   std::vector<std::int32_t> years;
   std::vector<std::int64_t> codes;
   std::size_t Y = 0, R = 0, done = 0;  // time points, regions, time points simulated
@@ -45,6 +47,7 @@ Replicate read(const std::string& path) {
     if (!(r.scale > 0.0 && r.scale <= 1.0))
       throw core::InputError(fmt::format("{}: /meta scale {} is not in (0, 1]", path, r.scale));
     r.config = detail::readStringAttribute(m, "config") + detail::readStringAttribute(m, "scenario");
+    if (detail::hasAttribute(m, "inputs")) r.inputs = detail::readStringAttribute(m, "inputs");
     if (!detail::hasAttribute(m, "complete") || detail::readIntAttribute(m, "complete") != 1)
       throw core::InputError(fmt::format("{}: the run did not reach its last year (stopped or still running); "
                                          "finish it with --restart before merging", path));
@@ -153,6 +156,11 @@ void summariseReplicates(const std::vector<std::string>& paths, const std::strin
                                          "configuration and --years", a.path, b.path));
     if (b.config != a.config)
       throw core::InputError(fmt::format("{} and {}: written with different configurations or scenarios", a.path, b.path));
+    if (a.inputs.empty() != b.inputs.empty())
+      throw core::InputError(fmt::format("{} and {}: one records the fingerprints of its input tables and the other "
+                                         "does not (written by different versions of popsim)", a.path, b.path));
+    if (const auto change = describeInputChange(a.inputs, b.inputs); !change.empty())
+      throw core::InputError(fmt::format("{} and {}: replicates of different inputs: {}", a.path, b.path, change));
     for (std::size_t k = 0; k + 1 < reps.size(); ++k)
       if (reps[k].seed == b.seed)
         throw core::InputError(fmt::format("{} and {}: the same seed {}; replicates need different seeds", reps[k].path,
@@ -225,9 +233,10 @@ void summariseReplicates(const std::vector<std::string>& paths, const std::strin
     f.close("closing " + partial);
     std::filesystem::rename(partial, out);
   } catch (const std::exception& e) {
+    // A failure to write (a full disk, a quota): no partial file stays, the caller reports it.
     std::error_code ec;
     std::filesystem::remove(partial, ec);
-    throw core::InputError(fmt::format("--out {}: writing the ensemble summary failed: {}", out, e.what()));
+    throw std::runtime_error(e.what());
   }
 }
 

@@ -91,6 +91,7 @@ struct RunMeta {
   int ranks = 1;
   int threads = 1;
   double population_threshold = 0.0;  // persons (national scale) for /extinction/first_year_below
+  std::string input_fingerprints;     // io::fingerprintInputs: replicates of other inputs do not merge
 };
 
 // One time-indexed results dataset (all but /performance, whose shape depends on the ranks),
@@ -139,6 +140,11 @@ class ResultsWriter {
   std::vector<std::string> restore(const std::vector<ResultsTable>& tables);
 
  private:
+  void create(const core::RegionTable& regions, const RunMeta& meta);
+  void writeYearRows(int t, int year, const std::vector<core::RegionIndex>& owned,
+                     const std::vector<RegionYearRecord>& records, const std::vector<std::int64_t>& flows);
+  std::vector<std::string> restoreTables(const std::vector<ResultsTable>& tables);
+
   std::string path_;
   MPI_Comm comm_;
   int rank_ = 0;
@@ -152,6 +158,10 @@ class ResultsWriter {
 // National series of a results file (serial read), for `popsim info`.
 struct ResultsSummary {
   RunMeta meta;
+  // Whether the run reached its last year, and the last year written (a stopped, killed or
+  // failed run holds the years up to it; the series below end there).
+  bool complete = true;
+  int last_year = 0;
   std::vector<int> years;
   std::vector<std::array<std::array<std::int64_t, 101>, 2>> population;  // national, per time point
   std::vector<std::array<std::array<std::int64_t, 101>, 2>> nationals;   // the same, nationals only
@@ -161,6 +171,9 @@ struct ResultsSummary {
   std::vector<std::int64_t> alone_65plus, alone_80plus, with_child_under_6;
 };
 bool isResultsFile(const std::string& path);
+// The run a results file records (/meta: configuration and scenario text, seed, scale, years).
+// Throws core::InputError for a file that is not a readable popsim results file.
+RunMeta readResultsMeta(const std::string& path);
 ResultsSummary readResultsSummary(const std::string& path);
 
 }  // namespace popsim::io

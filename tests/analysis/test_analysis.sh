@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The analysis commands on a small run: analysis/report.py (figures + summary, with an ensemble),
 # analysis/compare_scenarios.py (two scenarios) and analysis/export.py (tidy CSV) produce their
-# files with the expected content; bad input is refused with a non-zero exit.
+# files with the expected content; bad input is refused with a non-zero exit. Their file contract
+# (docs/files.md, "Analysis tools"): an unfinished run is drawn and exported up to its last year
+# and said to be incomplete, or refused where a year is missing; an output that exists is
+# replaced only with --overwrite, an input never; an output another process is writing is
+# refused; a full disk fails with exit 1 and leaves the old output as it was.
 # Needs POPSIM, MPIEXEC and POPSIM_SOURCE_DIR from CTest; Debian's /usr/bin/python3.
 set -euo pipefail
 : "${POPSIM:?}" "${MPIEXEC:?}" "${POPSIM_SOURCE_DIR:?}"
@@ -129,4 +133,90 @@ rc=0; $py "$src/analysis/export.py" "$work/clash/living_alone.csv" --csv "$work/
 [[ $rc -eq 2 ]] || fail "export.py over its own input: exit $rc, expected 2"
 cmp -s "$results" "$work/clash/living_alone.csv" && [[ ! -e "$work/clash/population.csv" ]] \
   || fail "export.py wrote before refusing to replace its input"
+
+# --- The file contract ---------------------------------------------------------------------------
+# err CMD...: runs a tool that must refuse (exit 2, one 'error:' line, no traceback); its stderr in $work/err.
+err() {
+  local rc=0
+  "$py" "$@" >"$work/out" 2>"$work/err" || rc=$?
+  [[ $rc -eq 2 ]] && grep -q '^error: ' "$work/err" && ! grep -q Traceback "$work/err" \
+    || fail "$(basename "$2"): expected a refusal (exit 2, 'error:'), got exit $rc: $(cat "$work/err")"
+}
+# An unfinished run: written up to 2030 of 2051, as an older popsim leaves it when killed (no
+# `complete`, the /years entries after 2030 are 0) and as a newer one does (complete 0, last_year
+# 2030, the rows after it not yet written: -1 here, which a tool must never read).
+for kind in killed running; do
+  cp "$results" "$work/$kind.h5"
+  $py - "$work/$kind.h5" "$kind" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    meta, rows = f["/meta"].attrs, 2030 - 2023 + 1
+    if sys.argv[2] == "killed":
+        for key in ("complete", "last_year"):
+            if key in meta:
+                del meta[key]
+        f["/years"][rows:] = 0
+    else:
+        meta["complete"], meta["last_year"] = np.int64(0), np.int64(2030)
+        f["/population"][rows:] = -1
+    for g in ("/extinction", "/aggregates"):
+        del f[g]
+PY
+  $py "$src/analysis/report.py" "$work/$kind.h5" --out "$work/report-$kind" >"$work/out" \
+    && grep -q "incomplete run: written up to 2030 of 2051" "$work/out" || fail "report.py on a $kind run: $(cat "$work/out")"
+  grep -q "incomplete run: written up to 2030 of 2051" "$work/report-$kind/summary.md" && ! grep -q "| 2031 |" "$work/report-$kind/summary.md" \
+    || fail "the summary of a $kind run does not stop at 2030 saying so"
+  [[ -e "$work/report-$kind/extinction_map_2030.png" && ! -e "$work/report-$kind/extinction_map_2050.png" ]] \
+    || fail "report.py on a $kind run: $(ls "$work/report-$kind")"
+  $py "$src/analysis/export.py" "$work/$kind.h5" --csv "$work/csv-$kind" >"$work/out" && grep -q "incomplete run" "$work/out" \
+    || fail "export.py on a $kind run: $(cat "$work/out")"
+  [[ $(head -1 "$work/csv-$kind/population.csv") == "# incomplete run: written up to 2030 of 2051" \
+     && $(tail -1 "$work/csv-$kind/population.csv" | cut -d, -f1) == 2030 ]] || fail "population.csv of a $kind run"
+  $py "$src/analysis/pyramid.py" "$work/$kind.h5" --out "$work/pyramid-$kind.png" >"$work/out" \
+    && grep -q "incomplete run: written up to 2030 of 2051; drawn at the end of 2030" "$work/out" || fail "pyramid.py on a $kind run"
+  err "$src/analysis/score.py" "$work/$kind.h5" --observed "$src/inputs/korea/observed/mois_resident_sgg_sex_age5_2022_2023_long.csv" --year 2040
+  grep -q "needs 2040, which is not written (incomplete run: last_year 2030 of 2051)" "$work/err" || fail "score.py: $(cat "$work/err")"
+  err "$src/analysis/compare_scenarios.py" "$results" "$work/$kind.h5" --out "$work/compare-$kind"
+  grep -q "incomplete run: written up to 2030 of 2051 (last_year 2030)" "$work/err" && [[ ! -e "$work/compare-$kind" ]] \
+    || fail "compare_scenarios.py on a $kind run: $(cat "$work/err")"
+done
+# An output that exists is replaced only with --overwrite; the refusal comes before anything is written.
+sum=$(md5sum <"$work/report/population.png")
+touch -d '2000-01-01' "$work/report/summary.md"
+err "$src/analysis/report.py" "$results" --out "$work/report"
+grep -q "population.png exists; give --overwrite" "$work/err" && [[ $(md5sum <"$work/report/population.png") == "$sum" ]] \
+  && [[ $(stat -c %Y "$work/report/summary.md") -lt 1000000000 ]] || fail "report.py replaced an output without --overwrite"
+$py "$src/analysis/report.py" "$results" --out "$work/report" --overwrite >/dev/null && [[ $(stat -c %Y "$work/report/summary.md") -gt 1000000000 ]] \
+  || fail "report.py --overwrite did not replace summary.md"
+grep -q "^pid [0-9]* on .* since 20[0-9-]*T[0-9:]*Z: .*report.py $results --out $work/report --overwrite" "$work/report/.popsim.lock" \
+  || fail "the lock file does not name its last holder: $(cat "$work/report/.popsim.lock")"
+# An output is never one of the inputs, even with --overwrite.
+cp "$results" "$work/input.h5" && sum=$(md5sum <"$work/input.h5")
+err "$src/analysis/pyramid.py" "$work/input.h5" --out "$work/input.h5" --overwrite
+grep -q "input.h5 is an input of this command" "$work/err" && [[ $(md5sum <"$work/input.h5") == "$sum" ]] || fail "pyramid.py over its input"
+err "$src/analysis/export.py" "$results" --csv "$src/inputs/korea"
+grep -q "regions.csv exists" "$work/err" || fail "export.py into inputs/korea: $(cat "$work/err")"
+# Results of other regions are not compared.
+cp "$work/grant/results.h5" "$work/other-regions.h5"
+$py -c "import sys, h5py; f = h5py.File(sys.argv[1], 'r+'); f['/regions/code'][5] = 1" "$work/other-regions.h5"
+err "$src/analysis/compare_scenarios.py" "$results" "$work/other-regions.h5" --out "$work/compare-other"
+grep -q "its regions differ" "$work/err" || fail "compare_scenarios.py on other regions: $(cat "$work/err")"
+# One writer per output: the lock of popsim's protocol (DIR/.popsim.lock, a POSIX record lock)
+# held by another process is refused, naming that process.
+sum=$(md5sum <"$work/report/population.png")
+err "$src/tests/fuzz/hold_lock.py" "$work/report/.popsim.lock" "$py" "$src/analysis/report.py" "$results" --out "$work/report" --overwrite
+grep -q "^error: --out $work/report: is being written by another process (pid [0-9]* on fuzz-host since 2026-01-01T00:00:00Z: hold_lock.py" "$work/err" \
+  && [[ $(md5sum <"$work/report/population.png") == "$sum" ]] || fail "a locked output: $(cat "$work/err")"
+# A full disk (a small tmpfs; needs root): exit 1 naming the file and the reason, the old output
+# intact, no temporary file left.
+if [[ $(id -u) -eq 0 ]] && mkdir "$work/full" && mount -t tmpfs -o size=400k tmpfs "$work/full" 2>/dev/null; then
+  trap 'umount "$work/full" 2>/dev/null || true; rm -rf "$work"' EXIT
+  mkdir "$work/full/csv" && echo old >"$work/full/csv/population.csv"
+  rc=0; $py "$src/analysis/export.py" "$results" --csv "$work/full/csv" --overwrite >/dev/null 2>"$work/err" || rc=$?
+  [[ $rc -eq 1 ]] && grep -q "^error: writing .*/full/csv/population.csv: No space left on device" "$work/err" \
+    && [[ $(cat "$work/full/csv/population.csv") == old && -z $(ls -A "$work/full/csv" | grep partial) ]] || fail "a full disk: exit $rc: $(cat "$work/err"); $(ls -a "$work/full/csv")"
+  umount "$work/full"
+else
+  echo "analysis: the full-disk check needs root and tmpfs; skipped"
+fi
 echo "analysis tests passed"

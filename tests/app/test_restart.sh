@@ -129,7 +129,7 @@ while [[ $done_run -eq 0 && $attempts -lt 12 ]]; do
     "$POPSIM" info "$f" >/dev/null 2>&1 || fail "after a kill, $f is not a valid checkpoint"
   done
 done
-[[ $done_run -eq 1 ]] || fail "the killed run never completed in $attempts attempts: $(tail -5 "$out.log")"
+[[ $done_run -eq 1 ]] || fail "the killed run never completed in $attempts attempts: $(grep popsim: "$out.log")"
 same_results "$work/ref/results.h5" "$out/results.h5" "a run killed and restarted $((attempts - 1)) times"
 echo "SIGKILL: $attempts attempts, a checkpoint being written at $partial_seen of the kills"
 

@@ -1,6 +1,7 @@
 """The fixed list of fuzz cases: every input table, the configuration, a scenario and the
 assumption table it names, a checkpoint, a synthesised population, a results file, and the
-command line, each mutated in many ways.
+command line, each mutated in many ways; and the analysis tools (analysis/) on damaged, foreign
+and unfinished files and with outputs that exist, are inputs or are being written.
 
 Every case works in its own directory ('{dir}' in its commands): 'in/' is a copy of the inputs
 (configuration, tables, scenarios/), and the HDF5 families also get copies of the fixture files.
@@ -12,6 +13,9 @@ import shutil
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import h5py
+import numpy as np
 
 import mutations_h5 as h5m
 import mutations_text as tm
@@ -54,7 +58,7 @@ ESSENTIAL_TABLES = ("fertility.csv", "mortality.csv", "assumptions_medium.csv")
 # The share of each family's cases of one kind run by default (at least one case of every kind,
 # and every essential case); --full runs them all.
 DEFAULT_SHARE = {"table": 0.4, "scenario-table": 0.4, "config": 0.6, "scenario": 0.5, "checkpoint": 0.3,
-                 "population": 0.5, "results": 0.6, "cli": 1.0}
+                 "population": 0.5, "results": 0.6, "cli": 1.0, "analysis": 0.1}
 
 # Configuration keys set to extreme or wrong values: (key, TOML literal). A message may name a path
 # that a mutation wrote into the file instead of the file itself (introduced_strings).
@@ -108,6 +112,10 @@ class Fixtures:
     results_a: Path       # results.h5 of that run
     results_b: Path       # results.h5 of the same run with seed + 1 (a second replicate)
     seed_b: int
+    ensemble: Path        # popsim merge of the two
+    observed: Path        # a copy of inputs/korea/observed: the registers analysis/score.py scores against
+    ensemble: Path        # popsim merge of the two
+    observed: Path        # a copy of inputs/korea/observed (the registers analysis/score.py scores against)
 
     def input_tables(self):
         """The tables named under [inputs] of the configuration, in its order."""
@@ -139,7 +147,7 @@ class CaseList:
             n += 1
             case_id = f"{base}-{n}"
         self.ids.add(case_id)
-        mpi = self.rng("mpi", case_id).random() < MPI_SHARE
+        mpi = self.rng("mpi", case_id).random() < MPI_SHARE and not any(step.tool for step in steps)
         self.cases.append(Case(case_id, family, kind, target, mutation, prepare, tuple(steps), mpi, essential))
 
 
@@ -484,6 +492,255 @@ def add_option_cases(add):
     refused("no-out", ("run", CONFIG, "--years", "2", "--scale", SCALE), ("--out",))
 
 
+# --- The analysis tools -------------------------------------------------------------------------------
+
+RESULTS, OTHER, POPULATION = "{dir}/rep-a/results.h5", "{dir}/rep-b/results.h5", "{dir}/pop/base.h5"
+OBSERVED = "mois_resident_sgg_sex_age5_2022_2023_long.csv"
+
+# Each tool: its input arguments (RESULTS: the results file under test), its output option and
+# output (relative to the case directory; a folder if it ends with /).
+TOOLS = {
+    "report.py": ((RESULTS,), "--out", "report/"),
+    "export.py": ((RESULTS,), "--csv", "csv/"),
+    "compare_scenarios.py": ((OTHER, RESULTS), "--out", "compare/"),
+    "score.py": ((RESULTS, "--observed", "{dir}/obs/" + OBSERVED, "--year", "2023"), "--json", "score.json"),
+    "migration_targets.py": ((RESULTS,), None, None),
+    "pyramid.py": ((RESULTS,), "--out", "pyramid.png"),
+    "start_state.py": ((POPULATION, "--inputs", "{dir}/in"), "--json", "start.json"),
+}
+RESULTS_TOOLS = [t for t, (inputs, _, _) in TOOLS.items() if RESULTS in inputs]
+# The tools that draw or export an unfinished run up to its last year, saying so; the others
+# refuse when a year they need is not written.
+TOLERANT = ("report.py", "export.py", "pyramid.py")
+# A file of each output folder, to make the output exist.
+FOLDER_FILE = {"report/": "population.png", "csv/": "population.csv", "compare/": "summary.md", "docs/": "summary.md"}
+
+
+def tool_args(tool, output=None, inputs=None):
+    default_inputs, option, out = TOOLS[tool]
+    output = output or (out and "{dir}/" + out.rstrip("/"))
+    return (inputs or default_inputs) + ((option, output) if option else ())
+
+
+def tool_step(tool, args, names, expect=EITHER, **more):
+    return Step(Path(tool).stem, tuple(args), tuple(names), expect, tool=tool, **more)
+
+
+def analysis_files(fx: Fixtures):
+    """The fixture files every analysis case gets: two replicates, a population, the registers."""
+    return [(fx.results_a, "rep-a/results.h5"), (fx.results_b, "rep-b/results.h5"), (fx.population, "pop/base.h5"),
+            (fx.ensemble, "ens/ensemble.h5")] + [(p, "obs/" + p.name) for p in sorted(fx.observed.glob("*.csv"))]
+
+
+def unwritten_after(f, rows):
+    """Rows from `rows` on of every time-indexed dataset of results file `f` as popsim leaves them
+    before writing them: zero (an unwritten /years entry is 0)."""
+    years = f["/years"].shape[0]
+
+    def clear(name, obj):
+        if isinstance(obj, h5py.Dataset) and obj.ndim and obj.shape[0] == years \
+                and not name.startswith(("regions/", "provinces/")):
+            obj[rows:] = 0
+    f.visititems(clear)
+
+
+def unfinished_mutations():
+    """The states an unfinished run leaves in results.h5 (here 2023..2026; docs/files.md), each with
+    the last year written (None: the file is refused)."""
+    def drop_meta(f, *names):
+        for name in names:
+            if name in f["/meta"].attrs:
+                del f["/meta"].attrs[name]
+
+    def killed_old(f):  # an older popsim killed after 2024: no `complete`, no outlook
+        unwritten_after(f, 2)
+        drop_meta(f, "complete", "last_year")
+        del f["/extinction"], f["/aggregates"]
+
+    def stopped_old(f):  # an older popsim stopped by SIGTERM after 2025: the outlook of the rows done
+        unwritten_after(f, 3)
+        drop_meta(f, "last_year")
+        f["/meta"].attrs["complete"] = np.int64(0)
+        f["/extinction/class"][3:] = -1
+        for name in f["/aggregates/capital"]:
+            f["/aggregates/capital/" + name][3:] = np.nan
+
+    def running(f):  # popsim writing 2025 now: rows after last_year hold anything
+        f["/meta"].attrs["complete"] = np.int64(0)
+        f["/meta"].attrs["last_year"] = np.int64(2024)
+        f["/population"][2:] = -7  # a tool reading past last_year refuses these
+        f["/years"][3] = 0
+        del f["/extinction"], f["/aggregates"]
+
+    def nothing_written(f):
+        unwritten_after(f, 0)
+        f["/meta"].attrs["complete"] = np.int64(0)
+        f["/meta"].attrs["last_year"] = np.int64(2022)
+
+    def inconsistent(f):
+        unwritten_after(f, 3)
+        drop_meta(f, "last_year")
+        f["/meta"].attrs["complete"] = np.int64(1)
+
+    edit = h5m.h5_edit
+    return [(edit("unfinished", "killed after 2024 (older popsim: no complete, /years 0 after)", killed_old, "killed"),
+             2024),
+            (edit("unfinished", "stopped after 2025 (older popsim: complete 0)", stopped_old, "stopped"), 2025),
+            (edit("unfinished", "running: last_year 2024, later rows -7", running, "running"), 2024),
+            (edit("unfinished", "nothing written yet: last_year 2022", nothing_written, "nothing"), None),
+            (edit("unfinished", "complete 1 but 2026 not written", inconsistent, "inconsistent"), None),
+            (h5m.attribute_set("/meta", "last_year", np.int64(2099)), None),
+            (h5m.attribute_set("/meta", "last_year", "2024", dtype="vlen-str"), None)]
+
+
+def unfinished_step(tool, last):
+    """What `tool` must do on a run written up to `last`."""
+    if last is None:
+        return tool_step(tool, tool_args(tool), ("rep-a",), REFUSE)
+    if tool in TOLERANT:
+        return tool_step(tool, tool_args(tool), (), OK, says=f"incomplete run: written up to {last} of 2026")
+    if tool == "score.py":  # a year after the last written
+        return tool_step(tool, (RESULTS, "--observed", "{dir}/obs/" + OBSERVED, "--year", str(last + 1)),
+                         ("incomplete run",), REFUSE)
+    if tool == "migration_targets.py":  # its year, 2024, is written
+        return tool_step(tool, tool_args(tool), (), OK)
+    return tool_step(tool, tool_args(tool), ("incomplete run",), REFUSE)
+
+
+def add_analysis_input_cases(cases: CaseList, fx: Fixtures):
+    """Each tool on a damaged, foreign or unfinished results file; start_state.py and pyramid.py on
+    a damaged population file; report.py on a damaged ensemble."""
+    def add(tool, rel, mutation, step, essential=False, prefix=""):
+        cases.add("analysis", tool, mutation.kind, mutation.description,
+                  preparing(fx, rel, mutation, analysis_files(fx)), [step], essential,
+                  "-".join(t for t in (prefix, mutation.tag) if t))
+    rng = cases.rng("analysis-results")
+    damage = h5m.binary_damage(rng, fx.results_a.stat().st_size) + h5m.results_file_mutations(rng, fx.seed_b)
+    damage += [tm.as_directory(), tm.as_dev_zero(), tm.removed(), tm.swapped_with(fx.population),
+               tm.swapped_with(fx.ensemble), tm.swapped_with(fx.inputs / "baseline.toml")]
+    for tool in RESULTS_TOOLS:
+        for mutation in damage:
+            add(tool, "rep-a/results.h5", mutation, tool_step(tool, tool_args(tool), ("rep-a",)))
+        for mutation, last in unfinished_mutations():
+            add(tool, "rep-a/results.h5", mutation, unfinished_step(tool, last), essential=mutation.tag == "running")
+    rng = cases.rng("analysis-population")
+    damage = h5m.binary_damage(rng, fx.population.stat().st_size)
+    damage += rng.sample(h5m.population_mutations(rng, h5m.PopulationShape.of(fx.population), with_results=False), 16)
+    damage += [tm.as_directory(), tm.as_dev_zero(), tm.swapped_with(fx.ensemble)]
+    for tool, inputs in (("start_state.py", None), ("pyramid.py", (POPULATION,))):
+        for mutation in damage:
+            add(tool, "pop/base.h5", mutation, tool_step(tool, tool_args(tool, inputs=inputs), ("base.h5",)), prefix="pop")
+    rng = cases.rng("analysis-ensemble")
+    damage = h5m.binary_damage(rng, fx.ensemble.stat().st_size) + [
+        h5m.deleted("/summary/national/population/median"), h5m.deleted("/meta"),
+        h5m.attribute_set("/meta", "replicates", np.int64(1)), h5m.attribute_set("/meta", "format", np.bytes_(b"other")),
+        h5m.dataset_replaced("/years", lambda v: v[::-1].copy(), "reversed"),
+        h5m.dataset_replaced("/regions/code", lambda v: v[:-1], "one region short"),
+        h5m.values_changed("/summary/national/population/median", lambda v: v * np.nan, "all NaN"),
+        h5m.values_changed("/summary/national/population/lo95", h5m.set_at(1, np.inf), "an infinity"),
+        h5m.values_changed("/summary/national/population/hi95", h5m.set_at(1, -5.0), "a count -5"),
+        tm.as_directory(), tm.swapped_with(fx.results_a)]
+    step = tool_step("report.py", tool_args("report.py") + ("--ensemble", "{dir}/ens/ensemble.h5"), ("ensemble.h5",))
+    for mutation in damage:
+        add("report.py", "ens/ensemble.h5", mutation, step, prefix="ens")
+
+
+def add_analysis_output_cases(cases: CaseList, fx: Fixtures):
+    """Outputs that exist, are inputs, are being written by another process or are no regular
+    files; options out of range; analysis/run_scenarios.sh."""
+    def add(tool, kind, *steps, setup=None, tag="", essential=False):
+        mutation = "; ".join(f"{s.tool} " + " ".join(s.args) for s in steps)
+        cases.add("analysis", tool, kind, mutation, preparing(fx, "", None, analysis_files(fx), setup), steps,
+                  essential, tag)
+    for tool, (_, option, out) in TOOLS.items():
+        if not option:
+            continue
+        existing = out + FOLDER_FILE[out] if out.endswith("/") else out
+        name = Path(existing).name
+        add(tool, "out-exists", tool_step(tool, tool_args(tool), (name,), REFUSE), setup=write(existing, b"old\n"))
+        add(tool, "out-exists-overwrite", tool_step(tool, tool_args(tool) + ("--overwrite",), (), OK,
+                                                    may_write=(existing,)), setup=write(existing, b"old\n"))
+        lock = out + ".popsim.lock" if out.endswith("/") else "." + out + ".lock"
+        add(tool, "out-locked", tool_step(tool, tool_args(tool), ("being written by another process",), REFUSE,
+                                          lock_held=lock), setup=lambda d, out=out: (d / out).mkdir(exist_ok=True)
+            if out.endswith("/") else None,
+            essential=True)
+        add(tool, "out-dev-null", tool_step(tool, tool_args(tool, "/dev/null") + ("--overwrite",), ("/dev/null",), REFUSE))
+        if out.endswith("/"):
+            add(tool, "out-not-regular", tool_step(tool, tool_args(tool, "{dir}/afile"), ("afile",), REFUSE),
+                setup=write("afile"))
+            add(tool, "out-new-folder", tool_step(tool, tool_args(tool, "{dir}/a/b/c"), (), OK))
+        else:
+            add(tool, "out-not-regular", tool_step(tool, tool_args(tool, "{dir}/adir") + ("--overwrite",), ("adir",),
+                                                   REFUSE), setup=lambda d: (d / "adir").mkdir())
+            add(tool, "out-new-folder", tool_step(tool, tool_args(tool, "{dir}/nodir/" + out), ("nodir",), REFUSE))
+    # An output that is one of the inputs, even with --overwrite.
+    over = ("--overwrite",)
+    is_input = {
+        "report.py": (("{dir}/report/summary.md",), "report/summary.md"),
+        "export.py": (("{dir}/csv/population.csv",), "csv/population.csv"),
+        "compare_scenarios.py": ((OTHER, "{dir}/compare/summary.md"), "compare/summary.md"),
+    }
+    for tool, (inputs, rel) in is_input.items():
+        add(tool, "out-is-input", tool_step(tool, tool_args(tool, inputs=inputs) + over, ("input",), REFUSE),
+            setup=lambda d, rel=rel: copy_to(fx.results_a, d / rel))
+    add("score.py", "out-is-input", tool_step("score.py", tool_args("score.py", RESULTS) + over, ("input",), REFUSE))
+    add("score.py", "out-is-input", tool_step("score.py", tool_args("score.py", "{dir}/obs/" + OBSERVED) + over,
+                                              ("input",), REFUSE), tag="observed")
+    add("pyramid.py", "out-is-input", tool_step("pyramid.py", tool_args("pyramid.py", RESULTS) + over, ("input",),
+                                                REFUSE))
+    add("start_state.py", "out-is-input", tool_step("start_state.py", tool_args("start_state.py", "{dir}/in/regions.csv")
+                                                    + over, ("input",), REFUSE))
+    add("export.py", "out-is-inputs-folder", tool_step("export.py", tool_args("export.py", "{dir}/in"), ("regions.csv",),
+                                                       REFUSE))
+    # Options.
+    options = [("report.py", ("--map-years", "2099"), ("--map-years",)), ("report.py", ("--map-years", "x"), ("--map-years",)),
+               ("report.py", ("--geojson", "{dir}/in/regions.csv"), ("--geojson",)),
+               ("report.py", ("--scaling", "{dir}/in/baseline.toml"), ("--scaling",)),
+               ("report.py", ("--assumptions", RESULTS), ("--assumptions",)), ("report.py", ("--ensemble", RESULTS), ("rep-a",)),
+               ("compare_scenarios.py", ("--years", "x"), ("--years",)),
+               ("score.py", ("--population", "bogus"), ("--population",)),
+               ("migration_targets.py", ("--year", "2023"), ("start state",)),
+               ("migration_targets.py", ("--year", "2099"), ("2099",)), ("pyramid.py", ("--year", "2099"), ("2099",))]
+    options += [(tool, ("--bogus",), ("--bogus",)) for tool in TOOLS]
+    for tool, extra, names in options:
+        add(tool, "option", tool_step(tool, tool_args(tool) + extra, names, REFUSE), tag=extra[0].strip("-"))
+    add("score.py", "option", tool_step("score.py", (RESULTS, "--households", "{dir}/obs", "--year", "2023"), ("2022",),
+                                        REFUSE), tag="households")
+    add("pyramid.py", "option", tool_step("pyramid.py", tool_args("pyramid.py", inputs=(POPULATION,)) + ("--year", "2024"),
+                                          ("--year",), REFUSE), tag="population-year")
+    add_run_scenarios_cases(add, fx)
+
+
+def add_run_scenarios_cases(add, fx):
+    """analysis/run_scenarios.sh on the case's inputs: one scenario, a tiny sample."""
+    env = ("POPSIM={popsim}", "MPIEXEC={mpiexec}", "POPSIM_RANKS=1", "INPUTS={dir}/in", "SCENARIOS=baseline",
+           "OUT={dir}/scen")
+    small = ("--scale", SCALE, "--years", "2")
+
+    def step(args, names, expect, **more):
+        return tool_step("run_scenarios.sh", args, names, expect, env=env, **more)
+    docs = small + ("--docs", "{dir}/docs")
+    results = lambda d: copy_to(fx.results_a, d / "scen/baseline/results.h5")  # noqa: E731
+    add("run_scenarios.sh", "valid", step(docs, (), OK, says="compare_scenarios: 1 runs"), essential=True)
+    add("run_scenarios.sh", "option", step(small, ("--docs",), REFUSE), tag="no-docs")
+    add("run_scenarios.sh", "option", step(small[:2] + ("--years", "x", "--docs", "{dir}/docs"), ("--years",), REFUSE),
+        tag="years")
+    add("run_scenarios.sh", "option", step(("--bogus",), ("--bogus",), REFUSE), tag="bogus")
+    add("run_scenarios.sh", "out-exists", step(docs, ("results.h5",), REFUSE), setup=results)
+    add("run_scenarios.sh", "out-exists", step(docs, ("summary.md",), REFUSE), setup=write("docs/summary.md"), tag="docs")
+    add("run_scenarios.sh", "out-exists-overwrite", step(docs + ("--overwrite",), (), OK,
+                                                         may_write=("scen/baseline/results.h5",)), setup=results)
+    add("run_scenarios.sh", "out-locked", step(docs, ("being written by another process",), REFUSE,
+                                               lock_held="docs/.popsim.lock"),
+        setup=lambda d: (d / "docs").mkdir())
+
+
+def copy_to(source: Path, destination: Path):
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, destination)
+
+
 def all_cases(fx: Fixtures, seed: int):
     cases = CaseList(seed)
     add_table_cases(cases, fx)
@@ -493,6 +750,8 @@ def all_cases(fx: Fixtures, seed: int):
     add_population_cases(cases, fx)
     add_results_cases(cases, fx)
     add_cli_cases(cases, fx)
+    add_analysis_input_cases(cases, fx)
+    add_analysis_output_cases(cases, fx)
     return cases.cases
 
 

@@ -1,12 +1,18 @@
 """Running one fuzz case and judging what popsim did.
 
 A case prepares its own directory (a copy of the inputs, fixture files, a mutation), then runs
-its steps: popsim commands, each with the exit codes it may end with and the names an error
-message must contain. The contract checked for every step (docs/cli.md):
-  - popsim ends by itself (no hang), with exit code 0 or 2 (never a signal, an abort or 1);
-  - exit 2 comes with a 'popsim: error:' line that names the damaged file or the option;
-  - no sanitizer report, HDF5 error stack, uncaught exception or MPI_ABORT on stderr;
+its steps: popsim commands or analysis tools (analysis/*.py, analysis/run_scenarios.sh), each
+with the exit codes it may end with and the names an error message must contain. The contract
+checked for every step (docs/cli.md, docs/files.md "Analysis tools"):
+  - the command ends by itself (no hang), with exit code 0 or 2 (never a signal, an abort or 1);
+  - exit 2 comes with a 'popsim: error:' line (an analysis tool: a line starting 'error:') that
+    names the damaged file or the option;
+  - no sanitizer report, HDF5 error stack, uncaught exception, Python traceback or MPI_ABORT on
+    stderr;
   - every file that existed before the step still exists with the same content;
+  - an analysis tool leaves no temporary (*.partial) file, and when it refuses (exit 2) no new
+    file but its lock files; on exit 0 its output says what a step requires (e.g. that the run
+    is incomplete);
   - a run that succeeds leaves a complete results.h5 without NaN or negative counts and, at the
     test scale, with births and deaths every year and no jump of the population.
 """
@@ -29,12 +35,13 @@ OK, REFUSED, FAIL = "ok-run", "refused-exit-2", "FAIL"
 # Markers of failures that exit codes may hide: sanitizers, HDF5's own error stack printed past
 # popsim's handler, an uncaught C++ exception, and a job ended by MPI_Abort.
 FORBIDDEN_STDERR = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "HDF5-DIAG", "terminate called",
-                    "MPI_ABORT")
+                    "MPI_ABORT", "Traceback")
+HOLD_LOCK = Path(__file__).resolve().parent / "hold_lock.py"
 
 
 @dataclass(frozen=True)
 class Step:
-    """One popsim command of a case. `args` may hold '{dir}' (the case's directory)."""
+    """One popsim command or analysis tool of a case. `args` may hold '{dir}' (the case's directory)."""
     label: str                          # check, run, info, restart-file, restart-dir, merge, ...
     args: tuple
     names: tuple                        # an exit-2 message must contain one of these
@@ -43,6 +50,10 @@ class Step:
     strict_results: bool = True         # also require plausible numbers (not for tiny samples)
     after_success_of: Optional[str] = None  # run only if this earlier step exited 0
     may_write: tuple = ()               # pre-existing files (relative to the case dir) it may replace
+    tool: Optional[str] = None          # an analysis tool (a file of analysis/) run instead of popsim
+    lock_held: Optional[str] = None     # a lock file (relative to the case dir) another process holds meanwhile
+    says: str = ""                      # text that stdout must contain after exit 0
+    env: tuple = ()                     # NAME=VALUE settings of a tool's environment ('{popsim}', '{mpiexec}' too)
 
 
 @dataclass(frozen=True)
@@ -84,14 +95,25 @@ class CaseResult:
 
 @dataclass(frozen=True)
 class Runner:
-    """How to start popsim: the binary, mpiexec, the environment, the time limit per command."""
+    """How to start popsim and the analysis tools: the binary, mpiexec, the folder of the tools
+    and their Python, the environment, the time limit per command."""
     popsim: str
     mpiexec: str
     timeout: float
     env: dict
+    analysis: str = ""
+    python: str = "/usr/bin/python3"
 
     def argv(self, step: Step, case_dir: Path, mpi: bool):
-        args = [a.replace("{dir}", str(case_dir)) for a in step.args]
+        def expand(text):
+            return text.replace("{dir}", str(case_dir)).replace("{popsim}", self.popsim).replace("{mpiexec}", self.mpiexec)
+        args = [expand(a) for a in step.args]
+        if step.tool:
+            tool = str(Path(self.analysis) / step.tool)
+            env = ["env", *map(expand, step.env)] if step.env else []
+            command = env + ([tool] if tool.endswith(".sh") else [self.python, tool]) + args
+            held = [self.python, str(HOLD_LOCK), str(case_dir / step.lock_held)] if step.lock_held else []
+            return held + command
         prefix = [self.mpiexec, "-n", "2", "--oversubscribe", "--bind-to", "none"] if mpi else []
         return prefix + [self.popsim] + args
 
@@ -195,15 +217,17 @@ def first_error_line(stderr):
 
 
 def message_failures(step: Step, code, stderr, case_dir: Path):
-    """Exit 2 must come with a 'popsim: error:' line naming the file or option, so that a user
-    knows what to fix (a message about another file, e.g. a cross-table check that blames the
-    table that was not changed, is reported as such)."""
+    """Exit 2 must come with a 'popsim: error:' line (an analysis tool's: 'error:') naming the file
+    or option, so that a user knows what to fix (a message about another file, e.g. a cross-table
+    check that blames the table that was not changed, is reported as such)."""
     if code != 2:
         return []
+    # An analysis tool's own refusal, or that of a popsim command it runs (run_scenarios.sh).
+    prefix = ("error:", "popsim: error:") if step.tool else ("popsim: error:",)
     # Paths are compared below the case's directory, whose name (the case id) must not count.
-    lines = [l.replace(f"{case_dir}/", "") for l in stderr.splitlines() if l.startswith("popsim: error:")]
+    lines = [l.replace(f"{case_dir}/", "") for l in stderr.splitlines() if l.startswith(prefix)]
     if not lines:
-        return [("exit 2 without a 'popsim: error:' line", first_error_line(stderr))]
+        return [(f"exit 2 without a '{prefix[0]}' line", first_error_line(stderr))]
     if not any(name in line for line in lines for name in step.names):
         if re.search(r"\.(csv|toml|h5)\b", lines[0]):
             return [("exit 2 but the message names another file", lines[0][:300])]
@@ -294,13 +318,29 @@ def run_case(case: Case, runner: Runner, work: Path, keep=False):
     return judged(CaseResult(case, results, time.monotonic() - start))
 
 
+def tool_failures(step: Step, code, out, before, after):
+    """An analysis tool leaves no temporary file, writes nothing but lock files when it refuses,
+    and says what the step requires when it succeeds."""
+    new = [rel for rel in after if rel not in before and after[rel] != "dir"]
+    failures = [("left a temporary file", rel) for rel in new if rel.endswith(".partial")]
+    if code == 2:
+        failures += [("wrote a file before refusing", rel) for rel in new
+                     if not rel.endswith(".lock") and not rel.endswith(".partial")]
+    if code == 0 and step.says and step.says not in out:
+        failures.append(("exit 0 without saying " + repr(step.says), out.strip().splitlines()[-1][:300] if out.strip() else ""))
+    return failures
+
+
 def run_step(step: Step, case: Case, case_dir: Path, runner: Runner):
     before = snapshot(case_dir)
     argv = runner.argv(step, case_dir, case.mpi)
-    code, _out, err, seconds = runner.run(argv, case.mpi, case_dir)
+    code, out, err, seconds = runner.run(argv, case.mpi, case_dir)
     failures = exit_failures(step, code, err, case.mpi) + message_failures(step, code, err, case_dir)
     failures += stderr_failures(err)
-    failures += changed_files(before, snapshot(case_dir), step.may_write)
+    after = snapshot(case_dir)
+    failures += changed_files(before, after, step.may_write)
+    if step.tool:
+        failures += tool_failures(step, code, out, before, after)
     if code == 0 and step.results:
         failures += results_failures(case_dir / step.results / "results.h5", step.strict_results)
     return StepResult(step.label, argv, code, seconds, failures, stderr_tail=err[-2000:])

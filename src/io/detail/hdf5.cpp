@@ -1,11 +1,13 @@
 #include "io/detail/hdf5.hpp"
 
 #include "core/hash.hpp"
+#include "io/output.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <stdexcept>
 #include <type_traits>
 
@@ -26,7 +28,11 @@ Handle& Handle::operator=(Handle&& o) noexcept {
 }
 
 void Handle::reset() {
-  if (id_ >= 0 && closer_ != nullptr) closer_(id_);
+  // A file left by an exception is not closed: closing flushes it collectively, and after a
+  // failed write the ranks would flush along different paths and wait for each other forever.
+  // The ranks agree on the failure instead (io::collectiveWrite) and end without closing it.
+  const bool abandoned = closer_ == &H5Fclose && std::uncaught_exceptions() > 0;
+  if (id_ >= 0 && closer_ != nullptr && !abandoned) closer_(id_);
   id_ = -1;
 }
 
@@ -38,6 +44,15 @@ void Handle::close(const std::string& what) {
 
 void check(herr_t status, const std::string& what) {
   if (status < 0) throw std::runtime_error(fmt::format("HDF5: {} failed", what));
+}
+
+void checkAll(herr_t status, const std::string& what, hid_t object, MPI_Comm comm) {
+  const auto failure = [&] {
+    char name[4096] = {};
+    H5Fget_name(object, name, sizeof name - 1);
+    return writeFailureMessage(name, fmt::format("HDF5: {} failed", what));
+  };
+  if (!allRanksSucceeded(comm, status >= 0, failure)) throw std::runtime_error(fmt::format("HDF5: {} failed", what));
 }
 
 bool linkExists(hid_t loc, const std::string& path) {
@@ -129,17 +144,25 @@ void requireNumericColumn(hid_t dataset, const std::string& name, std::uint64_t 
     throw std::runtime_error(fmt::format("dataset {} holds {} elements, expected at least {}", name, n, min_size));
 }
 
+bool isParallelFile(hid_t object) {
+  Handle file(H5Iget_file_id(object), H5Fclose, "getting the file of an object");
+  Handle fapl(H5Fget_access_plist(file), H5Pclose, "getting the file access list");
+  return H5Pget_driver(fapl) == H5FD_MPIO;
+}
+
 Handle collectiveTransfer() {
   Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating a transfer property list");
   check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "requesting collective I/O");
   return dxpl;
 }
 
-bool isParallelFile(hid_t object) {
-  Handle file(H5Iget_file_id(object), H5Fclose, "getting the file of an object");
-  Handle fapl(H5Fget_access_plist(file), H5Pclose, "getting the file access list");
-  return H5Pget_driver(fapl) == H5FD_MPIO;
+// Collective transfers for files opened with MPI-IO, the default for serial files (a results
+// file is laid out by rank 0 alone).
+Handle writeTransfer(hid_t object) {
+  if (isParallelFile(object)) return collectiveTransfer();
+  return Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating a transfer property list");
 }
+
 
 }  // namespace
 
@@ -223,9 +246,9 @@ void writeDistributed(hid_t parent, const std::string& name, const std::vector<T
   hsize_t mem_dims = std::max<std::uint64_t>(local_count, 1);
   Handle mem_space(H5Screate_simple(1, &mem_dims, nullptr), H5Sclose, "creating a memory space");
   if (local_count == 0) check(H5Sselect_none(mem_space), "clearing a memory selection");
-  auto dxpl = collectiveTransfer();
-  check(H5Dwrite(dataset, nativeType<T>(), mem_space, selected, dxpl, local.empty() ? nullptr : local.data()),
-        "writing dataset " + name);
+  auto dxpl = writeTransfer(dataset);
+  checkAll(H5Dwrite(dataset, nativeType<T>(), mem_space, selected, dxpl, local.empty() ? nullptr : local.data()),
+           "writing dataset " + name, dataset, comm);
   std::uint64_t checksum = localChecksum(local, ranges);
   MPI_Allreduce(MPI_IN_PLACE, &checksum, 1, MPI_UINT64_T, MPI_SUM, comm);
   writeAttribute(dataset, "checksum", checksum);
@@ -290,8 +313,8 @@ void writeReplicatedStrings(hid_t parent, const std::string& name, const std::ve
   if (rank != 0) check(H5Sselect_none(file_space), "clearing a selection");
   Handle mem_space(H5Screate_simple(1, &dims, nullptr), H5Sclose, "creating a memory space");
   if (rank != 0) check(H5Sselect_none(mem_space), "clearing a selection");
-  auto dxpl = collectiveTransfer();
-  check(H5Dwrite(dataset, type, mem_space, file_space, dxpl, buffer.data()), "writing dataset " + name);
+  auto dxpl = writeTransfer(dataset);
+  checkAll(H5Dwrite(dataset, type, mem_space, file_space, dxpl, buffer.data()), "writing dataset " + name, dataset, comm);
   writeAttribute(dataset, "description", description);
 }
 

@@ -38,6 +38,11 @@ class Handle {
 
 // Throws std::runtime_error naming `what` when an HDF5 call returns a negative status.
 void check(herr_t status, const std::string& what);
+// The same for a collective call on `object`'s file on every rank of `comm`: if it failed on any
+// rank, every rank throws, at the same point (the next collective call would otherwise wait for a
+// rank that gave up). A failing rank that the others do not join reports and aborts the job
+// (io::allRanksSucceeded).
+void checkAll(herr_t status, const std::string& what, hid_t object, MPI_Comm comm);
 
 template <typename T> hid_t nativeType();
 template <> inline hid_t nativeType<std::uint8_t>() { return H5T_NATIVE_UINT8; }
