@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <exception>
 #include <stdexcept>
 #include <type_traits>
@@ -128,6 +129,26 @@ Handle selection(hid_t dataset, const std::vector<Range>& ranges, std::uint64_t&
   return space;
 }
 
+// Throws unless the file stores every byte that `dataset` declares (its extent times the size of
+// its type in the file): popsim writes its datasets whole and uncompressed, so a dataset that
+// declares more than the file holds is damaged or forged, and reading it would allocate what it
+// declares (a 3 MB file can declare 16 GB). Checked before anything is allocated.
+void requireStored(hid_t dataset, const std::string& name) {
+  Handle space(H5Dget_space(dataset), H5Sclose, "getting the space of " + name);
+  Handle type(H5Dget_type(dataset), H5Tclose, "getting the type of " + name);
+  const auto points = H5Sget_simple_extent_npoints(space);
+  const auto width = H5Tget_size(type);
+  if (points < 0 || width == 0) throw std::runtime_error(fmt::format("dataset {} has no valid extent or type", name));
+  const auto n = static_cast<std::uint64_t>(points);
+  if (n > kMaxWholeElements || (n != 0 && width > std::numeric_limits<std::uint64_t>::max() / n))
+    throw std::runtime_error(fmt::format("dataset {} is implausibly large ({} elements)", name, n));
+  const std::uint64_t declared = n * width;
+  const std::uint64_t stored = H5Dget_storage_size(dataset);
+  if (stored < declared)
+    throw std::runtime_error(fmt::format("dataset {} declares {} elements ({} bytes) but the file stores {} bytes of "
+                                         "it: the file is damaged", name, n, declared, stored));
+}
+
 // Throws unless `dataset` is a 1-D dataset of numbers of T's kind (integers for an integer T,
 // floating point for double) with at least `min_size` elements.
 template <typename T>
@@ -194,7 +215,8 @@ std::string readStringAttribute(hid_t object, const std::string& name) {
   if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0)
     throw std::runtime_error("attribute " + name + " is not a fixed-length string");
   Handle space(H5Aget_space(attr), H5Sclose, "getting the space of attribute " + name);
-  if (H5Sget_simple_extent_npoints(space) != 1 || H5Tget_size(type) > kMaxStringBytes)
+  if (H5Sget_simple_extent_npoints(space) != 1 || H5Tget_size(type) > kMaxStringBytes ||
+      H5Aget_storage_size(attr) < H5Tget_size(type))
     throw std::runtime_error("attribute " + name + " is not a single string of a valid size");
   std::string value(H5Tget_size(type), '\0');
   check(H5Aread(attr, type, value.data()), "reading attribute " + name);
@@ -263,6 +285,7 @@ std::vector<T> readDistributed(hid_t parent, const std::string& name, const std:
   std::uint64_t end = 0;
   for (const auto& r : ranges) end = std::max(end, r.first + r.count);
   requireNumericColumn<T>(dataset, name, end);
+  requireStored(dataset, name);
   std::uint64_t local_count = 0;
   auto selected = selection(dataset, ranges, local_count);
   std::vector<T> local(local_count);
@@ -342,6 +365,7 @@ std::vector<std::string> readAllStrings(hid_t parent, const std::string& name) {
   const auto n = datasetSize(parent, name);
   if (width == 0 || width > kMaxStringBytes || n > kMaxStringBytes / width)
     throw std::runtime_error("dataset " + name + " has an implausible size");
+  requireStored(dataset, name);
   std::vector<char> buffer(n * width + 1, '\0');
   check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), "reading dataset " + name);
   std::vector<std::string> values(n);
@@ -429,6 +453,7 @@ std::vector<T> readWhole(hid_t parent, const std::string& name, std::vector<hsiz
       throw std::runtime_error(fmt::format("dataset {} is implausibly large", name));
     n *= dims[k];
   }
+  requireStored(d, name);
   std::vector<T> v(n);
   if (n == 0) return v;
   check(H5Dread(d, nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
