@@ -361,15 +361,21 @@ void requireFreshOutput(const RunOptions& options, const std::string& checkpoint
     }
     if (recorded) requireThisRun("--out", options.out, *recorded, config);
     for (const auto& [year, path] : earlier_checkpoints) {
-      const auto index = io::readCheckpointIndex(path);
-      io::RunMeta recorded;
-      recorded.config_path = index.meta.config_path;
-      recorded.config_text = index.meta.config_text;
-      recorded.scenario_text = index.meta.year > index.meta.base_year ? index.meta.scenario_text : config.scenario.text;
-      recorded.seed = index.meta.seed;
-      recorded.scale = index.meta.scale;
-      recorded.start_year = index.meta.base_year;
-      requireThisRun(options.checkpoint_dir.empty() ? "--out" : "--checkpoint-dir", checkpoint_dir, recorded, config);
+      std::optional<io::CheckpointIndex> index;
+      try {
+        index = io::readCheckpointIndex(path);
+      } catch (const core::InputError&) {
+        continue;  // a damaged checkpoint: the restart skips it (restartPoint) or refuses it
+      }
+      io::RunMeta checkpointed;
+      checkpointed.config_path = index->meta.config_path;
+      checkpointed.config_text = index->meta.config_text;
+      checkpointed.scenario_text =
+          index->meta.year > index->meta.base_year ? index->meta.scenario_text : config.scenario.text;
+      checkpointed.seed = index->meta.seed;
+      checkpointed.scale = index->meta.scale;
+      checkpointed.start_year = index->meta.base_year;
+      requireThisRun(options.checkpoint_dir.empty() ? "--out" : "--checkpoint-dir", checkpoint_dir, checkpointed, config);
     }
   }
   if (rank != 0) return;
