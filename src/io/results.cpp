@@ -578,7 +578,7 @@ ResultsSummary readSummary(const std::string& path) {
   }
   s.last_year = s.meta.start_year + static_cast<int>(written) - 1;
   Handle g(H5Gopen2(file, "regions", H5P_DEFAULT), H5Gclose, "opening /regions");
-  const auto R = static_cast<hsize_t>(detail::datasetSize(g, "code"));
+  const auto R = static_cast<hsize_t>(detail::readAll<std::int64_t>(g, "code").size());  // stored whole
   auto national = [&](const char* name) {
     const auto pop = detail::readWhole<std::int64_t>(file, name, dims, {Y, R, 2, 101});
     std::vector<std::array<std::array<std::int64_t, 101>, 2>> out(Y);

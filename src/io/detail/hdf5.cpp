@@ -129,11 +129,18 @@ Handle selection(hid_t dataset, const std::vector<Range>& ranges, std::uint64_t&
   return space;
 }
 
+// The path of an object in its file ("/population"), for messages; `fallback` if unknown.
+std::string objectPath(hid_t object, const std::string& fallback) {
+  char path[1024] = {};
+  return H5Iget_name(object, path, sizeof path) > 0 ? std::string(path) : fallback;
+}
+
 // Throws unless the file stores every byte that `dataset` declares (its extent times the size of
 // its type in the file): popsim writes its datasets whole and uncompressed, so a dataset that
 // declares more than the file holds is damaged or forged, and reading it would allocate what it
 // declares (a 3 MB file can declare 16 GB). Checked before anything is allocated.
-void requireStored(hid_t dataset, const std::string& name) {
+void requireStored(hid_t dataset, const std::string& relative_name) {
+  const auto name = objectPath(dataset, relative_name);
   Handle space(H5Dget_space(dataset), H5Sclose, "getting the space of " + name);
   Handle type(H5Dget_type(dataset), H5Tclose, "getting the type of " + name);
   const auto points = H5Sget_simple_extent_npoints(space);
@@ -431,10 +438,11 @@ Handle writeRegionTable(hid_t file, const core::RegionTable& regions, MPI_Comm c
 }
 
 template <typename T>
-std::vector<T> readWhole(hid_t parent, const std::string& name, std::vector<hsize_t>& dims,
+std::vector<T> readWhole(hid_t parent, const std::string& relative_name, std::vector<hsize_t>& dims,
                          const std::vector<hsize_t>& expected) {
-  if (!linkExists(parent, name)) throw std::runtime_error("no dataset " + name);
-  Handle d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  if (!linkExists(parent, relative_name)) throw std::runtime_error("no dataset " + relative_name);
+  Handle d(H5Dopen2(parent, relative_name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + relative_name);
+  const auto name = objectPath(d, relative_name);
   Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
   Handle type(H5Dget_type(d), H5Tclose, "getting the type of " + name);
   if (H5Tget_class(type) != H5T_INTEGER && H5Tget_class(type) != H5T_FLOAT)
