@@ -14,6 +14,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev libfmt-dev libspdlog-dev libmetis-dev
   python3-numpy python3-pandas python3-scipy python3-h5py python3-matplotlib
   slurm-wlm munge libpmix2 libpmix-dev
+  btrfs-progs
 )
 
 missing=()

@@ -591,7 +591,7 @@ int run(const RunOptions& options, MPI_Comm comm) {
     if (rankOf(group) == 0) fmt::print(stderr, "popsim: error: replicate {}: {}\n", k, e.what());
     rc = kExitInvalidInput;
   } catch (const core::CollectiveOutputError& e) {
-    if (rankOf(group) == 0) fmt::print(stderr, "popsim: error: replicate {}: {}\n", k, e.what());
+    if (rankOf(group) == 0) fmt::print(stderr, "popsim: error: {} (replicate {})\n", e.what(), k);
     rc = kExitFailure;
   }
   MPI_Comm_free(&group);

@@ -42,6 +42,14 @@ int command(int rank, int ranks, Command&& run) {
     }
     fmt::print(stderr, "popsim: error: (rank {}) {}\n", rank, e.what());
     MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitInvalidInput);
+  } catch (const popsim::core::OutputError& e) {
+    // One rank's failure to write, outside a collective write: reported, exit 1.
+    if (ranks == 1) {
+      fmt::print(stderr, "popsim: error: {}\n", e.what());
+      return popsim::app::kExitFailure;
+    }
+    fmt::print(stderr, "popsim: error: (rank {}) {}\n", rank, e.what());
+    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitFailure);
   } catch (const std::exception& e) {
     if (ranks == 1) {
       fmt::print(stderr, "popsim: internal error: {}\n", e.what());

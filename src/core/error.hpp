@@ -20,6 +20,14 @@ class CollectiveInputError : public InputError {
   using InputError::InputError;
 };
 
+// The file system refused to write an output (read-only, full, over quota, past the file size
+// limit, an I/O error), seen by one rank: io::files turns such errno values into this, the
+// others into InputError. parallel::agreeing makes it every rank's CollectiveOutputError.
+class OutputError : public std::runtime_error {
+ public:
+  explicit OutputError(const std::string& message) : std::runtime_error(message) {}
+};
+
 // Writing an output failed (a full disk, an exceeded quota, the file size limit, an I/O error, a
 // read-only file system), on every rank of a communicator together (io::collectiveWrite): one
 // rank reports it and every rank exits with code 1. The message names the file and the reason.

@@ -52,13 +52,27 @@ std::string fileFingerprint(const std::string& path, const std::string& what) {
 
 namespace {
 
-// Creates and deletes a probe file in `dir`: the only test of writability that holds for root,
-// read-only mounts and pseudo file systems alike. Throws core::InputError naming `what`.
-void requireCreatable(const fs::path& dir, const std::string& what) {
+// Whether errno `error` is the file system's refusal to store data (exit 1: a write failure)
+// rather than a wrong place to write (exit 2: permissions, a missing directory).
+bool systemWriteFailure(int error) {
+  return error == EROFS || error == ENOSPC || error == EDQUOT || error == EFBIG || error == EIO;
+}
+
+// Throws "writing TARGET: REASON" as core::OutputError for a system write failure, else
+// "WHAT: cannot create files in DIR: REASON" as core::InputError.
+[[noreturn]] void cannotWrite(const std::string& what, const std::string& dir, const std::string& target, int error) {
+  if (systemWriteFailure(error)) throw core::OutputError(fmt::format("writing {}: {}", target, std::strerror(error)));
+  throw core::InputError(fmt::format("{}: cannot create files in {}: {}", what, dir, std::strerror(error)));
+}
+
+// Creates and deletes a probe file in `dir`, where `target` is to be written: the only test of
+// writability that holds for root, read-only mounts and pseudo file systems alike. Throws
+// core::InputError naming `what`, or core::OutputError naming `target` for a read-only, full or
+// failing file system.
+void requireCreatable(const fs::path& dir, const std::string& what, const std::string& target) {
   const auto probe = (dir / fmt::format(".popsim-probe-{}", ::getpid())).string();
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0)
-    throw core::InputError(fmt::format("{}: cannot create files in {}: {}", what, dir.string(), std::strerror(errno)));
+  if (fd < 0) cannotWrite(what, dir.string(), target, errno);
   ::close(fd);
   ::unlink(probe.c_str());
 }
@@ -92,7 +106,7 @@ void requireOutputFile(const std::string& path, const std::string& option, bool 
   const auto dir = parent.empty() ? fs::path(".") : parent;
   if (!fs::is_directory(dir, ec))
     throw core::InputError(fmt::format("{} {}: the directory {} does not exist", option, path, dir.string()));
-  requireCreatable(dir, fmt::format("{} {}", option, path));
+  requireCreatable(dir, fmt::format("{} {}", option, path), path);
 }
 
 void prepareOutputDirectory(const std::string& dir, const std::string& option) {
@@ -102,8 +116,10 @@ void prepareOutputDirectory(const std::string& dir, const std::string& option) {
   if (fs::exists(status) && !fs::is_directory(status))
     throw core::InputError(fmt::format("{} {}: exists and is not a directory", option, dir));
   fs::create_directories(dir, ec);
+  if (ec && ec.category() == std::generic_category() && systemWriteFailure(ec.value()))
+    throw core::OutputError(fmt::format("writing {}: {}", dir, ec.message()));
   if (ec) throw core::InputError(fmt::format("{} {}: cannot create the directory: {}", option, dir, ec.message()));
-  requireCreatable(dir, fmt::format("{} {}", option, dir));
+  requireCreatable(dir, fmt::format("{} {}", option, dir), dir);
 }
 
 }  // namespace popsim::io

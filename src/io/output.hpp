@@ -55,7 +55,7 @@ std::string writeFailureMessage(const std::string& path, const std::string& deta
 
 // How long a rank whose part of a collective write failed waits for the other ranks to agree
 // before it aborts the job (they may be blocked in a collective write that failed on it alone).
-inline constexpr double kWriteFailurePatienceSeconds = 30.0;
+inline constexpr double kWriteFailurePatienceSeconds = 10.0;
 
 // Agrees on a write failure: `failure` is this rank's message (empty: success). If any rank
 // failed, every rank throws core::CollectiveOutputError with the lowest failing rank's message.

@@ -19,13 +19,16 @@ namespace {
 using detail::Handle;
 
 // An N-D int64 or double dataset [Y, ...] with units and a description, filled with zeros.
+// `fill`: zeros at allocation (the time-indexed tables, whose rows are written year by year);
+// without it nothing is written until the caller writes every element (in a parallel file a
+// failed fill would leave the ranks in different collective calls).
 void createDataset(hid_t file, const std::string& path, hid_t type, const std::vector<hsize_t>& dims,
                    const std::string& units, const std::string& description, const std::string& axes,
-                   std::vector<std::string>& created, MPI_Comm comm) {
+                   std::vector<std::string>& created, MPI_Comm comm, bool fill = true) {
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, "creating a dataspace");
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating a dataset property list");
   detail::check(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "early allocation");
-  detail::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC), "fill at allocation");
+  detail::check(H5Pset_fill_time(dcpl, fill ? H5D_FILL_TIME_ALLOC : H5D_FILL_TIME_NEVER), "fill time");
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "creating a link property list");
   detail::check(H5Pset_create_intermediate_group(lcpl, 1), "intermediate groups");
   // Early allocation writes the fill values: a full disk fails here, on some ranks only.
@@ -378,6 +381,8 @@ void ResultsWriter::finish(double wall_seconds, bool complete) {
       detail::writeAttribute(m, "wall_seconds", wall_seconds);
       detail::writeAttribute(m, "complete", std::int64_t{complete ? 1 : 0});
     }
+    // Flushed and agreed first: the close then has nothing left to write.
+    detail::checkAll(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flushing " + path_, file_, comm_);
     file_.close("closing " + path_);
   });
 }
@@ -394,7 +399,7 @@ void writeWholeDataset(hid_t file, int rank, const std::string& name, const std:
   for (const auto d : h) n *= d;
   if (n != values.size()) throw std::logic_error("writing " + name + ": the values do not fill the dimensions");
   if (!detail::linkExists(file, name))
-    createDataset(file, name, detail::nativeType<T>(), h, units, description, axes, ignored, comm);
+    createDataset(file, name, detail::nativeType<T>(), h, units, description, axes, ignored, comm, false);
   Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
   Handle space(H5Dget_space(d), H5Sclose, "getting a dataspace");
   if (rank != 0 || n == 0) detail::check(H5Sselect_none(space), "clearing a selection");
