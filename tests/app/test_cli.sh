@@ -191,7 +191,7 @@ with h5py.File(sys.argv[1], "r+") as f:
     del f["years"]
     f["years"] = years
 PY
-expect_exit 2 "short.h5: not a valid popsim results file: dataset years has extent 2 on axis 0, expected 4" \
+expect_exit 2 "short.h5: not a valid popsim results file: dataset /years has extent 2 on axis 0, expected 4" \
   "$POPSIM" info "$work/short.h5"
 
 if ((failures)); then
