@@ -20,6 +20,19 @@
 
 namespace {
 
+// A failure seen by this rank alone: reported as "popsim: KIND: (rank N) MESSAGE"; on one rank the
+// command returns `code`, on several the job is aborted with it (the others may wait in a
+// collective call).
+int oneRankFailed(int rank, int ranks, const char* kind, const std::exception& e, int code) {
+  if (ranks == 1) {
+    fmt::print(stderr, "popsim: {}: {}\n", kind, e.what());
+    return code;
+  }
+  fmt::print(stderr, "popsim: {}: (rank {}) {}\n", kind, rank, e.what());
+  MPI_Abort(MPI_COMM_WORLD, code);
+  return code;
+}
+
 // Runs a subcommand and turns its errors into exit codes and one message.
 template <typename Command>
 int command(int rank, int ranks, Command&& run) {
@@ -36,29 +49,13 @@ int command(int rank, int ranks, Command&& run) {
   } catch (const popsim::core::InputError& e) {
     // One rank's error while the others may wait in a collective: this rank reports it and ends
     // the job with the same exit code.
-    if (ranks == 1) {
-      fmt::print(stderr, "popsim: error: {}\n", e.what());
-      return popsim::app::kExitInvalidInput;
-    }
-    fmt::print(stderr, "popsim: error: (rank {}) {}\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitInvalidInput);
+    return oneRankFailed(rank, ranks, "error", e, popsim::app::kExitInvalidInput);
   } catch (const popsim::core::OutputError& e) {
     // One rank's failure to write, outside a collective write: reported, exit 1.
-    if (ranks == 1) {
-      fmt::print(stderr, "popsim: error: {}\n", e.what());
-      return popsim::app::kExitFailure;
-    }
-    fmt::print(stderr, "popsim: error: (rank {}) {}\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitFailure);
+    return oneRankFailed(rank, ranks, "error", e, popsim::app::kExitFailure);
   } catch (const std::exception& e) {
-    if (ranks == 1) {
-      fmt::print(stderr, "popsim: internal error: {}\n", e.what());
-      return popsim::app::kExitFailure;
-    }
-    fmt::print(stderr, "popsim: internal error: (rank {}) {}\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, popsim::app::kExitFailure);
+    return oneRankFailed(rank, ranks, "internal error", e, popsim::app::kExitFailure);
   }
-  return popsim::app::kExitFailure;
 }
 
 }  // namespace
